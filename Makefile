@@ -1,0 +1,102 @@
+# iommuctl - GNU make, pkg-config.
+#
+#   make            build build/iommuctl
+#   make run        build and run iommuctl on this machine (installs missing packages)
+#   make check      install missing packages, build, run every test (also under
+#                   ASan+UBSan); ends with "N passed, N failed"
+#   make golden     regenerate the golden CLI expectations (review the diff)
+#   make bench      benchmark against lspci on generated SR-IOV trees
+#   make check-vm   boot real kernels under QEMU and check iommuctl against them
+#   make fixtures   re-make fixtures/ from those kernels
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+
+CC         ?= cc
+PKGS       := libpci libudev jansson smartcols
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -DIOMMUCTL_VERSION='"$(VERSION)"' -MMD -MP
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRCS   := $(filter-out src/main.c,$(wildcard src/*.c))
+SRCS       := $(LIB_SRCS) src/main.c
+UNIT_SRCS  := $(wildcard tests/unit/test-*.c)
+
+OBJS       := $(SRCS:%.c=build/obj/%.o)
+SAN_OBJS   := $(SRCS:%.c=build/san/obj/%.o)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
+SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/unit/%)
+
+.PHONY: all run check golden bench check-vm fixtures install clean deps san unit
+
+all: build/iommuctl
+
+build/iommuctl: $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/san/iommuctl: $(SAN_OBJS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/san/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+build/unit/%: tests/unit/%.c $(filter-out build/obj/src/main.o,$(OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+build/san/unit/%: tests/unit/%.c $(filter-out build/san/obj/src/main.o,$(SAN_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+san: build/san/iommuctl
+unit: $(UNIT_BINS)
+
+# Installs the Debian packages the build and the tests need (as root; a
+# no-op when everything is there).
+deps:
+	@tests/ensure-deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tests/make-run
+
+check: deps
+	@$(MAKE) --no-print-directory all san $(UNIT_BINS) $(SAN_UNIT_BINS)
+	@tests/run-tests
+
+golden: all
+	@tests/run-tests --golden
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run-bench
+
+check-vm: all
+	@tests/vm/run --iommuctl build/iommuctl
+
+fixtures: all
+	@tests/vm/run --iommuctl build/iommuctl --fixtures-out fixtures
+
+install: all
+	install -D -m 0755 build/iommuctl $(DESTDIR)$(BINDIR)/iommuctl
+	install -D -m 0644 man/iommuctl.8 $(DESTDIR)$(MANDIR)/man8/iommuctl.8
+	install -D -m 0644 completions/iommuctl.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/iommuctl
+	install -D -m 0644 completions/_iommuctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_iommuctl
+	install -D -m 0644 completions/iommuctl.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/iommuctl.fish
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)

@@ -1,0 +1,88 @@
+/* cmd.h - what every command shares: the global options, the command table,
+ * loading with error reporting, and the common option handling. */
+#ifndef IOMMUCTL_CMD_H
+#define IOMMUCTL_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "model.h"
+#include "names.h"
+#include "render.h"
+#include "sysroot.h"
+
+struct app {
+	const char *root;     /* --root, default "/" */
+	bool json;            /* -j */
+	bool pretty;          /* -p (implies -j) */
+	bool numeric;         /* --numeric (-n before the command) */
+	const char *pci_ids;  /* --pci-ids, else $IOMMUCTL_PCI_IDS */
+	struct sysroot *sr;
+	struct names *names;
+	int names_fd;         /* memfd holding a snapshot's names, or -1 */
+	const struct command *cmd;
+};
+
+/* Long options of the global options, accepted after a command too. */
+enum {
+	OPT_ROOT = 0x100,
+	OPT_NUMERIC,
+	OPT_PCI_IDS,
+	OPT_LIST_COLUMNS,
+	OPT_LIST_COMMANDS,
+	OPT_LIST_OPTIONS,
+	OPT_FIRST_COMMAND_OPTION = 0x200,
+};
+#define GLOBAL_LONG_OPTIONS                                                                        \
+	{"root", required_argument, NULL, OPT_ROOT}, {"json", no_argument, NULL, 'j'},             \
+		{"pretty", no_argument, NULL, 'p'}, {"numeric", no_argument, NULL, OPT_NUMERIC},   \
+		{"pci-ids", required_argument, NULL, OPT_PCI_IDS}, {"help", no_argument, NULL, 'h'}
+
+/* One line of a command's option help: the spelling and what it does. */
+struct opt_help {
+	const char *spec;
+	const char *help;
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct app *app, int argc, char **argv);
+	const char *args;     /* grammar after the name, e.g. "[OPTIONS] DIR" */
+	const char *summary;  /* one line */
+	const struct option *options;  /* getopt table, global ones included */
+	const char *shortopts;         /* for getopt, e.g. "+o:rPnthjp" */
+	const struct opt_help *help;   /* NULL-terminated */
+};
+
+extern const struct command cmd_groups, cmd_devices, cmd_snapshot;
+
+/* Handles a global option met after a command.  Returns true if OPT was
+ * one. */
+bool app_global_option(struct app *app, int opt, const char *arg);
+/* Prints the command's usage and options on stdout. */
+void app_command_help(const struct command *cmd);
+/* Reports a usage error ("iommuctl groups: ...; see --help") and returns
+ * EXIT_USAGE. */
+int app_usage_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports a fatal error (on stderr; under -j also as a JSON document on
+ * stdout) and returns STATUS. */
+int app_fail(struct app *app, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Opens the root, loads the snapshot and resolves names.  Returns EXIT_OK,
+ * or the exit status after reporting why not. */
+int app_load(struct app *app, unsigned flags, struct snapshot *s);
+/* Prints the snapshot's load issues (and a names warning) on stderr. */
+void app_print_warnings(const struct app *app, const struct snapshot *s);
+/* Shared by list commands: -o -r -P -n -t --list-columns handling. */
+struct list_request {
+	struct list_options lo;
+	bool list_columns;
+};
+/* Parses list-command options; returns -1 to continue, or an exit status. */
+int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char **argv, struct list_request *req);
+/* A whole list command (groups, devices): options, load, render. */
+int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv);
+
+void app_release(struct app *app);
+
+#endif

@@ -1,0 +1,135 @@
+/* model.h - a snapshot of the system's PCI functions, IOMMU groups and IOMMU
+ * units, loaded through sysroot into plain structs.
+ *
+ * The loader never prints and never exits: whatever could not be read is
+ * recorded in snapshot.issues (path, errno, detail) and the field concerned
+ * is marked unknown.  Renderers turn issues into warnings. */
+#ifndef IOMMUCTL_MODEL_H
+#define IOMMUCTL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pci.h"
+#include "sysroot.h"
+#include "util.h"
+
+/* One line of a group's reserved_regions: [start, end] (end inclusive) and
+ * the type string as the kernel prints it ("direct", "direct-relaxable",
+ * "reserved", "msi"). */
+struct resv_region {
+	uint64_t start;
+	uint64_t end;
+	char *type;
+};
+
+struct pci_device {
+	struct pci_addr addr;
+	char bdf[PCI_BDF_MAX];
+	bool ident_known;
+	struct pci_ident ident;
+	bool revision_known;
+	bool class_known;
+	/* Raw configuration space as read (64 bytes without privilege, 256 or
+	 * 4096 with it); NULL unless SNAP_LOAD_CONFIG was asked for. */
+	uint8_t *config;
+	size_t config_len;
+	const char *driver;  /* points into snapshot.drivers; NULL: none */
+	bool driver_known;
+	int group;           /* IOMMU group id, or -1 */
+	int unit;            /* index into snapshot.units, or -1 */
+	/* Names, filled by names_resolve(); NULL when unknown. */
+	const char *vendor_name;
+	const char *device_name;
+	const char *class_name;
+};
+
+struct iommu_group {
+	int id;
+	char *type;   /* the kernel's spelling ("DMA-FQ", ...); NULL if unread */
+	char *name;   /* the optional `name` attribute ("vfio-noiommu"), or NULL */
+	bool resv_known;
+	struct resv_region *resv;
+	size_t nresv;
+	bool members_known;
+	size_t *dev;  /* PCI members: indices into snapshot.dev, sorted */
+	size_t ndev;
+	struct strvec other; /* members that are not PCI functions */
+};
+
+struct iommu_unit {
+	char *name;         /* "dmar0", "ivhd0", "smmu3.0x...", "virtio1" */
+	const char *driver; /* "intel", "amd", "arm-smmu-v3", "arm-smmu", "virtio", or NULL */
+	bool members_known;
+	struct strvec members; /* device names as listed, sorted */
+};
+
+/* Something that could not be read or made no sense.  err is a negative
+ * errno, or 0 with DETAIL saying what was malformed. */
+struct load_issue {
+	char *path;   /* root-relative, with a leading '/' */
+	int err;
+	char *detail;
+};
+
+/* Where a directory the conclusions rest on stood: present with N entries,
+ * missing (-ENOENT) or unreadable (another -errno). */
+struct source {
+	int err;
+	size_t entries;
+};
+
+struct snapshot {
+	struct pci_device *dev; /* sorted by address */
+	size_t ndev;
+	struct iommu_group *grp; /* sorted by id */
+	size_t ngrp;
+	struct iommu_unit *unit; /* sorted by name */
+	size_t nunit;
+	struct strvec drivers;   /* owns the driver names devices point to */
+
+	struct source pci_devices;   /* /sys/bus/pci/devices */
+	struct source pci_drivers;   /* /sys/bus/pci/drivers */
+	struct source iommu_groups;  /* /sys/kernel/iommu_groups */
+	struct source class_iommu;   /* /sys/class/iommu */
+
+	char *cmdline;     /* /proc/cmdline without the newline; NULL if unread */
+	int cmdline_err;
+	/* ACPI tables that describe an IOMMU (DMAR, IVRS, IORT, VIOT) found
+	 * under /sys/firmware/acpi/tables; looked for only when no IOMMU unit
+	 * is registered. */
+	bool fw_tables_checked;
+	bool fw_acpi;      /* /sys/firmware/acpi/tables exists */
+	struct strvec fw_tables;
+
+	struct load_issue *issues;
+	size_t nissues;
+	size_t cap_issues;
+	/* internal growth counters */
+	size_t cap_dev, cap_grp, cap_unit;
+};
+
+enum snapshot_load_flags {
+	/* Keep each function's whole configuration space (for ACS and
+	 * capabilities; the snapshot command wants it too). */
+	SNAP_LOAD_CONFIG = 1u << 0,
+};
+
+void snapshot_init(struct snapshot *s);
+void snapshot_release(struct snapshot *s);
+
+/* Loads the system seen through SR.  Returns 0, or a negative errno when
+ * /sys itself cannot be read (nothing useful can be said then). */
+int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s);
+
+/* Look-ups (binary searches over the sorted arrays). */
+struct pci_device *snapshot_find_device(const struct snapshot *s, const struct pci_addr *a);
+const struct iommu_group *snapshot_find_group(const struct snapshot *s, int id);
+
+/* Parsers, exposed for unit tests and fuzzing.  They record problems as
+ * issues against PATH. */
+bool parse_resv_regions(struct snapshot *s, const char *path, const char *text, struct resv_region **out, size_t *n);
+void snapshot_add_issue(struct snapshot *s, const char *path, int err, const char *detail);
+
+#endif

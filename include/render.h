@@ -1,0 +1,49 @@
+/* render.h - turning a snapshot (and its analysis) into output: human
+ * tables and trees through libsmartcols, JSON through jansson.  Renderers
+ * never read files; both formats come from the same structs. */
+#ifndef IOMMUCTL_RENDER_H
+#define IOMMUCTL_RENDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analysis.h"
+#include "model.h"
+
+#define IOMMUCTL_SCHEMA_VERSION 1
+
+/* Options of list commands (lsblk's conventions). */
+struct list_options {
+	const char *columns; /* -o: "A,B" replaces the defaults, "+A,B" adds */
+	bool raw;            /* -r */
+	bool pairs;          /* -P: KEY="value" */
+	bool noheadings;     /* -n */
+	bool tree;           /* -t (groups) */
+	bool numeric;        /* --numeric: ids instead of names */
+	bool color;          /* highlight shared groups (a terminal) */
+};
+
+enum list_kind { LIST_GROUPS, LIST_DEVICES };
+
+/* Checks a -o specification.  Returns false and sets *bad (heap) to the
+ * first unknown column name. */
+bool columns_valid(enum list_kind kind, const struct list_options *o, char **bad);
+
+/* --list-columns for KIND: a table of names and descriptions (or JSON). */
+int render_columns_text(enum list_kind kind, const struct list_options *o);
+json_t *json_columns_doc(enum list_kind kind);
+
+/* Human output.  Returns 0, or -1 if libsmartcols failed. */
+int render_groups_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o);
+int render_devices_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o);
+
+/* JSON documents ({"schema_version": 1, ...}); warnings are the snapshot's
+ * issues plus NAMES_WARNING if not NULL. */
+json_t *json_groups_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning);
+json_t *json_devices_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning);
+json_t *json_error_doc(const char *message, int exit_status);
+/* Prints DOC (consumed) on stdout, indented if PRETTY.  Returns 0 or -1. */
+int json_print(json_t *doc, bool pretty);
+
+#endif

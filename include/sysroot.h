@@ -1,0 +1,101 @@
+/* sysroot.h - the only module that touches the filesystem.
+ *
+ * Every path given to these functions is relative to the root directory
+ * chosen with --root (default "/"); a leading '/' is ignored.  Symbolic
+ * links, absolute or relative, are resolved as if the root were "/": no path
+ * can lead outside it.  The kernel does the resolution when it offers
+ * openat2(RESOLVE_IN_ROOT); otherwise (and while recording) a userspace walk
+ * does the same, one component at a time.
+ *
+ * Functions return 0 on success or a negative errno value.  They never print
+ * and never exit.
+ *
+ * Recording: after sysroot_record(), every file read, link read and
+ * directory listed is also copied into a destination tree, mirroring the
+ * root: this is how `iommuctl snapshot` captures exactly what iommuctl reads
+ * and nothing else. */
+#ifndef IOMMUCTL_SYSROOT_H
+#define IOMMUCTL_SYSROOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct sysroot;
+
+/* Opens ROOT (a directory).  Returns 0, or -errno (the root is missing, is
+ * not a directory, or cannot be opened). */
+int sysroot_open(const char *root, struct sysroot **out);
+void sysroot_free(struct sysroot *sr);
+/* True if the root is the running system's "/". */
+bool sysroot_is_live(const struct sysroot *sr);
+/* Forces the userspace resolver even where openat2 exists (tests). */
+void sysroot_force_walk(struct sysroot *sr, bool on);
+
+/* Starts recording into DIR, which must not exist or be an empty directory
+ * (-ENOTEMPTY, -ENOTDIR otherwise): the copy is written to a temporary
+ * directory beside DIR and renamed to DIR by sysroot_record_commit(), so DIR
+ * never holds half a snapshot.  Nothing is ever written through a link. */
+int sysroot_record_begin(struct sysroot *sr, const char *dir);
+/* Writes a file that is not a copy (metadata such as ".iommuctl/info") at
+ * RELPATH inside the recording. */
+void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *data, size_t len);
+/* Finishes the recording: 0, or the first error met while writing it, with
+ * the path concerned in *path (heap, relative to DIR); on error nothing is
+ * left behind. */
+int sysroot_record_commit(struct sysroot *sr, char **path);
+/* Drops the recording and its temporary directory. */
+void sysroot_record_abort(struct sysroot *sr);
+
+enum sr_read_flags {
+	/* The file is a sysfs attribute: one read returns all of it, so a
+	 * short read means end of file (saves a system call per file). */
+	SR_SINGLE_SHOT = 1u << 0,
+	/* Only the first MAX bytes are wanted; a longer file is not an
+	 * error. */
+	SR_PREFIX = 1u << 1,
+};
+
+/* Reads the file at PATH into OUT (replacing its contents; NUL-terminated).
+ * At most MAX bytes are accepted: a longer file gives -EFBIG unless
+ * SR_PREFIX.  Never blocks on a FIFO or device.  Files whose reading has side
+ * effects (rom, vpd, reset, remove, rescan, resourceN...) are refused with
+ * -EPERM. */
+int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, struct buf *out);
+
+/* Reads the target of the symbolic link PATH (its last component is not
+ * followed).  *target is a heap string. */
+int sr_readlink(struct sysroot *sr, const char *path, char **target);
+
+struct sr_dirent {
+	char *name;
+	unsigned char type; /* DT_DIR, DT_LNK, DT_REG, ... (never DT_UNKNOWN) */
+};
+struct sr_dir {
+	struct sr_dirent *ent;
+	size_t n;
+	size_t cap;
+};
+void sr_dir_init(struct sr_dir *d);
+void sr_dir_release(struct sr_dir *d);
+/* Lists the directory PATH ("." and ".." left out), keeping only entries for
+ * which KEEP (if not NULL) returns true; only kept entries are recorded. */
+int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name), struct sr_dir *out);
+
+enum sr_kind { SR_KIND_FILE, SR_KIND_DIR, SR_KIND_CHAR, SR_KIND_BLOCK, SR_KIND_OTHER };
+struct sr_node {
+	enum sr_kind kind;
+	unsigned major, minor; /* device nodes only */
+};
+/* What PATH is, following links; a missing path gives -ENOENT.
+ * Device nodes cannot be copied into a snapshot, so recording writes a plain
+ * file holding "char MAJOR:MINOR" (or "block ..."), and such a file under
+ * /dev is reported back as the device node it stands for.  Recording keeps
+ * an empty directory for a directory and an empty file for a file. */
+int sr_kind(struct sysroot *sr, const char *path, struct sr_node *node);
+
+/* Closes files kept open to batch their closing (see sysroot.c). */
+void sysroot_flush(struct sysroot *sr);
+
+#endif

@@ -1,0 +1,64 @@
+/* util.h - small helpers shared by every module: allocation, growable
+ * buffers and string vectors, strict number parsing.
+ *
+ * Allocation failures abort with a message: iommuctl has no sensible way to
+ * continue without memory, and checking every strdup would hide the logic. */
+#ifndef IOMMUCTL_UTIL_H
+#define IOMMUCTL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows *p (an array of *cap elements of size elsize) so that it holds at
+ * least need elements; doubles the capacity. */
+void xgrow(void **p, size_t *cap, size_t need, size_t elsize);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer, always NUL-terminated after buf_reserve/append. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+void buf_init(struct buf *b);
+void buf_release(struct buf *b);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b);
+/* Returns the contents as a heap string and resets the buffer. */
+char *buf_steal(struct buf *b);
+
+/* A growable vector of owned strings. */
+struct strvec {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+void strvec_init(struct strvec *sv);
+void strvec_release(struct strvec *sv);
+void strvec_push(struct strvec *sv, const char *s);
+void strvec_push_owned(struct strvec *sv, char *s);
+bool strvec_contains(const struct strvec *sv, const char *s);
+void strvec_sort(struct strvec *sv);
+
+/* Strict parsers: the whole string (after trimming trailing whitespace) must
+ * be a number in range, or they return false and leave *out untouched. */
+bool parse_u64(const char *s, int base, uint64_t *out);
+bool parse_int(const char *s, int *out);
+/* Removes trailing whitespace (in place) and returns s. */
+char *rstrip(char *s);
+/* True if s is a non-empty string of printable ASCII without spaces. */
+bool is_token(const char *s);
+/* True if s holds only decimal digits (and is non-empty). */
+bool is_decimal(const char *s);
+
+#endif

@@ -1,0 +1,248 @@
+/* app.c - what the commands share: loading with error reporting, global
+ * options after a command, help, and the list commands' options. */
+#define _GNU_SOURCE
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "diag.h"
+
+bool app_global_option(struct app *app, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_ROOT:
+		app->root = arg;
+		return true;
+	case 'j':
+		app->json = true;
+		return true;
+	case 'p':
+		app->json = app->pretty = true;
+		return true;
+	case OPT_NUMERIC:
+		app->numeric = true;
+		return true;
+	case OPT_PCI_IDS:
+		app->pci_ids = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void app_command_help(const struct command *cmd)
+{
+	printf("Usage: iommuctl [GLOBAL OPTIONS] %s %s\n\n%s\n\nOptions:\n", cmd->name, cmd->args, cmd->summary);
+	for (const struct opt_help *h = cmd->help; h && h->spec; h++)
+		printf("  %-22s %s\n", h->spec, h->help);
+	printf("  %-22s %s\n", "-j, --json", "JSON output");
+	printf("  %-22s %s\n", "-p, --pretty", "indented JSON output (implies --json)");
+	printf("  %-22s %s\n", "    --root DIR", "read the system from DIR (a snapshot) instead of /");
+	printf("  %-22s %s\n", "    --numeric", "show ids instead of names");
+	printf("  %-22s %s\n", "    --pci-ids FILE", "take names from this pci.ids file");
+	printf("  %-22s %s\n", "-h, --help", "show this help");
+	printf("\nSee iommuctl(8) for the columns, the JSON format and exit statuses.\n");
+}
+
+int app_usage_error(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	fflush(stdout);
+	if (app->cmd)
+		fprintf(stderr, "iommuctl %s: %s (see iommuctl %s --help)\n", app->cmd->name, msg ? msg : "",
+			app->cmd->name);
+	else
+		fprintf(stderr, "iommuctl: %s (see iommuctl --help)\n", msg ? msg : "");
+	if (app->json && msg)
+		json_print(json_error_doc(msg, EXIT_USAGE), app->pretty);
+	free(msg);
+	return EXIT_USAGE;
+}
+
+int app_fail(struct app *app, int status, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	diag_error("%s", msg ? msg : "error");
+	if (app->json && msg)
+		json_print(json_error_doc(msg, status), app->pretty);
+	free(msg);
+	return status;
+}
+
+/* A snapshot carries the names its machine showed (.iommuctl/pci.ids):
+ * copied into a memfd so that libpci reads the file found inside the root,
+ * however the root's links point. */
+static int snapshot_names_fd(struct sysroot *sr)
+{
+	struct buf b;
+	int fd = -1;
+	buf_init(&b);
+	if (sr_read(sr, ".iommuctl/pci.ids", 64u << 20, 0, &b) == 0) {
+		fd = memfd_create("iommuctl-pci.ids", MFD_CLOEXEC);
+		if (fd >= 0 && write(fd, b.data ? b.data : "", b.len) != (ssize_t)b.len) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	buf_release(&b);
+	return fd;
+}
+
+int app_load(struct app *app, unsigned flags, struct snapshot *s)
+{
+	struct names_options no;
+	int err;
+
+	snapshot_init(s);
+	if (!app->sr) {
+		err = sysroot_open(app->root, &app->sr);
+		if (err)
+			return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+	}
+	err = snapshot_load(app->sr, flags, s);
+	if (err)
+		return app_fail(app, EXIT_ENV, "cannot read '/sys': %s (%s)", strerror(-err),
+				sysroot_is_live(app->sr) ? "is sysfs mounted?"
+							 : "is --root a directory made by 'iommuctl snapshot'?");
+	no.pci_ids = app->pci_ids ? app->pci_ids : getenv("IOMMUCTL_PCI_IDS");
+	if (no.pci_ids && !*no.pci_ids)
+		no.pci_ids = NULL;
+	no.live = sysroot_is_live(app->sr);
+	no.numeric = app->numeric;
+	if (app->names_fd < 0 && !no.pci_ids && !no.live && !no.numeric)
+		app->names_fd = snapshot_names_fd(app->sr);
+	no.snapshot_ids_fd = app->names_fd;
+	if (!app->names)
+		app->names = names_open(&no);
+	names_resolve(app->names, s);
+	return EXIT_OK;
+}
+
+void app_print_warnings(const struct app *app, const struct snapshot *s)
+{
+	diag_print_issues(s);
+	if (app->names && names_warning(app->names))
+		diag_warning("%s", names_warning(app->names));
+}
+
+void app_release(struct app *app)
+{
+	names_free(app->names);
+	app->names = NULL;
+	sysroot_free(app->sr);
+	app->sr = NULL;
+	if (app->names_fd >= 0)
+		close(app->names_fd);
+	app->names_fd = -1;
+}
+
+/* ---- list commands ------------------------------------------------------ */
+
+int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char **argv, struct list_request *req)
+{
+	const struct command *cmd = app->cmd;
+	int opt;
+	char *bad = NULL;
+
+	memset(req, 0, sizeof(*req));
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, cmd->shortopts, cmd->options, NULL)) != -1) {
+		if (app_global_option(app, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'o':
+			req->lo.columns = optarg;
+			break;
+		case 'r':
+			req->lo.raw = true;
+			break;
+		case 'P':
+			req->lo.pairs = true;
+			break;
+		case 'n':
+			req->lo.noheadings = true;
+			break;
+		case 't':
+			req->lo.tree = true;
+			break;
+		case OPT_LIST_COLUMNS:
+			req->list_columns = true;
+			break;
+		case 'h':
+			app_command_help(cmd);
+			return EXIT_OK;
+		case ':':
+			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return app_usage_error(app, "unexpected argument '%s'", argv[optind]);
+	if (req->lo.raw && req->lo.pairs)
+		return app_usage_error(app, "--raw and --pairs cannot be combined");
+	if (!columns_valid(kind, &req->lo, &bad)) {
+		int rc = app_usage_error(app, "unknown column '%s' (see --list-columns)", bad);
+		free(bad);
+		return rc;
+	}
+	req->lo.numeric = app->numeric;
+	req->lo.color = !app->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (req->list_columns) {
+		int rc = app->json ? json_print(json_columns_doc(kind), app->pretty) : render_columns_text(kind, &req->lo);
+		return rc < 0 ? app_fail(app, EXIT_ENV, "cannot write the output") : EXIT_OK;
+	}
+	return -1;
+}
+
+static int render_list(struct app *app, enum list_kind kind, const struct list_request *req, const struct snapshot *s)
+{
+	struct iommu_presence p;
+	int rc;
+
+	iommu_presence_analyse(s, &p);
+	app_print_warnings(app, s);
+	if (app->json) {
+		json_t *doc = kind == LIST_GROUPS ? json_groups_doc(s, &p, names_warning(app->names))
+						  : json_devices_doc(s, &p, names_warning(app->names));
+		rc = json_print(doc, app->pretty);
+	} else {
+		rc = kind == LIST_GROUPS ? render_groups_text(s, &p, &req->lo) : render_devices_text(s, &p, &req->lo);
+	}
+	iommu_presence_release(&p);
+	if (rc < 0)
+		return app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+	return EXIT_OK;
+}
+
+int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv)
+{
+	struct list_request req;
+	struct snapshot s;
+	int rc = app_parse_list_options(app, kind, argc, argv, &req);
+	if (rc >= 0)
+		return rc;
+	rc = app_load(app, 0, &s);
+	if (rc == EXIT_OK)
+		rc = render_list(app, kind, &req, &s);
+	snapshot_release(&s);
+	return rc;
+}

@@ -1,0 +1,592 @@
+/* model.c - load a snapshot of PCI functions, IOMMU groups and IOMMU units.
+ *
+ * What is read, and why this way (the cost matters on SR-IOV hosts with
+ * thousands of functions):
+ *  - each function's `config` header (one file gives vendor, device, class,
+ *    revision, header type and subsystem ids);
+ *  - driver bindings from the listings of /sys/bus/pci/drivers/<driver>/
+ *    (one listing per driver instead of one link per function);
+ *  - group membership from /sys/kernel/iommu_groups/<N>/devices/ (the
+ *    kernel's own list, which also names non-PCI members), plus each group's
+ *    `type` and `reserved_regions`;
+ *  - IOMMU units from /sys/class/iommu/<unit>/devices/.
+ * Each of these is the kernel's authoritative record of the same fact that
+ * the per-device links (driver, iommu_group, iommu) point at. */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ATTR_MAX (1u << 20) /* sysfs text attributes are one page; be generous */
+#define CMDLINE_MAX (1u << 16)
+
+void snapshot_init(struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	strvec_init(&s->drivers);
+	strvec_init(&s->fw_tables);
+	s->cmdline_err = -ENODATA;
+}
+
+static void group_release(struct iommu_group *g)
+{
+	free(g->type);
+	free(g->name);
+	for (size_t i = 0; i < g->nresv; i++)
+		free(g->resv[i].type);
+	free(g->resv);
+	free(g->dev);
+	strvec_release(&g->other);
+}
+
+void snapshot_release(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->ndev; i++)
+		free(s->dev[i].config);
+	free(s->dev);
+	for (size_t i = 0; i < s->ngrp; i++)
+		group_release(&s->grp[i]);
+	free(s->grp);
+	for (size_t i = 0; i < s->nunit; i++) {
+		free(s->unit[i].name);
+		strvec_release(&s->unit[i].members);
+	}
+	free(s->unit);
+	strvec_release(&s->drivers);
+	strvec_release(&s->fw_tables);
+	free(s->cmdline);
+	for (size_t i = 0; i < s->nissues; i++) {
+		free(s->issues[i].path);
+		free(s->issues[i].detail);
+	}
+	free(s->issues);
+	snapshot_init(s);
+}
+
+void snapshot_add_issue(struct snapshot *s, const char *path, int err, const char *detail)
+{
+	struct load_issue *is;
+	xgrow((void **)&s->issues, &s->cap_issues, s->nissues + 1, sizeof(*s->issues));
+	is = &s->issues[s->nissues++];
+	is->path = path[0] == '/' ? xstrdup(path) : xasprintf("/%s", path);
+	is->err = err;
+	is->detail = detail ? xstrdup(detail) : NULL;
+}
+
+/* ---- look-ups ---------------------------------------------------------- */
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return pci_addr_cmp(&((const struct pci_device *)a)->addr, &((const struct pci_device *)b)->addr);
+}
+
+struct pci_device *snapshot_find_device(const struct snapshot *s, const struct pci_addr *a)
+{
+	struct pci_device key;
+	key.addr = *a;
+	return bsearch(&key, s->dev, s->ndev, sizeof(*s->dev), cmp_dev);
+}
+
+static struct pci_device *find_by_name(const struct snapshot *s, const char *name)
+{
+	struct pci_addr a;
+	if (!pci_addr_parse(name, &a))
+		return NULL;
+	return snapshot_find_device(s, &a);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	int x = ((const struct iommu_group *)a)->id, y = ((const struct iommu_group *)b)->id;
+	return (x > y) - (x < y);
+}
+
+const struct iommu_group *snapshot_find_group(const struct snapshot *s, int id)
+{
+	struct iommu_group key;
+	key.id = id;
+	return bsearch(&key, s->grp, s->ngrp, sizeof(*s->grp), cmp_group);
+}
+
+/* ---- PCI functions ------------------------------------------------------- */
+
+/* Fills what `uevent` knows (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS): used when
+ * the configuration header is unreadable or, for SR-IOV VFs, reads all ones
+ * in its id registers. */
+static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char *bdf, struct pci_device *d,
+			      struct buf *b)
+{
+	char path[96];
+	unsigned v, dv, sv, sd, cls;
+	bool have_id = false, have_class = false;
+	int err;
+
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/uevent", bdf);
+	err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b);
+	if (err) {
+		snapshot_add_issue(s, path, err, NULL);
+		return false;
+	}
+	for (char *line = b->data, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "PCI_ID=%4x:%4x", &v, &dv) == 2) {
+			d->ident.vendor_id = (uint16_t)v;
+			d->ident.device_id = (uint16_t)dv;
+			have_id = true;
+		} else if (sscanf(line, "PCI_SUBSYS_ID=%4x:%4x", &sv, &sd) == 2) {
+			d->ident.subsys_vendor_id = (uint16_t)sv;
+			d->ident.subsys_device_id = (uint16_t)sd;
+			d->ident.has_subsys = true;
+		} else if (sscanf(line, "PCI_CLASS=%6x", &cls) == 1) {
+			if (!d->class_known)
+				d->ident.class_code = cls;
+			have_class = true;
+		}
+	}
+	if (!have_id)
+		snapshot_add_issue(s, path, 0, "no PCI_ID line");
+	d->class_known = d->class_known || have_class;
+	return have_id;
+}
+
+static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned flags, struct pci_device *d,
+			      struct buf *b, bool *gone)
+{
+	char path[96];
+	size_t max = (flags & SNAP_LOAD_CONFIG) ? 4096 : PCI_CFG_HEADER_SIZE;
+	int err;
+
+	*gone = false;
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/config", d->bdf);
+	err = sr_read(sr, path, max, SR_PREFIX | SR_SINGLE_SHOT, b);
+	if (err == -ENOENT) {
+		struct sr_node node;
+		char dir[80];
+		snprintf(dir, sizeof(dir), "sys/bus/pci/devices/%s", d->bdf);
+		if (sr_kind(sr, dir, &node) == -ENOENT) {
+			*gone = true; /* unplugged while we were looking */
+			return;
+		}
+	}
+	if (err) {
+		snapshot_add_issue(s, path, err, NULL);
+	} else if (b->len < PCI_CFG_HEADER_SIZE) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "only %zu bytes of configuration header", b->len);
+		snapshot_add_issue(s, path, 0, detail);
+	} else {
+		if (flags & SNAP_LOAD_CONFIG) {
+			d->config = xmalloc(b->len);
+			memcpy(d->config, b->data, b->len);
+			d->config_len = b->len;
+		}
+		if (pci_decode_ident((const uint8_t *)b->data, b->len, &d->ident)) {
+			d->ident_known = d->revision_known = d->class_known = true;
+			return;
+		}
+		/* Vendor 0xffff: keep what the rest of the header says. */
+		struct pci_ident id = d->ident;
+		const uint8_t *cfg = (const uint8_t *)b->data;
+		id.revision = cfg[PCI_CFG_REVISION];
+		id.class_code = pci_cfg_u32(cfg, PCI_CFG_REVISION) >> 8;
+		id.header_type = cfg[PCI_CFG_HEADER_TYPE] & 0x7f;
+		id.multifunction = (cfg[PCI_CFG_HEADER_TYPE] & 0x80) != 0;
+		d->ident = id;
+		d->revision_known = d->class_known = true;
+	}
+	d->ident_known = ident_from_uevent(s, sr, d->bdf, d, b);
+}
+
+static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned flags)
+{
+	struct sr_dir dir;
+	struct buf b;
+	size_t kept = 0;
+
+	sr_dir_init(&dir);
+	buf_init(&b);
+	s->pci_devices.err = sr_list(sr, "sys/bus/pci/devices", pci_is_bdf, &dir);
+	if (s->pci_devices.err && s->pci_devices.err != -ENOENT)
+		snapshot_add_issue(s, "sys/bus/pci/devices", s->pci_devices.err, NULL);
+	s->dev = xcalloc(dir.n ? dir.n : 1, sizeof(*s->dev));
+	s->cap_dev = dir.n;
+	for (size_t i = 0; i < dir.n; i++) {
+		struct pci_device *d = &s->dev[s->ndev++];
+		pci_addr_parse(dir.ent[i].name, &d->addr);
+		pci_addr_format(&d->addr, d->bdf);
+		d->group = -1;
+		d->unit = -1;
+	}
+	qsort(s->dev, s->ndev, sizeof(*s->dev), cmp_dev);
+	/* Same function listed twice (case-different hex digits): keep one. */
+	for (size_t i = 0; i < s->ndev; i++) {
+		bool gone;
+		if (kept && pci_addr_cmp(&s->dev[kept - 1].addr, &s->dev[i].addr) == 0)
+			continue;
+		s->dev[kept] = s->dev[i];
+		load_device_ident(s, sr, flags, &s->dev[kept], &b, &gone);
+		if (gone) {
+			free(s->dev[kept].config);
+			continue;
+		}
+		kept++;
+	}
+	s->ndev = kept;
+	s->pci_devices.entries = kept;
+	sr_dir_release(&dir);
+	buf_release(&b);
+}
+
+static bool not_hidden(const char *name)
+{
+	return name[0] != '.';
+}
+
+static void load_drivers(struct snapshot *s, struct sysroot *sr)
+{
+	struct sr_dir drivers, bound;
+	bool all_read = true;
+
+	sr_dir_init(&drivers);
+	sr_dir_init(&bound);
+	s->pci_drivers.err = sr_list(sr, "sys/bus/pci/drivers", not_hidden, &drivers);
+	if (s->pci_drivers.err) {
+		if (s->pci_devices.err == 0 && s->ndev)
+			snapshot_add_issue(s, "sys/bus/pci/drivers", s->pci_drivers.err, NULL);
+		sr_dir_release(&drivers);
+		return;
+	}
+	s->pci_drivers.entries = drivers.n;
+	for (size_t i = 0; i < drivers.n; i++) {
+		char *path;
+		const char *name = NULL;
+		int err;
+		if (drivers.ent[i].type != DT_DIR)
+			continue;
+		path = xasprintf("sys/bus/pci/drivers/%s", drivers.ent[i].name);
+		err = sr_list(sr, path, pci_is_bdf, &bound);
+		if (err) {
+			snapshot_add_issue(s, path, err, NULL);
+			all_read = false;
+		}
+		for (size_t j = 0; j < bound.n; j++) {
+			struct pci_device *d = find_by_name(s, bound.ent[j].name);
+			if (!d)
+				continue; /* bound to a function that has gone */
+			if (!name) {
+				strvec_push(&s->drivers, drivers.ent[i].name);
+				name = s->drivers.v[s->drivers.n - 1];
+			}
+			if (d->driver && strcmp(d->driver, name) != 0) {
+				char *detail = xasprintf("%s is listed under drivers %s and %s", d->bdf, d->driver, name);
+				snapshot_add_issue(s, path, 0, detail);
+				free(detail);
+			}
+			d->driver = name;
+		}
+		free(path);
+	}
+	/* Without every listing, "no driver" cannot be told from "unknown". */
+	for (size_t i = 0; i < s->ndev; i++)
+		s->dev[i].driver_known = all_read || s->dev[i].driver;
+	sr_dir_release(&drivers);
+	sr_dir_release(&bound);
+}
+
+/* ---- IOMMU units ---------------------------------------------------------- */
+
+static const char *unit_driver(const char *name)
+{
+	if (strncmp(name, "dmar", 4) == 0 && is_decimal(name + 4))
+		return "intel";
+	if (strncmp(name, "ivhd", 4) == 0 && is_decimal(name + 4))
+		return "amd";
+	if (strncmp(name, "smmu3.0x", 8) == 0)
+		return "arm-smmu-v3";
+	if (strncmp(name, "smmu.0x", 7) == 0)
+		return "arm-smmu";
+	if (strncmp(name, "virtio", 6) == 0 && is_decimal(name + 6))
+		return "virtio";
+	return NULL;
+}
+
+static int cmp_unit(const void *a, const void *b)
+{
+	return strverscmp(((const struct iommu_unit *)a)->name, ((const struct iommu_unit *)b)->name);
+}
+
+static void load_units(struct snapshot *s, struct sysroot *sr)
+{
+	struct sr_dir units, members;
+
+	sr_dir_init(&units);
+	sr_dir_init(&members);
+	s->class_iommu.err = sr_list(sr, "sys/class/iommu", not_hidden, &units);
+	if (s->class_iommu.err && s->class_iommu.err != -ENOENT)
+		snapshot_add_issue(s, "sys/class/iommu", s->class_iommu.err, NULL);
+	s->class_iommu.entries = units.n;
+	s->unit = xcalloc(units.n ? units.n : 1, sizeof(*s->unit));
+	for (size_t i = 0; i < units.n; i++) {
+		struct iommu_unit *u = &s->unit[s->nunit++];
+		char *path = xasprintf("sys/class/iommu/%s/devices", units.ent[i].name);
+		int err = sr_list(sr, path, not_hidden, &members);
+		u->name = xstrdup(units.ent[i].name);
+		u->driver = unit_driver(u->name);
+		strvec_init(&u->members);
+		if (err && err != -ENOENT)
+			snapshot_add_issue(s, path, err, NULL);
+		u->members_known = err == 0;
+		for (size_t j = 0; j < members.n; j++)
+			strvec_push(&u->members, members.ent[j].name);
+		strvec_sort(&u->members);
+		free(path);
+	}
+	qsort(s->unit, s->nunit, sizeof(*s->unit), cmp_unit);
+	for (size_t i = 0; i < s->nunit; i++)
+		for (size_t j = 0; j < s->unit[i].members.n; j++) {
+			struct pci_device *d = find_by_name(s, s->unit[i].members.v[j]);
+			if (d)
+				d->unit = (int)i;
+		}
+	sr_dir_release(&units);
+	sr_dir_release(&members);
+}
+
+/* ---- IOMMU groups ----------------------------------------------------------- */
+
+/* Parses reserved_regions as iommu_group_show_resv_regions() prints it:
+ * "0x%016llx 0x%016llx %s\n" per region, end inclusive. */
+bool parse_resv_regions(struct snapshot *s, const char *path, const char *text, struct resv_region **out, size_t *n)
+{
+	struct resv_region *r = NULL;
+	size_t cnt = 0, cap = 0, lineno = 0;
+	bool ok = true;
+	const char *p = text;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char *line = xstrndup(p, len), *f[4] = {0}, *save = NULL;
+		int nf = 0;
+		uint64_t a, b;
+		lineno++;
+		for (char *tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+			f[nf < 4 ? nf++ : 3] = tok;
+		if (nf == 0) {
+			/* blank line: tolerated */
+		} else if (nf == 3 && strncmp(f[0], "0x", 2) == 0 && strncmp(f[1], "0x", 2) == 0 &&
+			   parse_u64(f[0] + 2, 16, &a) && parse_u64(f[1] + 2, 16, &b) && a <= b && is_token(f[2]) &&
+			   strlen(f[2]) < 32) {
+			xgrow((void **)&r, &cap, cnt + 1, sizeof(*r));
+			r[cnt].start = a;
+			r[cnt].end = b;
+			r[cnt].type = xstrdup(f[2]);
+			cnt++;
+		} else {
+			char *detail = xasprintf("line %zu is not \"START END TYPE\"", lineno);
+			snapshot_add_issue(s, path, 0, detail);
+			free(detail);
+			ok = false;
+		}
+		free(line);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	*out = r;
+	*n = cnt;
+	return ok;
+}
+
+static const char *const known_types[] = {"DMA", "DMA-FQ", "identity", "blocked", "unmanaged", "unknown"};
+
+static void load_group(struct snapshot *s, struct sysroot *sr, struct iommu_group *g, struct buf *b,
+		       struct sr_dir *members)
+{
+	char path[96];
+	int err;
+
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/type", g->id);
+	err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b);
+	if (err == -ENOENT) {
+		/* Before 5.11 there was no `type`: unknown, not an error. */
+	} else if (err) {
+		snapshot_add_issue(s, path, err, NULL);
+	} else {
+		rstrip(b->data);
+		if (!is_token(b->data) || strlen(b->data) > 32)
+			snapshot_add_issue(s, path, 0, "not a domain type");
+		else {
+			bool known = false;
+			for (size_t i = 0; i < ARRAY_SIZE(known_types); i++)
+				known = known || strcmp(b->data, known_types[i]) == 0;
+			if (!known)
+				snapshot_add_issue(s, path, 0, "domain type not known to this iommuctl");
+			g->type = xstrdup(b->data);
+		}
+	}
+
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/reserved_regions", g->id);
+	err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b);
+	if (err) {
+		if (err != -ENOENT)
+			snapshot_add_issue(s, path, err, NULL);
+	} else {
+		g->resv_known = parse_resv_regions(s, path, b->data ? b->data : "", &g->resv, &g->nresv);
+	}
+
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", g->id);
+	err = sr_list(sr, path, not_hidden, members);
+	if (err) {
+		snapshot_add_issue(s, path, err, NULL);
+		return;
+	}
+	g->members_known = true;
+	g->dev = xcalloc(members->n ? members->n : 1, sizeof(*g->dev));
+	for (size_t i = 0; i < members->n; i++) {
+		struct pci_device *d = find_by_name(s, members->ent[i].name);
+		if (!d) {
+			strvec_push(&g->other, members->ent[i].name);
+			continue;
+		}
+		if (d->group >= 0 && d->group != g->id) {
+			char *detail = xasprintf("%s is also a member of group %d", d->bdf, d->group);
+			snapshot_add_issue(s, path, 0, detail);
+			free(detail);
+		}
+		d->group = g->id;
+		g->dev[g->ndev++] = (size_t)(d - s->dev);
+	}
+	strvec_sort(&g->other);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* A group none of whose members an IOMMU unit serves may be one that VFIO's
+ * no-IOMMU mode made; only such groups carry a `name`, so only they are
+ * asked (saves a failed open per group on ordinary machines). */
+static bool group_may_be_named(const struct snapshot *s, const struct iommu_group *g)
+{
+	for (size_t i = 0; i < g->ndev; i++)
+		if (s->dev[g->dev[i]].unit >= 0)
+			return false;
+	for (size_t i = 0; i < g->other.n; i++)
+		for (size_t u = 0; u < s->nunit; u++)
+			if (strvec_contains(&s->unit[u].members, g->other.v[i]))
+				return false;
+	return true;
+}
+
+static void load_groups(struct snapshot *s, struct sysroot *sr)
+{
+	struct sr_dir ids, members;
+	struct buf b;
+
+	sr_dir_init(&ids);
+	sr_dir_init(&members);
+	buf_init(&b);
+	s->iommu_groups.err = sr_list(sr, "sys/kernel/iommu_groups", is_decimal, &ids);
+	if (s->iommu_groups.err && s->iommu_groups.err != -ENOENT)
+		snapshot_add_issue(s, "sys/kernel/iommu_groups", s->iommu_groups.err, NULL);
+	s->grp = xcalloc(ids.n ? ids.n : 1, sizeof(*s->grp));
+	for (size_t i = 0; i < ids.n; i++) {
+		int id;
+		if (!parse_int(ids.ent[i].name, &id) || id < 0) {
+			snapshot_add_issue(s, "sys/kernel/iommu_groups", 0, "group id out of range");
+			continue;
+		}
+		s->grp[s->ngrp].id = id;
+		strvec_init(&s->grp[s->ngrp].other);
+		s->ngrp++;
+	}
+	s->iommu_groups.entries = s->ngrp;
+	qsort(s->grp, s->ngrp, sizeof(*s->grp), cmp_group);
+	for (size_t i = 0; i < s->ngrp; i++) {
+		struct iommu_group *g = &s->grp[i];
+		load_group(s, sr, g, &b, &members);
+		qsort(g->dev, g->ndev, sizeof(*g->dev), cmp_size);
+		if (group_may_be_named(s, g)) {
+			char path[96];
+			int err;
+			snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/name", g->id);
+			err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, &b);
+			if (!err && is_token(rstrip(b.data)))
+				g->name = xstrdup(b.data);
+			else if (err && err != -ENOENT)
+				snapshot_add_issue(s, path, err, NULL);
+		}
+	}
+	sr_dir_release(&ids);
+	sr_dir_release(&members);
+	buf_release(&b);
+}
+
+/* ---- the rest ------------------------------------------------------------------ */
+
+static void load_cmdline(struct snapshot *s, struct sysroot *sr)
+{
+	struct buf b;
+	buf_init(&b);
+	s->cmdline_err = sr_read(sr, "proc/cmdline", CMDLINE_MAX, 0, &b);
+	if (!s->cmdline_err) {
+		/* NULs would cut the string short: show them as spaces */
+		for (size_t i = 0; i < b.len; i++)
+			if (b.data[i] == '\0' || b.data[i] == '\n')
+				b.data[i] = ' ';
+		s->cmdline = buf_steal(&b);
+		rstrip(s->cmdline);
+	}
+	buf_release(&b);
+}
+
+static void load_fw_tables(struct snapshot *s, struct sysroot *sr)
+{
+	static const char *const tables[] = {"DMAR", "IVRS", "IORT", "VIOT"};
+	struct sr_node dir;
+	int derr = sr_kind(sr, "sys/firmware/acpi/tables", &dir);
+	s->fw_tables_checked = true;
+	s->fw_acpi = derr == 0 && dir.kind == SR_KIND_DIR;
+	if (derr && derr != -ENOENT)
+		snapshot_add_issue(s, "sys/firmware/acpi/tables", derr, NULL);
+	for (size_t i = 0; s->fw_acpi && i < ARRAY_SIZE(tables); i++) {
+		struct sr_node node;
+		char path[64];
+		int err;
+		snprintf(path, sizeof(path), "sys/firmware/acpi/tables/%s", tables[i]);
+		err = sr_kind(sr, path, &node);
+		if (err == 0)
+			strvec_push(&s->fw_tables, tables[i]);
+		else if (err != -ENOENT)
+			snapshot_add_issue(s, path, err, NULL);
+	}
+}
+
+int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
+{
+	struct sr_node node;
+	int err = sr_kind(sr, "sys", &node);
+	if (err)
+		return err;
+	if (node.kind != SR_KIND_DIR)
+		return -ENOTDIR;
+	load_pci_devices(s, sr, flags);
+	load_drivers(s, sr);
+	load_units(s, sr);
+	load_groups(s, sr);
+	load_cmdline(s, sr);
+	if (s->nunit == 0)
+		load_fw_tables(s, sr);
+	sysroot_flush(sr);
+	return 0;
+}

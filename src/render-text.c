@@ -1,0 +1,423 @@
+/* render-text.c - human output through libsmartcols: one column table
+ * (name, width hint, flags, description) drives -o, --list-columns and the
+ * cells, as in lsblk. */
+#define _GNU_SOURCE
+#include "render.h"
+
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum col_id {
+	COL_NODE,
+	COL_GROUP,
+	COL_NDEV,
+	COL_TYPE,
+	COL_BDF,
+	COL_ID,
+	COL_VENDOR_ID,
+	COL_DEVICE_ID,
+	COL_SUBSYS_ID,
+	COL_CLASS_ID,
+	COL_CLASS,
+	COL_VENDOR,
+	COL_DEVICE,
+	COL_NAME,
+	COL_REV,
+	COL_DRIVER,
+	COL_IOMMU,
+	COL_RESV,
+};
+
+struct colinfo {
+	const char *name;
+	double whint;
+	int flags;
+	bool tree_only;
+	const char *help;
+};
+
+static const struct colinfo cols[] = {
+	[COL_NODE] = {"NODE", 14, SCOLS_FL_TREE | SCOLS_FL_NOEXTREMES, true, "group, or device address under it (--tree)"},
+	[COL_GROUP] = {"GROUP", 5, SCOLS_FL_RIGHT, false, "IOMMU group number"},
+	[COL_NDEV] = {"NDEV", 4, SCOLS_FL_RIGHT, false, "devices in the group (more than one: assignable only together)"},
+	[COL_TYPE] = {"TYPE", 6, 0, false, "default domain type of the group (DMA, DMA-FQ, identity, ...)"},
+	[COL_BDF] = {"BDF", 12, 0, false, "PCI address, domain:bus:device.function"},
+	[COL_ID] = {"ID", 9, 0, false, "vendor:device id"},
+	[COL_VENDOR_ID] = {"VENDOR_ID", 4, 0, false, "vendor id"},
+	[COL_DEVICE_ID] = {"DEVICE_ID", 4, 0, false, "device id"},
+	[COL_SUBSYS_ID] = {"SUBSYS_ID", 9, 0, false, "subsystem vendor:device id"},
+	[COL_CLASS_ID] = {"CLASS_ID", 6, 0, false, "class code: base class, sub-class, programming interface"},
+	[COL_CLASS] = {"CLASS", 0.15, SCOLS_FL_TRUNC, false, "class name"},
+	[COL_VENDOR] = {"VENDOR", 0.15, SCOLS_FL_TRUNC, false, "vendor name"},
+	[COL_DEVICE] = {"DEVICE", 0.2, SCOLS_FL_TRUNC, false, "device name"},
+	[COL_NAME] = {"NAME", 0.3, SCOLS_FL_TRUNC, false, "vendor and device name, as lspci prints them"},
+	[COL_REV] = {"REV", 3, SCOLS_FL_RIGHT, false, "revision"},
+	[COL_DRIVER] = {"DRIVER", 8, 0, false, "kernel driver bound to the device"},
+	[COL_IOMMU] = {"IOMMU", 5, 0, false, "IOMMU unit translating the device's DMA"},
+	[COL_RESV] = {"RESV", 0.2, SCOLS_FL_TRUNC, false, "reserved regions of the group (start-end type)"},
+};
+
+static const int groups_default[] = {COL_GROUP, COL_NDEV, COL_TYPE, COL_BDF, COL_ID, COL_CLASS,
+				     COL_NAME, COL_DRIVER, COL_IOMMU, COL_RESV};
+static const int groups_tree_default[] = {COL_NODE, COL_TYPE, COL_ID, COL_CLASS, COL_NAME, COL_DRIVER, COL_IOMMU, COL_RESV};
+static const int devices_default[] = {COL_BDF, COL_ID, COL_CLASS, COL_NAME, COL_DRIVER, COL_GROUP, COL_NDEV, COL_TYPE, COL_IOMMU};
+
+static int col_by_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
+		if (strlen(cols[i].name) == len && strncasecmp(cols[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Resolves the columns to show: the defaults, replaced or extended by -o.
+ * Returns the count, or -1 with *bad set. */
+static int pick_columns(enum list_kind kind, const struct list_options *o, int *out, size_t max, char **bad)
+{
+	const int *def = kind == LIST_DEVICES ? devices_default : o->tree ? groups_tree_default : groups_default;
+	size_t ndef = kind == LIST_DEVICES ? ARRAY_SIZE(devices_default)
+			: o->tree ? ARRAY_SIZE(groups_tree_default) : ARRAY_SIZE(groups_default);
+	const char *spec = o->columns;
+	size_t n = 0;
+
+	if (!spec || *spec == '+') {
+		for (size_t i = 0; i < ndef && n < max; i++)
+			out[n++] = def[i];
+		if (spec)
+			spec++;
+	} else if (o->tree && kind == LIST_GROUPS) {
+		out[n++] = COL_NODE; /* the tree needs its column */
+	}
+	while (spec && *spec) {
+		const char *e = strchr(spec, ',');
+		size_t len = e ? (size_t)(e - spec) : strlen(spec);
+		int c = col_by_name(spec, len);
+		if (c < 0 || (cols[c].tree_only && !(o->tree && kind == LIST_GROUPS))) {
+			*bad = xstrndup(spec, len);
+			return -1;
+		}
+		if (n < max && !(c == COL_NODE && n && out[0] == COL_NODE))
+			out[n++] = c;
+		spec = e ? e + 1 : NULL;
+	}
+	return (int)n;
+}
+
+bool columns_valid(enum list_kind kind, const struct list_options *o, char **bad)
+{
+	int tmp[64];
+	return pick_columns(kind, o, tmp, ARRAY_SIZE(tmp), bad) >= 0;
+}
+
+/* ---- cells ------------------------------------------------------------- */
+
+struct row {
+	const struct snapshot *s;
+	const struct pci_device *d;   /* NULL for a group row */
+	const struct iommu_group *g;  /* NULL for a device without group */
+	const char *other;            /* a non-PCI member's name */
+	const struct list_options *o;
+};
+
+static char *name_or_id(const char *name, bool numeric, unsigned id)
+{
+	if (name && !numeric)
+		return xstrdup(name);
+	return xasprintf("%04x", id);
+}
+
+static char *resv_text(const struct iommu_group *g)
+{
+	struct buf b;
+	if (!g->resv_known && !g->nresv)
+		return xstrdup("?");
+	buf_init(&b);
+	for (size_t i = 0; i < g->nresv; i++)
+		buf_appendf(&b, "%s0x%" PRIx64 "-0x%" PRIx64 " %s", i ? ", " : "", g->resv[i].start, g->resv[i].end,
+			    g->resv[i].type);
+	return buf_steal(&b);
+}
+
+static char *device_name_text(const struct pci_device *d, bool numeric)
+{
+	const char *v = d->vendor_name, *n = d->device_name;
+	if (numeric)
+		return xasprintf("%04x:%04x", d->ident.vendor_id, d->ident.device_id);
+	/* lspci's wording when a name is missing */
+	if (v && n)
+		return xasprintf("%s %s", v, n);
+	if (v)
+		return xasprintf("%s Device %04x", v, d->ident.device_id);
+	return xasprintf("Device %04x:%04x", d->ident.vendor_id, d->ident.device_id);
+}
+
+static char *group_cell(const struct row *r, int col)
+{
+	const struct iommu_group *g = r->g;
+	switch (col) {
+	case COL_NODE:
+		return xasprintf("group %d", g->id);
+	case COL_GROUP:
+		return xasprintf("%d", g->id);
+	case COL_NDEV:
+		return xasprintf("%zu", group_member_count(g));
+	case COL_TYPE:
+		return xstrdup(g->type ? g->type : "?");
+	case COL_RESV:
+		return resv_text(g);
+	default:
+		return NULL;
+	}
+}
+
+static char *device_cell(const struct row *r, int col)
+{
+	const struct pci_device *d = r->d;
+	bool num = r->o->numeric;
+
+	if (!d) {
+		/* a group member that is not a PCI function */
+		if (col == COL_NODE || col == COL_BDF || col == COL_NAME)
+			return xstrdup(r->other);
+		return NULL;
+	}
+	switch (col) {
+	case COL_NODE:
+	case COL_BDF:
+		return xstrdup(d->bdf);
+	case COL_ID:
+		return d->ident_known ? xasprintf("%04x:%04x", d->ident.vendor_id, d->ident.device_id) : xstrdup("?");
+	case COL_VENDOR_ID:
+		return d->ident_known ? xasprintf("%04x", d->ident.vendor_id) : xstrdup("?");
+	case COL_DEVICE_ID:
+		return d->ident_known ? xasprintf("%04x", d->ident.device_id) : xstrdup("?");
+	case COL_SUBSYS_ID:
+		return d->ident.has_subsys ? xasprintf("%04x:%04x", d->ident.subsys_vendor_id, d->ident.subsys_device_id)
+					   : NULL;
+	case COL_CLASS_ID:
+		return d->class_known ? xasprintf("%06x", d->ident.class_code) : xstrdup("?");
+	case COL_CLASS:
+		if (!d->class_known)
+			return xstrdup("?");
+		if (num)
+			return xasprintf("%04x", d->ident.class_code >> 8);
+		return d->class_name ? xstrdup(d->class_name) : xasprintf("Class %04x", d->ident.class_code >> 8);
+	case COL_VENDOR:
+		return d->ident_known ? name_or_id(d->vendor_name, num, d->ident.vendor_id) : xstrdup("?");
+	case COL_DEVICE:
+		return d->ident_known ? name_or_id(d->device_name, num, d->ident.device_id) : xstrdup("?");
+	case COL_NAME:
+		return d->ident_known ? device_name_text(d, num) : xstrdup("?");
+	case COL_REV:
+		return d->revision_known ? xasprintf("%02x", d->ident.revision) : xstrdup("?");
+	case COL_DRIVER:
+		return d->driver ? xstrdup(d->driver) : d->driver_known ? NULL : xstrdup("?");
+	case COL_IOMMU:
+		return d->unit >= 0 ? xstrdup(r->s->unit[d->unit].name) : NULL;
+	default:
+		return r->g ? group_cell(r, col) : NULL;
+	}
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+static struct libscols_table *new_table(const struct list_options *o, const int *colv, int ncol)
+{
+	struct libscols_table *tb = scols_new_table();
+	if (!tb)
+		return NULL;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_export(tb, o->pairs);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_enable_colors(tb, o->color && !o->raw && !o->pairs);
+	for (int i = 0; i < ncol; i++) {
+		const struct colinfo *ci = &cols[colv[i]];
+		int flags = ci->flags;
+		if (!(o->tree && !o->pairs && !o->raw))
+			flags &= ~SCOLS_FL_TREE;
+		if (!scols_table_new_column(tb, ci->name, ci->whint, flags)) {
+			scols_unref_table(tb);
+			return NULL;
+		}
+	}
+	return tb;
+}
+
+static bool is_group_column(int col)
+{
+	return col == COL_GROUP || col == COL_NDEV || col == COL_TYPE || col == COL_RESV;
+}
+
+/* Adds a row; in a tree, the group's own columns show on the group's row
+ * only.  Returns the line, or NULL if libsmartcols failed. */
+static struct libscols_line *fill_line(struct libscols_table *tb, struct libscols_line *parent, const struct row *r,
+				       const int *colv, int ncol, const char *color)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, parent);
+	bool member = r->d || r->other;
+	if (!ln)
+		return NULL;
+	if (color)
+		scols_line_set_color(ln, color);
+	for (int i = 0; i < ncol; i++) {
+		char *cell;
+		if (member && parent && !r->o->raw && !r->o->pairs && is_group_column(colv[i]))
+			continue;
+		cell = member ? device_cell(r, colv[i]) : group_cell(r, colv[i]);
+		if (cell && scols_line_refer_data(ln, (size_t)i, cell) != 0) {
+			free(cell);
+			return NULL;
+		}
+	}
+	return ln;
+}
+
+static int print_table(struct libscols_table *tb)
+{
+	int rc = scols_print_table(tb);
+	scols_unref_table(tb);
+	return rc ? -1 : 0;
+}
+
+static bool decorated(const struct list_options *o)
+{
+	return !o->raw && !o->pairs && !o->noheadings;
+}
+
+static void print_shared_summary(const struct snapshot *s)
+{
+	size_t shared = groups_shared_count(s), done = 0;
+	if (!shared)
+		return;
+	printf("\n%zu of %zu groups hold more than one device: ", shared, s->ngrp);
+	for (size_t i = 0; i < s->ngrp; i++) {
+		size_t n = group_member_count(&s->grp[i]);
+		if (n > 1)
+			printf("%s%d (%zu)", done++ ? ", " : "", s->grp[i].id, n);
+	}
+	printf(".\nThe devices of one group can only be assigned to a VM together.\n");
+}
+
+int render_groups_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o)
+{
+	int colv[64];
+	char *bad = NULL;
+	int ncol = pick_columns(LIST_GROUPS, o, colv, ARRAY_SIZE(colv), &bad);
+	struct libscols_table *tb;
+
+	free(bad);
+	if (ncol < 0)
+		return -1;
+	if (!p->present && s->ngrp == 0) {
+		printf("%s\n", p->absent.message);
+		if (p->absent.remedy)
+			printf("To enable one: %s.\n", p->absent.remedy);
+		return 0;
+	}
+	tb = new_table(o, colv, ncol);
+	if (!tb)
+		return -1;
+	for (size_t i = 0; i < s->ngrp; i++) {
+		const struct iommu_group *g = &s->grp[i];
+		const char *color = o->color && group_member_count(g) > 1 ? "yellow" : NULL;
+		struct row r = {s, NULL, g, NULL, o};
+		struct libscols_line *parent = NULL;
+		if (o->tree && !(parent = fill_line(tb, NULL, &r, colv, ncol, color)))
+			goto fail;
+		for (size_t j = 0; j < g->ndev; j++) {
+			r.d = &s->dev[g->dev[j]];
+			if (!fill_line(tb, parent, &r, colv, ncol, color))
+				goto fail;
+		}
+		r.d = NULL;
+		for (size_t j = 0; j < g->other.n; j++) {
+			r.other = g->other.v[j];
+			if (!fill_line(tb, parent, &r, colv, ncol, color))
+				goto fail;
+		}
+	}
+	if (print_table(tb) < 0)
+		return -1;
+	if (decorated(o)) {
+		print_shared_summary(s);
+		if (!p->present)
+			printf("\n%s\n", p->absent.message);
+	}
+	return 0;
+fail:
+	scols_unref_table(tb);
+	return -1;
+}
+
+int render_devices_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o)
+{
+	int colv[64];
+	char *bad = NULL;
+	int ncol = pick_columns(LIST_DEVICES, o, colv, ARRAY_SIZE(colv), &bad);
+	struct libscols_table *tb;
+
+	free(bad);
+	if (ncol < 0)
+		return -1;
+	tb = new_table(o, colv, ncol);
+	if (!tb)
+		return -1;
+	for (size_t i = 0; i < s->ndev; i++) {
+		const struct pci_device *d = &s->dev[i];
+		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o};
+		const char *color = o->color && r.g && group_member_count(r.g) > 1 ? "yellow" : NULL;
+		if (!fill_line(tb, NULL, &r, colv, ncol, color)) {
+			scols_unref_table(tb);
+			return -1;
+		}
+	}
+	if (print_table(tb) < 0)
+		return -1;
+	if (decorated(o) && !p->present) {
+		printf("\n%s\n", p->absent.message);
+		if (p->absent.remedy)
+			printf("To enable one: %s.\n", p->absent.remedy);
+	}
+	return 0;
+}
+
+int render_columns_text(enum list_kind kind, const struct list_options *o)
+{
+	struct libscols_table *tb = scols_new_table();
+	if (!tb)
+		return -1;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_export(tb, o->pairs);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	if (!scols_table_new_column(tb, "NAME", 10, 0) || !scols_table_new_column(tb, "DESCRIPTION", 0.8, 0)) {
+		scols_unref_table(tb);
+		return -1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		struct libscols_line *ln;
+		if (cols[i].tree_only && kind != LIST_GROUPS)
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln || scols_line_set_data(ln, 0, cols[i].name) || scols_line_set_data(ln, 1, cols[i].help)) {
+			scols_unref_table(tb);
+			return -1;
+		}
+	}
+	return print_table(tb);
+}
+
+json_t *json_columns_doc(enum list_kind kind)
+{
+	json_t *doc = json_object(), *arr = json_array();
+	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		if (cols[i].tree_only && kind != LIST_GROUPS)
+			continue;
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", cols[i].name, "description", cols[i].help));
+	}
+	json_object_set_new(doc, "columns", arr);
+	return doc;
+}

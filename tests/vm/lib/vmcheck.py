@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""Host side of the VM harness (standard library only).
+
+Subcommands (called by tests/vm/run):
+  mkdisk FILE LABEL MIB         write a disk image with fixed contents (if it differs)
+  guest-commands                the iommuctl invocations the guest makes (NAME ARGS...)
+  decode SERIAL OUTDIR          extract the guest's tar.gz from the second serial port
+  check RUNROOT CASE...         run every check, print ok/FAIL/skip lines and "N passed, N failed"
+  fixtures RUNROOT DIR CASE...  write DIR/<case>/ (snapshot tree + _ref/)
+
+Adding a check: write a function taking a Case and decorate it with @check(title,
+requires=("command", ...)).  Return normally for ok, raise Fail(message, detail_lines)
+for a failure, raise Skip(reason) to skip.  A check whose required iommuctl command is
+not in `iommuctl --list-commands` is printed as skip (not counted) unless the command is
+in CORE_COMMANDS, in which case it fails.  If the check needs the guest to run a new
+iommuctl command, add it to GUEST_COMMANDS: its stdout/stderr/exit code come back as
+Case.ic_out(name) / ic_err(name) / ic_rc(name), and Case.ic_json(name) parses stdout.
+"""
+import base64
+import difflib
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+
+# iommuctl invocations made in the guest: NAME -> arguments.  NAME must be a command in
+# `iommuctl --list-commands`, otherwise the guest does not run it.  (`snapshot` is run
+# separately: `iommuctl snapshot /tmp/snap`.)
+GUEST_COMMANDS = [
+    ("groups", "-j groups"),
+    ("devices", "-j devices"),
+    # Commands that do not exist yet; their checks below are skipped until they do.
+    # The argument lists and JSON shapes are assumptions: adjust them with the command.
+    ("check-vfio", "-j check-vfio"),
+    ("swiotlb", "-j swiotlb"),
+    ("predict", "-j predict"),
+    ("acs", "-j acs"),
+]
+CORE_COMMANDS = {"groups", "devices"}
+
+BEGIN = b"===IOMMUCTL-VM-BEGIN==="
+END = b"===IOMMUCTL-VM-END==="
+
+
+class Fail(Exception):
+    def __init__(self, msg, detail=None):
+        super().__init__(msg)
+        self.detail = detail or []
+
+
+class Skip(Exception):
+    pass
+
+
+# --------------------------------------------------------------------- small helpers
+def read(path, default=None):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def parse_env(path):
+    """KEY='value' lines as written by tests/vm/run."""
+    env = {}
+    for line in (read(path, "") or "").splitlines():
+        if "=" not in line or line.startswith("#"):
+            continue
+        k, v = line.split("=", 1)
+        try:
+            parts = shlex.split(v)
+            env[k] = parts[0] if parts else ""
+        except ValueError:
+            env[k] = v
+    return env
+
+
+def diff(expected, actual, a="kernel", b="iommuctl", limit=30):
+    lines = list(difflib.unified_diff(expected, actual, a, b, lineterm="", n=1))
+    if len(lines) > limit:
+        lines = lines[:limit] + ["... (%d more diff lines)" % (len(lines) - limit)]
+    return lines
+
+
+def bdf_list(v):
+    return sorted(v.split()) if v else []
+
+
+# --------------------------------------------------------------------- one case's data
+class Case:
+    def __init__(self, runroot, name):
+        self.name = name
+        self.dir = os.path.join(runroot, name)
+        self.env = parse_env(os.path.join(self.dir, "case.env"))
+        self.out = os.path.join(self.dir, "guest", "out")
+        self.k = os.path.join(self.out, "kernel")
+        self.booted = os.path.isfile(os.path.join(self.k, "dmesg.txt"))
+        self._json = {}
+
+    # --- boot info
+    def boot_seconds(self):
+        return (read(os.path.join(self.dir, "boot-seconds"), "?") or "?").strip()
+
+    def console_tail(self, n=40):
+        text = read(os.path.join(self.dir, "console.txt"), "") or ""
+        return text.splitlines()[-n:]
+
+    # --- iommuctl outputs
+    def ic_path(self, name, ext):
+        return os.path.join(self.out, "iommuctl", "%s.%s" % (name, ext))
+
+    def ic_present(self):
+        return not os.path.exists(os.path.join(self.out, "iommuctl", "missing"))
+
+    def ic_out(self, name):
+        return read(self.ic_path(name, "out"))
+
+    def ic_err(self, name):
+        return read(self.ic_path(name, "err"), "") or ""
+
+    def ic_rc(self, name):
+        v = read(self.ic_path(name, "rc"))
+        return int(v) if v and v.strip().lstrip("-").isdigit() else None
+
+    def commands(self):
+        if self.ic_rc("list-commands") != 0:
+            return set()
+        return {l.strip() for l in (self.ic_out("list-commands") or "").splitlines() if l.strip()}
+
+    def ic_json(self, name):
+        """Parsed stdout of `iommuctl -j NAME`; raises Fail with the reason otherwise."""
+        if name in self._json:
+            return self._json[name]
+        if not self.ic_present():
+            raise Fail("iommuctl is missing from the guest (--iommuctl pointed at nothing)")
+        rc = self.ic_rc(name)
+        if rc is None:
+            raise Fail("`iommuctl %s` was not run in the guest" % dict(GUEST_COMMANDS).get(name, name))
+        err = self.ic_err(name).strip().splitlines()[-5:]
+        if rc != 0:
+            raise Fail("`iommuctl %s` exited %d" % (dict(GUEST_COMMANDS)[name], rc), err)
+        try:
+            data = json.loads(self.ic_out(name) or "")
+        except ValueError as e:
+            raise Fail("`iommuctl %s` printed invalid JSON: %s" % (dict(GUEST_COMMANDS)[name], e),
+                       (self.ic_out(name) or "").splitlines()[:5] + err)
+        if not isinstance(data, dict) or data.get("schema_version") != 1:
+            raise Fail("`iommuctl %s`: schema_version is not 1" % dict(GUEST_COMMANDS)[name])
+        self._json[name] = data
+        return data
+
+    # --- the kernel's own answers
+    def kfile(self, name):
+        return read(os.path.join(self.k, name), "") or ""
+
+    def groups(self):
+        """{id: {"type", "name", "members": [...], "resv": [(start, end, type)]}}"""
+        groups, cur = {}, None
+        for line in self.kfile("iommu_groups.walk").splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            key, _, val = line.partition(" ")
+            if key == "group":
+                cur = groups.setdefault(int(val), {"type": None, "name": None, "members": [], "resv": []})
+            elif key == "type":
+                cur["type"] = val
+            elif key == "name":
+                cur["name"] = val
+            elif key == "member":
+                cur["members"].append(val)
+            elif key == "resv":
+                s, e, t = val.split()
+                cur["resv"].append((int(s, 16), int(e, 16), t))
+        return groups
+
+    def pci(self):
+        """{bdf: {"driver", "group", "unit"}} from the sysfs links."""
+        res = {}
+        for line in self.kfile("pci-devices.txt").splitlines():
+            f = line.split()
+            if len(f) != 4:
+                continue
+            none = lambda v: None if v == "-" else v
+            g = none(f[2])
+            res[f[0]] = {"driver": none(f[1]), "group": int(g) if g is not None else None,
+                         "unit": none(f[3])}
+        return res
+
+    def units(self):
+        """{name: {"kind", "devices": [...]}} from /sys/class/iommu."""
+        res = {}
+        for line in self.kfile("class-iommu.txt").splitlines():
+            f = line.split()
+            if f[:1] == ["unit"]:
+                res[f[1]] = {"kind": f[2], "devices": []}
+            elif f[:1] == ["dev"]:
+                res[f[1]]["devices"].append(f[2])
+        return res
+
+    def vfio_status(self):
+        """{group_id: {"viable": bool, "container_set": bool, "flags": int}}"""
+        res = {}
+        for line in self.kfile("vfio-status.txt").splitlines():
+            m = re.match(r"group (\S+) flags=(0x[0-9a-f]+) viable=(\w+) container_set=(\w+)", line)
+            if m:
+                gid = m.group(1)
+                gid = int(gid) if gid.isdigit() else gid
+                res[gid] = {"flags": int(m.group(2), 16), "viable": m.group(3) == "yes",
+                            "container_set": m.group(4) == "yes"}
+        return res
+
+    def swiotlb(self):
+        res = {}
+        for line in self.kfile("swiotlb.txt").splitlines():
+            if line.startswith("#"):
+                continue
+            f = line.split()
+            if len(f) == 2 and f[1].isdigit():
+                res[f[0]] = int(f[1])
+        return res
+
+    def acs(self):
+        """{bdf: {"cap": {flag: bool}, "ctl": {flag: bool}}} parsed from lspci -vvv."""
+        res, dev = {}, None
+        for line in self.kfile("lspci-vvv-nn-D.txt").splitlines():
+            m = re.match(r"^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) ", line)
+            if m:
+                dev = m.group(1)
+                continue
+            m = re.match(r"^\s+(ACSCap|ACSCtl):\s+(.*)$", line)
+            if m and dev:
+                flags = dict(re.findall(r"(\w+)([+-])", m.group(2)))
+                res.setdefault(dev, {})["cap" if m.group(1) == "ACSCap" else "ctl"] = {
+                    k: v == "+" for k, v in flags.items()}
+        return res
+
+
+# --------------------------------------------------------------------- check registry
+CHECKS = []
+
+
+def check(title, requires=()):
+    def deco(fn):
+        CHECKS.append((title, tuple(requires), fn))
+        return fn
+    return deco
+
+
+def group_of(bdf, groups):
+    for gid, g in groups.items():
+        if bdf in g["members"]:
+            return gid
+    return None
+
+
+@check("groups: ids/types/members match /sys/kernel/iommu_groups", requires=("groups",))
+def check_groups(c):
+    data = c.ic_json("groups")
+    kern = c.groups()
+    exp = ["group %d type=%s members=%s" % (gid, g["type"], " ".join(sorted(g["members"])))
+           for gid, g in sorted(kern.items())]
+    got = []
+    for g in sorted(data.get("groups") or [], key=lambda g: (g.get("id") is None, g.get("id") or 0)):
+        members = sorted(str(d.get("bdf")) for d in g.get("devices") or [])
+        got.append("group %s type=%s members=%s" % (g.get("id"), g.get("type"), " ".join(members)))
+    if exp != got:
+        raise Fail("%d groups in the kernel, %d from iommuctl" % (len(exp), len(got)), diff(exp, got))
+
+
+@check("groups: reserved_regions (start, end inclusive, type) match the kernel's", requires=("groups",))
+def check_resv(c):
+    data = c.ic_json("groups")
+    kern = c.groups()
+    exp, got = [], []
+    for gid, g in sorted(kern.items()):
+        for s, e, t in sorted(g["resv"]):
+            exp.append("group %d 0x%016x 0x%016x %s" % (gid, s, e, t))
+    for g in sorted(data.get("groups") or [], key=lambda g: g.get("id") or 0):
+        regs = []
+        for r in g.get("reserved_regions") or []:
+            try:
+                regs.append((int(r["start"]), int(r["end"]), str(r["type"])))
+            except (KeyError, TypeError, ValueError):
+                regs.append((-1, -1, "malformed:%r" % (r,)))
+        for s, e, t in sorted(regs):
+            got.append("group %s 0x%016x 0x%016x %s" % (g.get("id"), s, e, t))
+    if exp != got:
+        raise Fail("reserved regions differ", diff(exp, got))
+
+
+@check("groups: members' driver and iommu_unit match their sysfs links", requires=("groups",))
+def check_group_members(c):
+    data = c.ic_json("groups")
+    pci = c.pci()
+    exp, got = [], []
+    for g in sorted(data.get("groups") or [], key=lambda g: g.get("id") or 0):
+        for d in sorted(g.get("devices") or [], key=lambda d: str(d.get("bdf"))):
+            bdf = str(d.get("bdf"))
+            k = pci.get(bdf, {})
+            exp.append("%s driver=%s iommu_unit=%s" % (bdf, k.get("driver"), k.get("unit")))
+            got.append("%s driver=%s iommu_unit=%s" % (bdf, d.get("driver"), d.get("iommu_unit")))
+    if exp != got:
+        raise Fail("member fields differ", diff(exp, got))
+
+
+KIND_TO_DRIVER = {"intel": "intel", "amd": "amd", "virtio": "virtio"}
+
+
+@check("groups: IOMMU units and their device lists match /sys/class/iommu", requires=("groups",))
+def check_units(c):
+    data = c.ic_json("groups")
+    units = c.units()
+    iommu = data.get("iommu") or {}
+    exp = ["present=%s" % bool(units)]
+    got = ["present=%s" % iommu.get("present")]
+    for name, u in sorted(units.items()):
+        exp.append("unit %s driver=%s" % (name, KIND_TO_DRIVER.get(u["kind"], u["kind"])))
+        exp += ["unit %s device %s" % (name, d) for d in sorted(u["devices"])]
+    for u in sorted(iommu.get("units") or [], key=lambda u: str(u.get("name"))):
+        got.append("unit %s driver=%s" % (u.get("name"), u.get("driver")))
+        got += ["unit %s device %s" % (u.get("name"), d) for d in sorted(map(str, u.get("devices") or []))]
+    if exp != got:
+        raise Fail("IOMMU units differ", diff(exp, got))
+
+
+@check("devices: every PCI device's driver matches its driver link", requires=("devices",))
+def check_devices_driver(c):
+    data = c.ic_json("devices")
+    pci = c.pci()
+    exp = ["%s driver=%s" % (b, k["driver"]) for b, k in sorted(pci.items())]
+    got = ["%s driver=%s" % (d.get("bdf"), d.get("driver"))
+           for d in sorted(data.get("devices") or [], key=lambda d: str(d.get("bdf")))]
+    if exp != got:
+        raise Fail("drivers differ", diff(exp, got))
+
+
+@check("devices: every PCI device's iommu_group matches its iommu_group link", requires=("devices",))
+def check_devices_group(c):
+    data = c.ic_json("devices")
+    pci = c.pci()
+    exp = ["%s group=%s" % (b, k["group"]) for b, k in sorted(pci.items())]
+    got = ["%s group=%s" % (d.get("bdf"), d.get("iommu_group"))
+           for d in sorted(data.get("devices") or [], key=lambda d: str(d.get("bdf")))]
+    if exp != got:
+        raise Fail("iommu_group differs", diff(exp, got))
+
+
+@check("snapshot: `iommuctl snapshot` wrote a tree holding the IOMMU sysfs", requires=("snapshot",))
+def check_snapshot(c):
+    rc = c.ic_rc("snapshot")
+    if rc != 0:
+        raise Fail("`iommuctl snapshot /tmp/snap` exited %s" % rc, c.ic_err("snapshot").splitlines()[-5:])
+    snap = os.path.join(c.out, "snapshot")
+    if not os.path.isdir(snap) or not os.listdir(snap):
+        raise Fail("the snapshot directory is missing or empty")
+    missing = []
+    for d in (c.kfile("dirs-present.txt") or "").split():
+        if not os.path.isdir(snap + d):
+            missing.append("missing %s" % d)
+    if missing:
+        raise Fail("the snapshot lacks directories the guest has", missing)
+
+
+# --- checks for commands that do not exist yet (skipped until they are listed) ----------
+@check("check-vfio: viability verdicts match VFIO_GROUP_GET_STATUS", requires=("check-vfio",))
+def check_vfio(c):
+    # ASSUMED shape: {"groups": [{"id": N, "viable": bool}, ...]}; adjust with the command.
+    data = c.ic_json("check-vfio")
+    kern = c.vfio_status()
+    if not kern:
+        raise Skip("no VFIO group nodes in this guest")
+    mine = {g.get("id"): g.get("viable") for g in data.get("groups") or []}
+    exp = ["group %s viable=%s" % (g, v["viable"]) for g, v in sorted(kern.items(), key=str)]
+    got = ["group %s viable=%s" % (g, mine.get(g)) for g in sorted(kern, key=str)]
+    if exp != got:
+        raise Fail("VFIO viability differs", diff(exp, got))
+
+
+@check("swiotlb: pool size matches /sys/kernel/debug/swiotlb", requires=("swiotlb",))
+def check_swiotlb(c):
+    # ASSUMED shape: {"swiotlb": {"nslabs": int, "used": int, ...}}; io_tlb_used moves
+    # with traffic, so only the pool size is compared exactly.
+    data = c.ic_json("swiotlb")
+    kern = c.swiotlb()
+    mine = data.get("swiotlb") or {}
+    exp = ["nslabs=%s" % kern.get("io_tlb_nslabs", 0)]
+    got = ["nslabs=%s" % mine.get("nslabs", 0)]
+    if exp != got:
+        raise Fail("swiotlb differs", diff(exp, got, "debugfs"))
+
+
+@check("predict: predicted groups equal the kernel's groups", requires=("predict",))
+def check_predict(c):
+    # ASSUMED shape: {"groups": [{"devices": ["bdf", ...]}, ...]}: compared as partitions.
+    data = c.ic_json("predict")
+    kern = c.groups()
+    exp = sorted(" ".join(sorted(g["members"])) for g in kern.values())
+    got = sorted(" ".join(sorted(map(str, g.get("devices") or []))) for g in data.get("groups") or [])
+    if not kern:
+        raise Skip("no IOMMU groups in this guest")
+    if exp != got:
+        raise Fail("predicted groups differ", diff(exp, got))
+
+
+@check("acs: ACS capability/control match lspci -vvv", requires=("acs",))
+def check_acs(c):
+    # ASSUMED shape: {"devices": [{"bdf": str, "acs": {"cap": {"SrcValid": bool, ...},
+    # "ctl": {...}} | null}]}; flag names as lspci prints them.
+    data = c.ic_json("acs")
+    kern = c.acs()
+    exp, got = [], []
+    for b in sorted(kern):
+        for part in ("cap", "ctl"):
+            exp.append("%s %s %s" % (b, part, sorted(kern[b].get(part, {}).items())))
+    mine = {d.get("bdf"): d.get("acs") for d in data.get("devices") or []}
+    for b in sorted(kern):
+        a = mine.get(b) or {}
+        for part in ("cap", "ctl"):
+            got.append("%s %s %s" % (b, part, sorted((a.get(part) or {}).items())))
+    if exp != got:
+        raise Fail("ACS differs", diff(exp, got, "lspci"))
+
+
+# --- expectations on the kernel's own answers (the case really is what it says) --------
+def expectation_checks(c):
+    """Yield (title, fn) for every EXPECT_* the case sets."""
+    e = c.env
+    groups = c.groups()
+    pci = c.pci()
+
+    if e.get("EXPECT_GROUP_TYPES"):
+        want_types = set(e["EXPECT_GROUP_TYPES"].split())
+
+        def f():
+            types = {g["type"] for g in groups.values()}
+            if not groups or not types <= want_types:
+                raise Fail("group types are %s" % (sorted(types) or "none"))
+        yield "kernel: every group's type is %s" % "/".join(sorted(want_types)), f
+    if e.get("EXPECT_NO_GROUPS") == "1":
+        def f():
+            if groups:
+                raise Fail("%d groups exist" % len(groups))
+            if c.units():
+                raise Fail("/sys/class/iommu is not empty")
+        yield "kernel: no IOMMU groups and no IOMMU units", f
+    if e.get("EXPECT_IOMMU_KIND"):
+        def f():
+            kinds = sorted({u["kind"] for u in c.units().values()})
+            if kinds != [e["EXPECT_IOMMU_KIND"]]:
+                raise Fail("IOMMU kinds are %s" % kinds)
+        yield "kernel: IOMMU driver is %s" % e["EXPECT_IOMMU_KIND"], f
+    if e.get("EXPECT_DEVICES"):
+        def f():
+            missing = [b for b in e["EXPECT_DEVICES"].split() if b not in pci]
+            if missing:
+                raise Fail("missing PCI devices: %s" % " ".join(missing))
+        yield "kernel: devices %s exist" % e["EXPECT_DEVICES"], f
+    for spec in (e.get("EXPECT_SAME_GROUP") or "").split():
+        def f(spec=spec):
+            ids = {group_of(b, groups) for b in spec.split(",")}
+            if len(ids) != 1 or None in ids:
+                raise Fail("groups are %s" % sorted(map(str, ids)))
+        yield "kernel: %s share one group" % spec, f
+    for b in (e.get("EXPECT_OWN_GROUP") or "").split():
+        def f(b=b):
+            gid = group_of(b, groups)
+            if gid is None or groups[gid]["members"] != [b]:
+                raise Fail("group %s has %s" % (gid, groups.get(gid, {}).get("members")))
+        yield "kernel: %s is alone in its group" % b, f
+    if e.get("EXPECT_SWIOTLB_USED") == "1":
+        def f():
+            s = c.swiotlb()
+            if not s.get("io_tlb_nslabs") or not s.get("io_tlb_used"):
+                raise Fail("swiotlb: %s" % (s or c.kfile("swiotlb.txt").strip()))
+        yield "kernel: swiotlb pool exists and io_tlb_used > 0", f
+    for key, want in (("EXPECT_VFIO_VIABLE", True), ("EXPECT_VFIO_NOT_VIABLE", False)):
+        for b in (e.get(key) or "").split():
+            def f(b=b, want=want):
+                gid = group_of(b, groups)
+                st = c.vfio_status().get(gid)
+                drv = pci.get(b, {}).get("driver")
+                if drv != "vfio-pci":
+                    raise Fail("%s is bound to %s, not vfio-pci" % (b, drv))
+                if st is None or st["viable"] != want:
+                    raise Fail("group %s status %s" % (gid, st))
+            yield "kernel: %s (vfio-pci) group is %sviable" % (b, "" if want else "NOT "), f
+
+
+def run_checks(runroot, names):
+    passed = failed = skipped = 0
+
+    def emit(kind, name, title, detail=()):
+        print("%-4s %s: %s" % (kind, name, title))
+        for line in detail:
+            print("       " + line)
+        sys.stdout.flush()
+
+    for name in names:
+        c = Case(runroot, name)
+        if not c.booted:
+            failed += 1
+            why = (read(os.path.join(c.dir, "decode.log"), "") or "").strip().splitlines()[-1:]
+            emit("FAIL", name, "guest booted and reported (%ss; %s); last 40 console lines:"
+                 % (c.boot_seconds(), why[0] if why else "no result"), c.console_tail(40))
+            continue
+        passed += 1
+        emit("ok", name, "guest booted and reported (%ss, kernel %s)"
+             % (c.boot_seconds(), c.kfile("kernel-version.txt").strip()))
+        cmds = c.commands()
+        # iommuctl itself
+        if not c.ic_present():
+            failed += 1
+            emit("FAIL", name, "iommuctl present in the guest (--iommuctl missing or not executable)")
+        elif c.ic_rc("list-commands") != 0 or not CORE_COMMANDS <= cmds:
+            failed += 1
+            emit("FAIL", name, "`iommuctl --list-commands` works and lists %s" % ", ".join(sorted(CORE_COMMANDS)),
+                 ["exit %s, listed: %s" % (c.ic_rc("list-commands"), " ".join(sorted(cmds)) or "nothing")]
+                 + c.ic_err("list-commands").splitlines()[-5:])
+        else:
+            passed += 1
+            emit("ok", name, "`iommuctl --list-commands` lists %s" % " ".join(sorted(cmds)))
+        tests = []
+        for title, requires, fn in CHECKS:
+            tests.append((title, requires, lambda fn=fn: fn(c)))
+        for title, fn in expectation_checks(c):
+            tests.append((title, (), fn))
+        for title, requires, fn in tests:
+            absent = [r for r in requires if r not in cmds]
+            if absent and not (set(absent) & CORE_COMMANDS):
+                skipped += 1
+                emit("skip", name, "%s (iommuctl has no %s command)" % (title, ", ".join(absent)))
+                continue
+            try:
+                if absent:
+                    raise Fail("iommuctl does not list the %s command" % ", ".join(absent))
+                fn()
+            except Skip as s:
+                skipped += 1
+                emit("skip", name, "%s (%s)" % (title, s))
+            except Fail as f:
+                failed += 1
+                emit("FAIL", name, "%s: %s" % (title, f), f.detail)
+            except Exception as ex:  # a malformed answer must fail, not crash the run
+                failed += 1
+                emit("FAIL", name, "%s: %s: %s" % (title, type(ex).__name__, ex))
+            else:
+                passed += 1
+                emit("ok", name, title)
+    print("# %d skipped" % skipped)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+# --------------------------------------------------------------------- fixtures
+REF_FILES = [  # (file in guest/out/kernel, name in _ref)
+    ("iommu_groups.txt", "iommu_groups.txt"),
+    ("lspci-D-k.txt", "lspci-D-k.txt"),
+    ("lspci-D-nn.txt", "lspci-D-nn.txt"),
+    ("lspci-vvv-nn-D.txt", "lspci-vvv-nn-D.txt"),
+    ("lspci-tv.txt", "lspci-tv.txt"),
+    ("dmesg.txt", "dmesg.txt"),
+    ("kernel-version.txt", "kernel-version.txt"),
+    ("vfio-status.txt", "vfio-status.txt"),
+    ("dev-vfio.txt", "dev-vfio.txt"),
+    ("swiotlb.txt", "swiotlb.txt"),
+    ("modules.txt", "modules.txt"),
+    ("debugfs-iommu-listing.txt", "debugfs-iommu-listing.txt"),
+    ("pci-devices.txt", "pci-devices.txt"),
+    ("class-iommu.txt", "class-iommu.txt"),
+]
+
+
+def write_fixtures(runroot, outdir, names):
+    status = 0
+    for name in names:
+        c = Case(runroot, name)
+        dest = os.path.join(outdir, name)
+        if not c.booted:
+            print("# fixtures: %s did not boot; %s left as it was" % (name, dest), file=sys.stderr)
+            status = 1
+            continue
+        if os.path.lexists(dest):
+            shutil.rmtree(dest)
+        snap = os.path.join(c.out, "snapshot")
+        empty = []
+        if os.path.isdir(snap):
+            shutil.copytree(snap, dest, symlinks=True)
+            for root, dirs, files in os.walk(dest):
+                if not dirs and not files:
+                    empty.append("/" + os.path.relpath(root, dest))
+        else:
+            print("# fixtures: %s: no snapshot tree (iommuctl has no snapshot command or it failed);"
+                  " writing _ref/ only" % name, file=sys.stderr)
+            os.makedirs(dest)
+        ref = os.path.join(dest, "_ref")
+        if os.path.lexists(ref):
+            print("# fixtures: %s: the snapshot has its own _ref; replaced" % name, file=sys.stderr)
+            shutil.rmtree(ref) if os.path.isdir(ref) and not os.path.islink(ref) else os.unlink(ref)
+        os.makedirs(ref)
+        for src, dst in REF_FILES:
+            p = os.path.join(c.k, src)
+            if os.path.exists(p):
+                shutil.copyfile(p, os.path.join(ref, dst))
+        shutil.copyfile(os.path.join(c.dir, "qemu-cmdline.txt"), os.path.join(ref, "qemu-cmdline.txt"))
+        with open(os.path.join(ref, "empty-dirs.txt"), "w") as f:
+            for d in sorted(e for e in empty if e != "/."):
+                f.write(d + "\n")
+        with open(os.path.join(ref, "harvest.conf"), "w") as f:
+            for k in ("GUEST_MODULES", "VFIO_BIND", "SRIOV", "NET_UP", "READ_DISKS", "APPEND", "MEM",
+                      "IOMMU", "KERNEL", "TOPOLOGY", "TOPO_ACS", "TOPO_NVME_SRIOV_VFS"):
+                f.write("%s=%s\n" % (k, shlex.quote(c.env.get(k, ""))))
+            f.write("HARVEST_NAME=%s\n" % name)
+        print("# fixtures: wrote %s" % dest, file=sys.stderr)
+    return status
+
+
+# --------------------------------------------------------------------- decode, mkdisk
+def decode(serial, outdir):
+    try:
+        data = open(serial, "rb").read()
+    except OSError as e:
+        print("no second serial output: %s" % e)
+        return 1
+    b = data.find(BEGIN)
+    e = data.find(END, b + 1 if b >= 0 else 0)
+    if b < 0:
+        print("no begin marker on the second serial port (%d bytes)" % len(data))
+        return 1
+    if e < 0:
+        print("no end marker on the second serial port (truncated, %d bytes)" % len(data))
+        return 1
+    body = data[data.index(b"\n", b) + 1:e]
+    tail = data[e + len(END):].split(b"\n", 1)[0].strip().decode("ascii", "replace")
+    blob = base64.b64decode(b"".join(body.split()))
+    md5 = hashlib.md5(blob).hexdigest()
+    if tail and tail != md5:
+        print("checksum mismatch: guest %s, host %s" % (tail, md5))
+        return 1
+    if os.path.exists(outdir):
+        shutil.rmtree(outdir)
+    os.makedirs(outdir)
+    p = subprocess.run(["tar", "-xzf", "-", "-C", outdir], input=blob, capture_output=True)
+    if p.returncode != 0:
+        print("tar failed: %s" % p.stderr.decode(errors="replace"))
+        return 1
+    print("decoded %d bytes" % len(blob))
+    return 0
+
+
+def mkdisk(path, label, mib):
+    size = int(mib) << 20
+    blk = 4096
+    pattern = bytes(range(256)) * (blk // 256 + 2)
+    chunks = []
+    for i in range(size // blk):
+        head = ("iommuctl-vm disk %s block %d\n" % (label, i)).encode()
+        chunks.append(head + pattern[i % 256:i % 256 + blk - len(head)])
+    want = b"".join(chunks)
+    try:
+        if open(path, "rb").read() == want:
+            return 0
+    except OSError:
+        pass
+    with open(path + ".tmp", "wb") as f:
+        f.write(want)
+    os.replace(path + ".tmp", path)
+    return 0
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd == "mkdisk":
+        return mkdisk(*args)
+    if cmd == "guest-commands":
+        for name, a in GUEST_COMMANDS:
+            print(name, a)
+        return 0
+    if cmd == "decode":
+        return decode(*args)
+    if cmd == "check":
+        return run_checks(args[0], args[1:])
+    if cmd == "fixtures":
+        return write_fixtures(args[0], args[1], args[2:])
+    print("unknown subcommand %s" % cmd, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
