@@ -131,8 +131,7 @@ const struct command cmd_snapshot = {
 	.name = "snapshot",
 	.run = snapshot_run,
 	.args = "DIR",
-	.summary = "Copy everything iommuctl reads into DIR (for bug reports and tests): "
-		   "iommuctl --root DIR COMMAND then shows what COMMAND shows here.",
+	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
 	.options = snapshot_options,
 	.shortopts = "+hjp",
 	.help = snapshot_help,
