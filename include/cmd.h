@@ -61,9 +61,11 @@ extern const struct command cmd_groups, cmd_devices, cmd_snapshot;
 bool app_global_option(struct app *app, int opt, const char *arg);
 /* Prints the command's usage and options on stdout. */
 void app_command_help(const struct command *cmd);
-/* Reports a usage error ("iommuctl groups: ...; see --help") and returns
- * EXIT_USAGE. */
+/* Reports a usage error ("iommuctl groups: ... (see iommuctl groups
+ * --help)") and returns EXIT_USAGE. */
 int app_usage_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same with another pointer than --help: "(see iommuctl groups SEE)". */
+int app_usage_error_see(struct app *app, const char *see, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Reports a fatal error (on stderr; under -j also as a JSON document on
  * stdout) and returns STATUS. */
 int app_fail(struct app *app, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -196,9 +196,10 @@ void iommu_presence_analyse(const struct snapshot *s, struct iommu_presence *out
 	/* The sentence: what was looked at, and what was found there. */
 	parts[total++] = describe_dir(&s->class_iommu, "/sys/class/iommu", "lists no IOMMU units", "");
 	if (out->noiommu_groups)
-		parts[total++] = xasprintf("the only groups in /sys/kernel/iommu_groups are %zu VFIO no-IOMMU group%s, "
-					   "which isolate nothing",
-					   out->noiommu_groups, out->noiommu_groups == 1 ? "" : "s");
+		parts[total++] = out->noiommu_groups == 1
+			? xstrdup("the only group in /sys/kernel/iommu_groups is a VFIO no-IOMMU group, which isolates nothing")
+			: xasprintf("the only groups in /sys/kernel/iommu_groups are %zu VFIO no-IOMMU groups, which isolate "
+				    "nothing", out->noiommu_groups);
 	else
 		parts[total++] = describe_dir(&s->iommu_groups, "/sys/kernel/iommu_groups", "is empty",
 					      " (this kernel has no IOMMU support)");

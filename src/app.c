@@ -51,24 +51,41 @@ void app_command_help(const struct command *cmd)
 	printf("\nSee iommuctl(8) for the columns, the JSON format and exit statuses.\n");
 }
 
-int app_usage_error(struct app *app, const char *fmt, ...)
+static int usage_error(struct app *app, const char *see, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg;
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	va_end(ap);
 	fflush(stdout);
 	if (app->cmd)
-		fprintf(stderr, "iommuctl %s: %s (see iommuctl %s --help)\n", app->cmd->name, msg ? msg : "",
-			app->cmd->name);
+		fprintf(stderr, "iommuctl %s: %s (see iommuctl %s %s)\n", app->cmd->name, msg ? msg : "", app->cmd->name,
+			see);
 	else
-		fprintf(stderr, "iommuctl: %s (see iommuctl --help)\n", msg ? msg : "");
+		fprintf(stderr, "iommuctl: %s (see iommuctl %s)\n", msg ? msg : "", see);
 	if (app->json && msg)
 		json_print(json_error_doc(msg, EXIT_USAGE), app->pretty);
 	free(msg);
 	return EXIT_USAGE;
+}
+
+int app_usage_error(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+	va_start(ap, fmt);
+	rc = usage_error(app, "--help", fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int app_usage_error_see(struct app *app, const char *see, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+	va_start(ap, fmt);
+	rc = usage_error(app, see, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int app_fail(struct app *app, int status, const char *fmt, ...)
@@ -200,7 +217,7 @@ int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char 
 	if (req->lo.raw && req->lo.pairs)
 		return app_usage_error(app, "--raw and --pairs cannot be combined");
 	if (!columns_valid(kind, &req->lo, &bad)) {
-		int rc = app_usage_error(app, "unknown column '%s' (see --list-columns)", bad);
+		int rc = app_usage_error_see(app, "--list-columns", "unknown column '%s'", bad);
 		free(bad);
 		return rc;
 	}

@@ -32,6 +32,6 @@ const struct command cmd_devices = {
 	.args = "[OPTIONS]",
 	.summary = "List every PCI function with its IOMMU group, driver and IOMMU unit.",
 	.options = devices_options,
-	.shortopts = "+o:rPnhjp",
+	.shortopts = "+:o:rPnhjp",
 	.help = devices_help,
 };

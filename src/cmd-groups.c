@@ -34,6 +34,6 @@ const struct command cmd_groups = {
 	.args = "[OPTIONS]",
 	.summary = "List IOMMU groups: default domain type, reserved regions and member devices.",
 	.options = groups_options,
-	.shortopts = "+o:rPnthjp",
+	.shortopts = "+:o:rPnthjp",
 	.help = groups_help,
 };

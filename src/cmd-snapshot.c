@@ -133,6 +133,6 @@ const struct command cmd_snapshot = {
 	.args = "DIR",
 	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
 	.options = snapshot_options,
-	.shortopts = "+hjp",
+	.shortopts = "+:hjp",
 	.help = snapshot_help,
 };

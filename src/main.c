@@ -22,7 +22,7 @@ static const struct option global_options[] = {
 	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
 	{NULL, 0, NULL, 0},
 };
-static const char global_shortopts[] = "+jpnVh";
+static const char global_shortopts[] = "+:jpnVh";
 
 static void usage(FILE *f)
 {

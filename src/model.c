@@ -201,6 +201,15 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 		d->ident = id;
 		d->revision_known = d->class_known = true;
 	}
+	if (!d->revision_known) {
+		/* uevent has no revision: the attribute has */
+		uint64_t rev;
+		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/revision", d->bdf);
+		if (sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b) == 0 && parse_u64(b->data, 16, &rev) && rev <= 0xff) {
+			d->ident.revision = (uint8_t)rev;
+			d->revision_known = true;
+		}
+	}
 	d->ident_known = ident_from_uevent(s, sr, d->bdf, d, b);
 }
 
@@ -224,7 +233,8 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 		d->group = -1;
 		d->unit = -1;
 	}
-	qsort(s->dev, s->ndev, sizeof(*s->dev), cmp_dev);
+	if (s->ndev > 1)
+		qsort(s->dev, s->ndev, sizeof(*s->dev), cmp_dev);
 	/* Same function listed twice (case-different hex digits): keep one. */
 	for (size_t i = 0; i < s->ndev; i++) {
 		bool gone;
@@ -302,6 +312,27 @@ static void load_drivers(struct snapshot *s, struct sysroot *sr)
 
 /* ---- IOMMU units ---------------------------------------------------------- */
 
+/* Which driver registered a unit: its name says so for Intel, AMD and Arm;
+ * virtio-iommu names the unit after its transport's parent device (on 6.12,
+ * the PCI function "0000:00:02.0"), so there the class device's location
+ * tells: it sits under the virtio device, .../virtioN/iommu/NAME. */
+static const char *unit_driver_from_path(const char *target)
+{
+	const char *end = strstr(target, "/iommu/"), *start;
+	if (!end)
+		return NULL;
+	start = end;
+	while (start > target && start[-1] != '/')
+		start--;
+	if (end - start > 6 && strncmp(start, "virtio", 6) == 0) {
+		for (const char *p = start + 6; p < end; p++)
+			if (*p < '0' || *p > '9')
+				return NULL;
+		return "virtio";
+	}
+	return NULL;
+}
+
 static const char *unit_driver(const char *name)
 {
 	if (strncmp(name, "dmar", 4) == 0 && is_decimal(name + 4))
@@ -339,6 +370,13 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 		int err = sr_list(sr, path, not_hidden, &members);
 		u->name = xstrdup(units.ent[i].name);
 		u->driver = unit_driver(u->name);
+		if (!u->driver && units.ent[i].type == DT_LNK) {
+			char *link = xasprintf("sys/class/iommu/%s", u->name), *target = NULL;
+			if (sr_readlink(sr, link, &target) == 0)
+				u->driver = unit_driver_from_path(target);
+			free(target);
+			free(link);
+		}
 		strvec_init(&u->members);
 		if (err && err != -ENOENT)
 			snapshot_add_issue(s, path, err, NULL);
@@ -348,7 +386,8 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 		strvec_sort(&u->members);
 		free(path);
 	}
-	qsort(s->unit, s->nunit, sizeof(*s->unit), cmp_unit);
+	if (s->nunit > 1)
+		qsort(s->unit, s->nunit, sizeof(*s->unit), cmp_unit);
 	for (size_t i = 0; i < s->nunit; i++)
 		for (size_t j = 0; j < s->unit[i].members.n; j++) {
 			struct pci_device *d = find_by_name(s, s->unit[i].members.v[j]);
@@ -453,7 +492,11 @@ static void load_group(struct snapshot *s, struct sysroot *sr, struct iommu_grou
 	for (size_t i = 0; i < members->n; i++) {
 		struct pci_device *d = find_by_name(s, members->ent[i].name);
 		if (!d) {
-			strvec_push(&g->other, members->ent[i].name);
+			/* A PCI name that is not (any more) among the functions
+			 * was unplugged while we looked: skipped, as the
+			 * function itself is. */
+			if (!pci_is_bdf(members->ent[i].name))
+				strvec_push(&g->other, members->ent[i].name);
 			continue;
 		}
 		if (d->group >= 0 && d->group != g->id) {
@@ -511,11 +554,13 @@ static void load_groups(struct snapshot *s, struct sysroot *sr)
 		s->ngrp++;
 	}
 	s->iommu_groups.entries = s->ngrp;
-	qsort(s->grp, s->ngrp, sizeof(*s->grp), cmp_group);
+	if (s->ngrp > 1)
+		qsort(s->grp, s->ngrp, sizeof(*s->grp), cmp_group);
 	for (size_t i = 0; i < s->ngrp; i++) {
 		struct iommu_group *g = &s->grp[i];
 		load_group(s, sr, g, &b, &members);
-		qsort(g->dev, g->ndev, sizeof(*g->dev), cmp_size);
+		if (g->ndev > 1)
+			qsort(g->dev, g->ndev, sizeof(*g->dev), cmp_size);
 		if (group_may_be_named(s, g)) {
 			char path[96];
 			int err;

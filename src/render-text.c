@@ -173,6 +173,11 @@ static char *group_cell(const struct row *r, int col)
 	}
 }
 
+static bool is_group_column(int col)
+{
+	return col == COL_GROUP || col == COL_NDEV || col == COL_TYPE || col == COL_RESV;
+}
+
 static char *device_cell(const struct row *r, int col)
 {
 	const struct pci_device *d = r->d;
@@ -182,7 +187,7 @@ static char *device_cell(const struct row *r, int col)
 		/* a group member that is not a PCI function */
 		if (col == COL_NODE || col == COL_BDF || col == COL_NAME)
 			return xstrdup(r->other);
-		return NULL;
+		return is_group_column(col) ? group_cell(r, col) : NULL;
 	}
 	switch (col) {
 	case COL_NODE:
@@ -246,11 +251,6 @@ static struct libscols_table *new_table(const struct list_options *o, const int 
 	return tb;
 }
 
-static bool is_group_column(int col)
-{
-	return col == COL_GROUP || col == COL_NDEV || col == COL_TYPE || col == COL_RESV;
-}
-
 /* Adds a row; in a tree, the group's own columns show on the group's row
  * only.  Returns the line, or NULL if libsmartcols failed. */
 static struct libscols_line *fill_line(struct libscols_table *tb, struct libscols_line *parent, const struct row *r,
@@ -287,6 +287,15 @@ static bool decorated(const struct list_options *o)
 	return !o->raw && !o->pairs && !o->noheadings;
 }
 
+/* No IOMMU: the sentence saying what was looked at, and what to do. */
+static void print_absent(const struct iommu_presence *p)
+{
+	if (p->absent.message)
+		printf("%s\n", p->absent.message);
+	if (p->absent.remedy)
+		printf("To enable one: %s.\n", p->absent.remedy);
+}
+
 static void print_shared_summary(const struct snapshot *s)
 {
 	size_t shared = groups_shared_count(s), done = 0;
@@ -312,9 +321,7 @@ int render_groups_text(const struct snapshot *s, const struct iommu_presence *p,
 	if (ncol < 0)
 		return -1;
 	if (!p->present && s->ngrp == 0) {
-		printf("%s\n", p->absent.message);
-		if (p->absent.remedy)
-			printf("To enable one: %s.\n", p->absent.remedy);
+		print_absent(p);
 		return 0;
 	}
 	tb = new_table(o, colv, ncol);
@@ -343,8 +350,10 @@ int render_groups_text(const struct snapshot *s, const struct iommu_presence *p,
 		return -1;
 	if (decorated(o)) {
 		print_shared_summary(s);
-		if (!p->present)
-			printf("\n%s\n", p->absent.message);
+		if (!p->present) {
+			putchar('\n');
+			print_absent(p);
+		}
 	}
 	return 0;
 fail:
@@ -377,9 +386,8 @@ int render_devices_text(const struct snapshot *s, const struct iommu_presence *p
 	if (print_table(tb) < 0)
 		return -1;
 	if (decorated(o) && !p->present) {
-		printf("\n%s\n", p->absent.message);
-		if (p->absent.remedy)
-			printf("To enable one: %s.\n", p->absent.remedy);
+		putchar('\n');
+		print_absent(p);
 	}
 	return 0;
 }

@@ -568,8 +568,9 @@ static int walk(struct sysroot *sr, const char *path, bool follow_last, struct w
 			buf_append(&canon, comp.data, comp.len);
 		}
 	}
-	while (st.n)
-		stack_pop(&st, &canon);
+	/* Close the directories; canon keeps the resolved path. */
+	for (size_t i = 0; i < st.n; i++)
+		close(st.fd[i]);
 	free(st.fd);
 	free(st.canon_len);
 	free(target);

@@ -363,7 +363,9 @@ def check_snapshot(c):
         if not os.path.isdir(snap + d):
             missing.append("missing %s" % d)
     if missing:
-        raise Fail("the snapshot lacks directories the guest has", missing)
+        top = sorted(os.listdir(snap))
+        raise Fail("the snapshot lacks directories the guest has", missing + [
+            "snapshot top level (%d entries): %s" % (len(top), " ".join(top[:12]) + (" ..." if len(top) > 12 else ""))])
 
 
 # --- checks for commands that do not exist yet (skipped until they are listed) ----------
@@ -536,6 +538,8 @@ def run_checks(runroot, names):
                 emit("skip", name, "%s (iommuctl has no %s command)" % (title, ", ".join(absent)))
                 continue
             try:
+                if absent and not c.ic_present():
+                    raise Fail("iommuctl is missing from the guest")
                 if absent:
                     raise Fail("iommuctl does not list the %s command" % ", ".join(absent))
                 fn()

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2054 # commas are QEMU option separators
 # q35-standard: the standard topology of the shared real-kernel snapshots.
 #
 # Sourced by tests/vm/run (bash) with DISKS set to the cache's disk-image folder;
