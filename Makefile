@@ -92,6 +92,7 @@ fixtures: all
 install: all
 	install -D -m 0755 build/iommuctl $(DESTDIR)$(BINDIR)/iommuctl
 	install -D -m 0644 man/iommuctl.8 $(DESTDIR)$(MANDIR)/man8/iommuctl.8
+	install -D -m 0644 man/iommuctl.schema.json $(DESTDIR)$(DATADIR)/iommuctl/iommuctl.schema.json
 	install -D -m 0644 completions/iommuctl.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/iommuctl
 	install -D -m 0644 completions/_iommuctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_iommuctl
 	install -D -m 0644 completions/iommuctl.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/iommuctl.fish

@@ -27,7 +27,8 @@ struct names_options {
 /* Never fails: without a database every look-up answers NULL. */
 struct names *names_open(const struct names_options *opt);
 void names_free(struct names *n);
-/* Which source answers: "hwdb", "pci.ids", "none". */
+/* Which source answers: "hwdb", "pci.ids", "snapshot" (the names a
+ * snapshot carries), "none". */
 const char *names_source(const struct names *n);
 /* A warning from loading the database (malformed pci.ids ...), or NULL. */
 const char *names_warning(const struct names *n);
@@ -42,8 +43,7 @@ const char *names_class(struct names *n, uint32_t class_code);
 void names_resolve(struct names *n, struct snapshot *s);
 
 /* The names S's devices show, as a pci.ids file (vendors, devices, classes)
- * for a snapshot to carry.  SOURCE says where they came from.  Heap
- * string. */
-char *names_pci_ids_text(const struct snapshot *s, const char *source);
+ * for a snapshot to carry.  Heap string. */
+char *names_pci_ids_text(const struct snapshot *s);
 
 #endif

@@ -26,9 +26,9 @@ struct list_options {
 
 enum list_kind { LIST_GROUPS, LIST_DEVICES };
 
-/* Checks a -o specification.  Returns false and sets *bad (heap) to the
- * first unknown column name. */
-bool columns_valid(enum list_kind kind, const struct list_options *o, char **bad);
+/* Checks a -o specification.  Returns false and sets *why (heap) to what is
+ * wrong with it ("unknown column 'FOO'"). */
+bool columns_valid(enum list_kind kind, const struct list_options *o, char **why);
 
 /* --list-columns for KIND: a table of names and descriptions (or JSON). */
 int render_columns_text(enum list_kind kind, const struct list_options *o);

@@ -39,9 +39,14 @@ bool app_global_option(struct app *app, int opt, const char *arg)
 
 void app_command_help(const struct command *cmd)
 {
-	printf("Usage: iommuctl [GLOBAL OPTIONS] %s %s\n\n%s\n\nOptions:\n", cmd->name, cmd->args, cmd->summary);
+	printf("Usage: iommuctl [GLOBAL OPTIONS] %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
 	for (const struct opt_help *h = cmd->help; h && h->spec; h++)
-		printf("  %-22s %s\n", h->spec, h->help);
+		if (h->spec[0] != '-' && h->spec[0] != ' ')
+			printf("%s  %-22s %s\n", h == cmd->help ? "\nArguments:\n" : "", h->spec, h->help);
+	printf("\nOptions:\n");
+	for (const struct opt_help *h = cmd->help; h && h->spec; h++)
+		if (h->spec[0] == '-' || h->spec[0] == ' ')
+			printf("  %-22s %s\n", h->spec, h->help);
 	printf("  %-22s %s\n", "-j, --json", "JSON output");
 	printf("  %-22s %s\n", "-p, --pretty", "indented JSON output (implies --json)");
 	printf("  %-22s %s\n", "    --root DIR", "read the system from DIR (a snapshot) instead of /");
@@ -217,12 +222,13 @@ int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char 
 	if (req->lo.raw && req->lo.pairs)
 		return app_usage_error(app, "--raw and --pairs cannot be combined");
 	if (!columns_valid(kind, &req->lo, &bad)) {
-		int rc = app_usage_error_see(app, "--list-columns", "unknown column '%s'", bad);
+		int rc = app_usage_error_see(app, "--list-columns", "%s", bad);
 		free(bad);
 		return rc;
 	}
 	req->lo.numeric = app->numeric;
-	req->lo.color = !app->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	/* NO_COLOR (no-color.org): any non-empty value turns colour off */
+	req->lo.color = !app->json && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	if (req->list_columns) {
 		int rc = app->json ? json_print(json_columns_doc(kind), app->pretty) : render_columns_text(kind, &req->lo);
 		return rc < 0 ? app_fail(app, EXIT_ENV, "cannot write the output") : EXIT_OK;

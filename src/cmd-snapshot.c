@@ -92,7 +92,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 		return rc;
 	}
 	if (!app->numeric) {
-		char *ids = names_pci_ids_text(&s, names_source(app->names));
+		char *ids = names_pci_ids_text(&s);
 		sysroot_record_extra(app->sr, ".iommuctl/pci.ids", ids, strlen(ids));
 		free(ids);
 	}

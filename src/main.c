@@ -31,7 +31,7 @@ static void usage(FILE *f)
 	       "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(f, "\nGlobal options (also accepted after the command, except -n):\n"
+	fprintf(f, "\nGlobal options (-j, -p, --root, --numeric, --pci-ids and -h also work after the command):\n"
 	       "  -j, --json             JSON output (one document; see iommuctl(8))\n"
 	       "  -p, --pretty           indented JSON output (implies --json)\n"
 	       "  -n, --numeric          show ids instead of names (after a list command,\n"
@@ -132,6 +132,8 @@ int main(int argc, char **argv)
 	if (list_opts)
 		return close_stdout(list_options(&app, argc, argv));
 	if (optind >= argc) {
+		if (app.json)
+			return close_stdout(app_usage_error(&app, "no command given"));
 		usage(stderr);
 		return close_stdout(EXIT_USAGE);
 	}

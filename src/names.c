@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "names.h"
 
+#include <errno.h>
 #include <libudev.h>
 #include <pci/pci.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum name_kind { KIND_VENDOR = 1, KIND_DEVICE = 2, KIND_CLASS = 3 };
 
@@ -20,6 +22,7 @@ struct name_slot {
 
 struct names {
 	enum { SRC_NONE, SRC_HWDB, SRC_PCIIDS } src;
+	bool from_snapshot; /* the pci.ids a snapshot carries */
 	struct udev *udev;
 	struct udev_hwdb *hwdb;
 	struct pci_access *pacc;
@@ -34,16 +37,22 @@ struct names {
  * and carries no context: the names object in use is kept here. */
 static struct names *active;
 
+/* libpci's messages, formatted; NULL if out of memory. */
+static char *format_message(const char *msg, va_list ap)
+{
+	char *text = NULL;
+	if (vasprintf(&text, msg, ap) < 0)
+		return NULL;
+	return rstrip(text);
+}
+
 static void __attribute__((noreturn)) pci_error_cb(char *msg, ...)
 {
 	va_list ap;
-	char *text = NULL;
+	char *text;
 	va_start(ap, msg);
-	if (vasprintf(&text, msg, ap) < 0)
-		text = NULL;
+	text = format_message(msg, ap);
 	va_end(ap);
-	if (text)
-		rstrip(text);
 	free(active->warning);
 	active->warning = text ? text : xstrdup("cannot parse the PCI id database");
 	longjmp(active->on_error, 1);
@@ -52,13 +61,12 @@ static void __attribute__((noreturn)) pci_error_cb(char *msg, ...)
 static void pci_warning_cb(char *msg, ...)
 {
 	va_list ap;
-	char *text = NULL;
+	char *text;
 	va_start(ap, msg);
-	if (vasprintf(&text, msg, ap) < 0)
-		text = NULL;
+	text = format_message(msg, ap);
 	va_end(ap);
 	if (text && !active->warning)
-		active->warning = rstrip(text);
+		active->warning = text;
 	else
 		free(text);
 }
@@ -90,10 +98,18 @@ struct names *names_open(const struct names_options *opt)
 	n->pacc->error = pci_error_cb;
 	n->pacc->warning = pci_warning_cb;
 	n->pacc->debug = pci_debug_cb;
-	if (opt->pci_ids)
+	if (opt->pci_ids) {
+		/* a pinned database that cannot be read would silently
+		 * turn every name into a number */
+		if (access(opt->pci_ids, R_OK) < 0)
+			n->warning = xasprintf("cannot read the PCI id database '%s': %s (names are not shown)",
+					       opt->pci_ids, strerror(errno));
 		n->ids_path = xstrdup(opt->pci_ids);
-	else if (opt->snapshot_ids_fd >= 0)
+	}
+	else if (opt->snapshot_ids_fd >= 0) {
 		n->ids_path = xasprintf("/proc/self/fd/%d", opt->snapshot_ids_fd);
+		n->from_snapshot = true;
+	}
 	if (n->ids_path)
 		pci_set_name_list_path(n->pacc, n->ids_path, 0);
 	n->src = SRC_PCIIDS;
@@ -120,7 +136,9 @@ void names_free(struct names *n)
 
 const char *names_source(const struct names *n)
 {
-	return n->src == SRC_HWDB ? "hwdb" : n->src == SRC_PCIIDS ? "pci.ids" : "none";
+	if (n->src == SRC_PCIIDS)
+		return n->from_snapshot ? "snapshot" : "pci.ids";
+	return n->src == SRC_HWDB ? "hwdb" : "none";
 }
 
 const char *names_warning(const struct names *n)
@@ -296,7 +314,7 @@ static size_t sort_unique(struct id_name *v, size_t n)
 	return k;
 }
 
-char *names_pci_ids_text(const struct snapshot *s, const char *source)
+char *names_pci_ids_text(const struct snapshot *s)
 {
 	struct id_name *ven = xcalloc(s->ndev + 1, sizeof(*ven)), *dev = xcalloc(s->ndev + 1, sizeof(*dev)),
 		       *cls = xcalloc(s->ndev + 1, sizeof(*cls));
@@ -321,8 +339,8 @@ char *names_pci_ids_text(const struct snapshot *s, const char *source)
 
 	buf_init(&b);
 	buf_appendf(&b, "# The names iommuctl showed on the machine this snapshot was taken from\n"
-			"# (source: %s), in pci.ids format.  Each class below is written as a\n"
-			"# sub-class line holding the whole name shown.\n", source);
+			"# (where they came from: names= in info), in pci.ids format.  Each class\n"
+			"# below is written as a sub-class line holding the whole name shown.\n");
 	for (size_t i = 0; i < nv; i++) {
 		buf_appendf(&b, "%04x  %s\n", ven[i].key, ven[i].name);
 		for (; d < nd && dev[d].key >> 16 <= ven[i].key; d++)

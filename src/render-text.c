@@ -74,8 +74,8 @@ static int col_by_name(const char *name, size_t len)
 }
 
 /* Resolves the columns to show: the defaults, replaced or extended by -o.
- * Returns the count, or -1 with *bad set. */
-static int pick_columns(enum list_kind kind, const struct list_options *o, int *out, size_t max, char **bad)
+ * Returns the count, or -1 with *why set to what is wrong (heap). */
+static int pick_columns(enum list_kind kind, const struct list_options *o, int *out, size_t max, char **why)
 {
 	const int *def = kind == LIST_DEVICES ? devices_default : o->tree ? groups_tree_default : groups_default;
 	size_t ndef = kind == LIST_DEVICES ? ARRAY_SIZE(devices_default)
@@ -96,7 +96,10 @@ static int pick_columns(enum list_kind kind, const struct list_options *o, int *
 		size_t len = e ? (size_t)(e - spec) : strlen(spec);
 		int c = col_by_name(spec, len);
 		if (c < 0 || (cols[c].tree_only && !(o->tree && kind == LIST_GROUPS))) {
-			*bad = xstrndup(spec, len);
+			char *name = xstrndup(spec, len);
+			*why = c < 0 ? xasprintf("unknown column '%s'", name)
+				     : xasprintf("column '%s' is the tree's: it needs --tree", name);
+			free(name);
 			return -1;
 		}
 		if (n < max && !(c == COL_NODE && n && out[0] == COL_NODE))
@@ -106,10 +109,10 @@ static int pick_columns(enum list_kind kind, const struct list_options *o, int *
 	return (int)n;
 }
 
-bool columns_valid(enum list_kind kind, const struct list_options *o, char **bad)
+bool columns_valid(enum list_kind kind, const struct list_options *o, char **why)
 {
 	int tmp[64];
-	return pick_columns(kind, o, tmp, ARRAY_SIZE(tmp), bad) >= 0;
+	return pick_columns(kind, o, tmp, ARRAY_SIZE(tmp), why) >= 0;
 }
 
 /* ---- cells ------------------------------------------------------------- */
@@ -320,7 +323,7 @@ int render_groups_text(const struct snapshot *s, const struct iommu_presence *p,
 	free(bad);
 	if (ncol < 0)
 		return -1;
-	if (!p->present && s->ngrp == 0) {
+	if (!p->present && s->ngrp == 0 && decorated(o)) {
 		print_absent(p);
 		return 0;
 	}

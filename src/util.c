@@ -192,6 +192,14 @@ char *rstrip(char *s)
 	return s;
 }
 
+/* True if only white space follows END (a number's end). */
+static bool only_space_after(const char *end)
+{
+	while (*end && isspace((unsigned char)*end))
+		end++;
+	return *end == '\0';
+}
+
 bool parse_u64(const char *s, int base, uint64_t *out)
 {
 	char *end;
@@ -200,11 +208,7 @@ bool parse_u64(const char *s, int base, uint64_t *out)
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, base);
-	if (errno || end == s)
-		return false;
-	while (*end && isspace((unsigned char)*end))
-		end++;
-	if (*end)
+	if (errno || end == s || !only_space_after(end))
 		return false;
 	*out = v;
 	return true;
@@ -218,11 +222,7 @@ bool parse_int(const char *s, int *out)
 		return false;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || v < INT32_MIN || v > INT32_MAX)
-		return false;
-	while (*end && isspace((unsigned char)*end))
-		end++;
-	if (*end)
+	if (errno || end == s || v < INT32_MIN || v > INT32_MAX || !only_space_after(end))
 		return false;
 	*out = (int)v;
 	return true;

@@ -89,8 +89,8 @@ static void subset_for_snapshots(void **state)
 		s.dev[i].device_name = i == 2 ? NULL : "82574L Gigabit Network Connection";
 		s.dev[i].class_name = "Ethernet controller";
 	}
-	text = names_pci_ids_text(&s, "hwdb");
-	assert_non_null(strstr(text, "(source: hwdb)"));
+	text = names_pci_ids_text(&s);
+	assert_true(text[0] == '#');
 	assert_non_null(strstr(text, "1af4  Red Hat, Inc.\n8086  Intel Corporation\n\t10d3  82574L Gigabit Network Connection\n"));
 	assert_non_null(strstr(text, "C 02  Class 02\n\t00  Ethernet controller\n"));
 	/* and libpci reads it back to the same names */

@@ -32,19 +32,6 @@ mkdir -p $OUT/kernel $OUT/iommuctl
 T0=$(cut -d' ' -f1 /proc/uptime)
 echo "boot_to_init=$T0" >$OUT/timing.txt
 
-# ---- modules (order and dependencies computed on the host) -------------------------
-if [ -r /etc/modules.order ]; then
-	while read -r kind path opts; do
-		case "$kind" in
-		insmod)
-			# shellcheck disable=SC2086
-			insmod "$path" $opts 2>>$OUT/insmod-errors.txt ||
-				echo "insmod $path failed" >>$OUT/insmod-errors.txt
-			;;
-		esac
-	done </etc/modules.order
-fi
-
 # ---- settle: count of PCI driver links stable for SETTLE_SECS seconds -------------
 settle() {
 	stable=0 last=-1 waited=0
@@ -57,6 +44,21 @@ settle() {
 	echo "settle_$1 links=$last waited=${waited}s" >>$OUT/timing.txt
 	log "settled ($1): $last driver links after ${waited}s"
 }
+
+# ---- modules (order and dependencies computed on the host) -------------------------
+if [ -r /etc/modules.order ]; then
+	while read -r kind path opts; do
+		case "$kind" in
+		insmod)
+			# shellcheck disable=SC2086
+			insmod "$path" $opts 2>>$OUT/insmod-errors.txt ||
+				echo "insmod $path failed" >>$OUT/insmod-errors.txt
+			;;
+		settle) settle early ;;
+		esac
+	done </etc/modules.order
+fi
+
 settle modules
 
 # ---- SR-IOV: SRIOV="0000:02:00.0=2 ..."; SRIOV_AUTOPROBE=0 leaves VFs unbound -------
