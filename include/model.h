@@ -103,6 +103,11 @@ struct snapshot {
 	bool fw_acpi;      /* /sys/firmware/acpi/tables exists */
 	struct strvec fw_tables;
 
+	/* Functions whose whole configuration space was asked for
+	 * (SNAP_LOAD_CONFIG) but only the unprivileged 64 bytes came. */
+	size_t config_restricted;
+	char *config_restricted_path;
+
 	struct load_issue *issues;
 	size_t nissues;
 	size_t cap_issues;

@@ -39,7 +39,9 @@ const char *names_device(struct names *n, uint16_t vendor, uint16_t device);
 const char *names_class(struct names *n, uint32_t class_code);
 
 /* Fills vendor_name, device_name and class_name of every device; the
- * strings belong to N. */
+ * strings belong to N.  Called before any other look-up, it lets libpci
+ * read only the part of pci.ids that S needs: later look-ups of other
+ * vendors then find nothing. */
 void names_resolve(struct names *n, struct snapshot *s);
 
 /* The names S's devices show, as a pci.ids file (vendors, devices, classes)

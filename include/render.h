@@ -38,10 +38,12 @@ json_t *json_columns_doc(enum list_kind kind);
 int render_groups_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o);
 int render_devices_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o);
 
-/* JSON documents ({"schema_version": 1, ...}); warnings are the snapshot's
- * issues plus NAMES_WARNING if not NULL. */
-json_t *json_groups_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning);
-json_t *json_devices_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning);
+/* The groups and devices documents ({"schema_version": 1, ...}), written
+ * to stdout a member at a time (memory stays flat on hosts with thousands
+ * of functions); warnings are the snapshot's issues plus NAMES_WARNING if
+ * not NULL.  Return 0 or -1 (a write error). */
+int json_print_groups(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty);
+int json_print_devices(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty);
 json_t *json_error_doc(const char *message, int exit_status);
 /* Prints DOC (consumed) on stdout, indented if PRETTY.  Returns 0 or -1. */
 int json_print(json_t *doc, bool pretty);

@@ -95,6 +95,25 @@ struct sr_node {
  * an empty directory for a directory and an empty file for a file. */
 int sr_kind(struct sysroot *sr, const char *path, struct sr_node *node);
 
+/* A directory opened once, from which paths that cross no link are then
+ * opened with one short lookup (a group's files below
+ * /sys/kernel/iommu_groups).  Anything else falls back to resolving
+ * PATH/REL from the root: the answers are the same, only cheaper. */
+struct sr_base {
+	int fd;
+	char *path;       /* root-relative */
+	bool whole_reads; /* its filesystem fills listing buffers (sysroot.c) */
+};
+/* Returns 0, or -errno if the directory cannot be opened; BASE is usable
+ * either way (without an fd every path resolves from the root). */
+int sr_base_open(struct sysroot *sr, const char *path, struct sr_base *base);
+void sr_base_close(struct sysroot *sr, struct sr_base *base);
+/* sr_read and sr_list of REL below BASE (NULL: from the root). */
+int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *rel, size_t max, unsigned flags,
+	       struct buf *out);
+int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *rel, bool (*keep)(const char *name),
+	       struct sr_dir *out);
+
 /* Closes files kept open to batch their closing (see sysroot.c). */
 void sysroot_flush(struct sysroot *sr);
 

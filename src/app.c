@@ -244,9 +244,8 @@ static int render_list(struct app *app, enum list_kind kind, const struct list_r
 	iommu_presence_analyse(s, &p);
 	app_print_warnings(app, s);
 	if (app->json) {
-		json_t *doc = kind == LIST_GROUPS ? json_groups_doc(s, &p, names_warning(app->names))
-						  : json_devices_doc(s, &p, names_warning(app->names));
-		rc = json_print(doc, app->pretty);
+		rc = kind == LIST_GROUPS ? json_print_groups(s, &p, names_warning(app->names), app->pretty)
+					 : json_print_devices(s, &p, names_warning(app->names), app->pretty);
 	} else {
 		rc = kind == LIST_GROUPS ? render_groups_text(s, &p, &req->lo) : render_devices_text(s, &p, &req->lo);
 	}

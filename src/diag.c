@@ -53,6 +53,9 @@ char *read_error_message(const char *path, int err)
 
 char *issue_message(const struct load_issue *is)
 {
+	if (is->err && is->detail)
+		return xasprintf("cannot read '%s' (%s): %s%s", is->path, is->detail, strerror(-is->err),
+				 hint_for(is->path, is->err));
 	if (is->err)
 		return read_error_message(is->path, is->err);
 	return xasprintf("'%s': %s", is->path, is->detail ? is->detail : "malformed");

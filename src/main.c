@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "diag.h"
@@ -98,6 +99,10 @@ int main(int argc, char **argv)
 	int opt, rc;
 	bool list_cmds = false, list_opts = false;
 
+	/* Large outputs (JSON of thousands of functions) into a pipe or a
+	 * file: fewer writes.  A terminal keeps its line buffering. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, global_shortopts, global_options, NULL)) != -1) {
 		if (app_global_option(&app, opt, optarg))

@@ -60,6 +60,7 @@ void snapshot_release(struct snapshot *s)
 	strvec_release(&s->drivers);
 	strvec_release(&s->fw_tables);
 	free(s->cmdline);
+	free(s->config_restricted_path);
 	for (size_t i = 0; i < s->nissues; i++) {
 		free(s->issues[i].path);
 		free(s->issues[i].detail);
@@ -115,6 +116,24 @@ const struct iommu_group *snapshot_find_group(const struct snapshot *s, int id)
 
 /* ---- PCI functions ------------------------------------------------------- */
 
+/* "KEYvvvv:dddd" (four hex digits each), as uevent writes PCI_ID. */
+static bool parse_id_pair(const char *line, const char *key, unsigned *a, unsigned *b)
+{
+	size_t k = strlen(key);
+	char hi[5], lo[5];
+	uint64_t x, y;
+	if (strncmp(line, key, k) != 0 || strlen(line + k) != 9 || line[k + 4] != ':')
+		return false;
+	memcpy(hi, line + k, 4);
+	memcpy(lo, line + k + 5, 4);
+	hi[4] = lo[4] = '\0';
+	if (!parse_u64(hi, 16, &x) || !parse_u64(lo, 16, &y))
+		return false;
+	*a = (unsigned)x;
+	*b = (unsigned)y;
+	return true;
+}
+
 /* Fills what `uevent` knows (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS): used when
  * the configuration header is unreadable or, for SR-IOV VFs, reads all ones
  * in its id registers. */
@@ -122,7 +141,7 @@ static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char
 			      struct buf *b)
 {
 	char path[96];
-	unsigned v, dv, sv, sd, cls;
+	unsigned v, dv, sv, sd;
 	bool have_id = false, have_class = false;
 	int err;
 
@@ -133,20 +152,21 @@ static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char
 		return false;
 	}
 	for (char *line = b->data, *next; line && *line; line = next) {
+		uint64_t cls;
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (sscanf(line, "PCI_ID=%4x:%4x", &v, &dv) == 2) {
+		if (parse_id_pair(line, "PCI_ID=", &v, &dv)) {
 			d->ident.vendor_id = (uint16_t)v;
 			d->ident.device_id = (uint16_t)dv;
 			have_id = true;
-		} else if (sscanf(line, "PCI_SUBSYS_ID=%4x:%4x", &sv, &sd) == 2) {
+		} else if (parse_id_pair(line, "PCI_SUBSYS_ID=", &sv, &sd)) {
 			d->ident.subsys_vendor_id = (uint16_t)sv;
 			d->ident.subsys_device_id = (uint16_t)sd;
 			d->ident.has_subsys = true;
-		} else if (sscanf(line, "PCI_CLASS=%6x", &cls) == 1) {
+		} else if (strncmp(line, "PCI_CLASS=", 10) == 0 && parse_u64(line + 10, 16, &cls) && cls <= 0xffffff) {
 			if (!d->class_known)
-				d->ident.class_code = cls;
+				d->ident.class_code = (uint32_t)cls;
 			have_class = true;
 		}
 	}
@@ -183,6 +203,10 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 		snapshot_add_issue(s, path, 0, detail);
 	} else {
 		if (flags & SNAP_LOAD_CONFIG) {
+			/* No function has a 64-byte configuration space:
+			 * only an unprivileged read stops there. */
+			if (b->len == PCI_CFG_HEADER_SIZE && s->config_restricted++ == 0)
+				s->config_restricted_path = xstrdup(path);
 			d->config = xmalloc(b->len);
 			memcpy(d->config, b->data, b->len);
 			d->config_len = b->len;
@@ -446,14 +470,24 @@ bool parse_resv_regions(struct snapshot *s, const char *path, const char *text, 
 
 static const char *const known_types[] = {"DMA", "DMA-FQ", "identity", "blocked", "unmanaged", "unknown"};
 
-static void load_group(struct snapshot *s, struct sysroot *sr, struct iommu_group *g, struct buf *b,
-		       struct sr_dir *members)
+/* Group files are read relative to BASE (/sys/kernel/iommu_groups); PATH
+ * (for messages) and REL are built side by side. */
+static void group_path(char *path, size_t size, const char **rel, int id, const char *file)
+{
+	static const char prefix[] = "sys/kernel/iommu_groups/";
+	snprintf(path, size, "%s%d/%s", prefix, id, file);
+	*rel = path + sizeof(prefix) - 1;
+}
+
+static void load_group(struct snapshot *s, struct sysroot *sr, const struct sr_base *base, struct iommu_group *g,
+		       struct buf *b, struct sr_dir *members)
 {
 	char path[96];
+	const char *rel;
 	int err;
 
-	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/type", g->id);
-	err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b);
+	group_path(path, sizeof(path), &rel, g->id, "type");
+	err = sr_read_in(sr, base, rel, ATTR_MAX, SR_SINGLE_SHOT, b);
 	if (err == -ENOENT) {
 		/* Before 5.11 there was no `type`: unknown, not an error. */
 	} else if (err) {
@@ -472,8 +506,8 @@ static void load_group(struct snapshot *s, struct sysroot *sr, struct iommu_grou
 		}
 	}
 
-	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/reserved_regions", g->id);
-	err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b);
+	group_path(path, sizeof(path), &rel, g->id, "reserved_regions");
+	err = sr_read_in(sr, base, rel, ATTR_MAX, SR_SINGLE_SHOT, b);
 	if (err) {
 		if (err != -ENOENT)
 			snapshot_add_issue(s, path, err, NULL);
@@ -481,8 +515,8 @@ static void load_group(struct snapshot *s, struct sysroot *sr, struct iommu_grou
 		g->resv_known = parse_resv_regions(s, path, b->data ? b->data : "", &g->resv, &g->nresv);
 	}
 
-	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", g->id);
-	err = sr_list(sr, path, not_hidden, members);
+	group_path(path, sizeof(path), &rel, g->id, "devices");
+	err = sr_list_in(sr, base, rel, not_hidden, members);
 	if (err) {
 		snapshot_add_issue(s, path, err, NULL);
 		return;
@@ -534,6 +568,7 @@ static bool group_may_be_named(const struct snapshot *s, const struct iommu_grou
 static void load_groups(struct snapshot *s, struct sysroot *sr)
 {
 	struct sr_dir ids, members;
+	struct sr_base base = {.fd = -1, .path = NULL};
 	struct buf b;
 
 	sr_dir_init(&ids);
@@ -556,22 +591,27 @@ static void load_groups(struct snapshot *s, struct sysroot *sr)
 	s->iommu_groups.entries = s->ngrp;
 	if (s->ngrp > 1)
 		qsort(s->grp, s->ngrp, sizeof(*s->grp), cmp_group);
+	if (s->ngrp)
+		sr_base_open(sr, "sys/kernel/iommu_groups", &base); /* an fd only saves work */
 	for (size_t i = 0; i < s->ngrp; i++) {
 		struct iommu_group *g = &s->grp[i];
-		load_group(s, sr, g, &b, &members);
+		load_group(s, sr, &base, g, &b, &members);
 		if (g->ndev > 1)
 			qsort(g->dev, g->ndev, sizeof(*g->dev), cmp_size);
 		if (group_may_be_named(s, g)) {
 			char path[96];
+			const char *rel;
 			int err;
-			snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/name", g->id);
-			err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, &b);
+			group_path(path, sizeof(path), &rel, g->id, "name");
+			err = sr_read_in(sr, &base, rel, ATTR_MAX, SR_SINGLE_SHOT, &b);
 			if (!err && is_token(rstrip(b.data)))
 				g->name = xstrdup(b.data);
 			else if (err && err != -ENOENT)
 				snapshot_add_issue(s, path, err, NULL);
 		}
 	}
+	if (base.path)
+		sr_base_close(sr, &base);
 	sr_dir_release(&ids);
 	sr_dir_release(&members);
 	buf_release(&b);
@@ -626,6 +666,12 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 	if (node.kind != SR_KIND_DIR)
 		return -ENOTDIR;
 	load_pci_devices(s, sr, flags);
+	if (s->config_restricted) {
+		char *detail = xasprintf("only the first 64 bytes of the configuration space of %zu function%s",
+					 s->config_restricted, s->config_restricted == 1 ? "" : "s");
+		snapshot_add_issue(s, s->config_restricted_path, -EACCES, detail);
+		free(detail);
+	}
 	load_drivers(s, sr);
 	load_units(s, sr);
 	load_groups(s, sr);

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum name_kind { KIND_VENDOR = 1, KIND_DEVICE = 2, KIND_CLASS = 3 };
@@ -23,6 +26,8 @@ struct name_slot {
 struct names {
 	enum { SRC_NONE, SRC_HWDB, SRC_PCIIDS } src;
 	bool from_snapshot; /* the pci.ids a snapshot carries */
+	bool narrowed;      /* libpci reads only the vendors asked for */
+	int subset_fd;      /* memfd of that part of pci.ids, or -1 */
 	struct udev *udev;
 	struct udev_hwdb *hwdb;
 	struct pci_access *pacc;
@@ -80,6 +85,7 @@ struct names *names_open(const struct names_options *opt)
 {
 	struct names *n = xcalloc(1, sizeof(*n));
 	n->src = SRC_NONE;
+	n->subset_fd = -1;
 	if (opt->numeric)
 		return n;
 	if (!opt->pci_ids && opt->snapshot_ids_fd < 0 && opt->live) {
@@ -131,6 +137,8 @@ void names_free(struct names *n)
 		pci_cleanup(n->pacc);
 	free(n->ids_path);
 	free(n->warning);
+	if (n->subset_fd >= 0)
+		close(n->subset_fd);
 	free(n);
 }
 
@@ -277,8 +285,85 @@ const char *names_class(struct names *n, uint32_t class_code)
 	return lookup(n, KIND_CLASS, 0, 0, class_code);
 }
 
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static bool wanted(const char *line, const uint16_t *want, size_t nwant)
+{
+	uint16_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = line[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return false;
+		v = (uint16_t)(v << 4 | d);
+	}
+	return bsearch(&v, want, nwant, sizeof(*want), cmp_u16) != NULL;
+}
+
+/* libpci parses the whole pci.ids (some 36000 lines) at its first look-up,
+ * which costs more than listing a thousand functions.  So before looking up
+ * a snapshot's names, the part of the file that can answer them (its
+ * vendors' entries and every class) is copied into a memfd for libpci to
+ * parse instead: the same parser, the same answers. */
+static void narrow_database(struct names *n, const struct snapshot *s)
+{
+	const char *path = n->ids_path ? n->ids_path : n->pacc->id_file_name;
+	uint16_t *want = xcalloc(s->ndev + 1, sizeof(*want));
+	size_t nwant = 0;
+	bool keep = false, classes = false;
+	struct buf out;
+	struct stat st;
+	const char *map, *end;
+	int fd;
+
+	n->narrowed = true;
+	if (!path || n->from_snapshot || (strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".gz") == 0) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(want);
+		return;
+	}
+	map = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+		? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (map == MAP_FAILED) {
+		free(want);
+		return;
+	}
+	for (size_t i = 0; i < s->ndev; i++)
+		if (s->dev[i].ident_known)
+			want[nwant++] = s->dev[i].ident.vendor_id;
+	qsort(want, nwant, sizeof(*want), cmp_u16);
+	buf_init(&out);
+	end = map + st.st_size;
+	for (const char *line = map, *next; line < end; line = next) {
+		next = memchr(line, '\n', (size_t)(end - line));
+		next = next ? next + 1 : end;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (!classes && next - line > 1 && line[0] == 'C' && line[1] == ' ')
+			classes = true;
+		if (!classes && line[0] != '\t')
+			keep = next - line > 4 && wanted(line, want, nwant);
+		if (classes || keep)
+			buf_append(&out, line, (size_t)(next - line));
+	}
+	munmap((void *)map, (size_t)st.st_size);
+	free(want);
+	n->subset_fd = memfd_create("iommuctl-pci.ids", MFD_CLOEXEC);
+	if (n->subset_fd >= 0 && write(n->subset_fd, out.data ? out.data : "", out.len) == (ssize_t)out.len) {
+		free(n->ids_path);
+		n->ids_path = xasprintf("/proc/self/fd/%d", n->subset_fd);
+		pci_set_name_list_path(n->pacc, n->ids_path, 0);
+	}
+	buf_release(&out);
+}
+
 void names_resolve(struct names *n, struct snapshot *s)
 {
+	if (n->src == SRC_PCIIDS && !n->narrowed && n->used == 0)
+		narrow_database(n, s);
 	for (size_t i = 0; i < s->ndev; i++) {
 		struct pci_device *d = &s->dev[i];
 		if (d->ident_known) {

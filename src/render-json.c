@@ -136,51 +136,136 @@ static json_t *json_warnings(const struct snapshot *s, const char *names_warning
 	return a;
 }
 
-static json_t *new_doc(void)
-{
-	json_t *doc = json_object();
-	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	return doc;
-}
+/* ---- streaming --------------------------------------------------------------
+ * A host with tens of thousands of functions would need one jansson object per
+ * key of every device at once: the documents with long arrays are written a
+ * member at a time instead, each member built, dumped and freed, in exactly
+ * the layout json_dumpf() gives a whole document (JSON_PRESERVE_ORDER, with
+ * JSON_INDENT(2) or JSON_COMPACT). */
 
-json_t *json_groups_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning)
+struct jstream {
+	FILE *f;
+	bool pretty;
+	bool first_key;
+	bool first_item;
+	int err;
+};
+
+/* Dumps V (consumed) with each line after the first indented by INDENT. */
+static void js_value(struct jstream *js, json_t *v, int indent)
 {
-	json_t *doc = new_doc(), *groups = json_array();
-	json_object_set_new(doc, "iommu", json_iommu(s, p));
-	for (size_t i = 0; i < s->ngrp; i++) {
-		const struct iommu_group *g = &s->grp[i];
-		json_t *o = json_object(), *devs = json_array();
-		json_object_set_new(o, "id", json_integer(g->id));
-		json_object_set_new(o, "type", str_or_null(g->type));
-		json_object_set_new(o, "name", str_or_null(g->name));
-		json_object_set_new(o, "device_count", json_integer((json_int_t)group_member_count(g)));
-		json_object_set_new(o, "reserved_regions", json_resv(g));
-		for (size_t j = 0; j < g->ndev; j++)
-			json_array_append_new(devs, json_device(s, &s->dev[g->dev[j]]));
-		for (size_t j = 0; j < g->other.n; j++)
-			json_array_append_new(devs, json_other_member(g->other.v[j], g->id));
-		json_object_set_new(o, "devices", devs);
-		json_array_append_new(groups, o);
+	size_t flags = JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | (js->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	char *text = json_dumps(v, flags);
+	json_decref(v);
+	if (!text) {
+		js->err = -1;
+		return;
 	}
-	json_object_set_new(doc, "groups", groups);
-	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
-	return doc;
+	for (const char *p = text, *nl; *p; p = nl) {
+		nl = js->pretty ? strchr(p, '\n') : NULL;
+		nl = nl ? nl + 1 : p + strlen(p);
+		if (fwrite(p, 1, (size_t)(nl - p), js->f) != (size_t)(nl - p))
+			js->err = -1;
+		if (nl[-1] == '\n')
+			fprintf(js->f, "%*s", indent, "");
+	}
+	free(text);
 }
 
-json_t *json_devices_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning)
+static void js_begin(struct jstream *js, FILE *f, bool pretty)
 {
-	json_t *doc = new_doc(), *devs = json_array();
-	json_object_set_new(doc, "iommu", json_iommu(s, p));
-	for (size_t i = 0; i < s->ndev; i++)
-		json_array_append_new(devs, json_device(s, &s->dev[i]));
-	json_object_set_new(doc, "devices", devs);
-	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
-	return doc;
+	js->f = f;
+	js->pretty = pretty;
+	js->first_key = true;
+	js->err = 0;
+	fputc('{', f);
+}
+
+static void js_key(struct jstream *js, const char *key)
+{
+	fprintf(js->f, "%s%s\"%s\":%s", js->first_key ? "" : ",", js->pretty ? "\n  " : "", key, js->pretty ? " " : "");
+	js->first_key = false;
+}
+
+static void js_field(struct jstream *js, const char *key, json_t *v)
+{
+	js_key(js, key);
+	js_value(js, v, 2);
+}
+
+static void js_array_begin(struct jstream *js, const char *key)
+{
+	js_key(js, key);
+	fputc('[', js->f);
+	js->first_item = true;
+}
+
+static void js_array_item(struct jstream *js, json_t *v)
+{
+	fprintf(js->f, "%s%s", js->first_item ? "" : ",", js->pretty ? "\n    " : "");
+	js->first_item = false;
+	js_value(js, v, 4);
+}
+
+static void js_array_end(struct jstream *js)
+{
+	fputs(js->pretty && !js->first_item ? "\n  ]" : "]", js->f);
+}
+
+static int js_end(struct jstream *js)
+{
+	fputs(js->pretty ? "\n}\n" : "}\n", js->f);
+	return js->err || ferror(js->f) ? -1 : 0;
+}
+
+static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
+{
+	json_t *o = json_object(), *devs = json_array();
+	json_object_set_new(o, "id", json_integer(g->id));
+	json_object_set_new(o, "type", str_or_null(g->type));
+	json_object_set_new(o, "name", str_or_null(g->name));
+	json_object_set_new(o, "device_count", json_integer((json_int_t)group_member_count(g)));
+	json_object_set_new(o, "reserved_regions", json_resv(g));
+	for (size_t j = 0; j < g->ndev; j++)
+		json_array_append_new(devs, json_device(s, &s->dev[g->dev[j]]));
+	for (size_t j = 0; j < g->other.n; j++)
+		json_array_append_new(devs, json_other_member(g->other.v[j], g->id));
+	json_object_set_new(o, "devices", devs);
+	return o;
+}
+
+int json_print_groups(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty)
+{
+	struct jstream js;
+	js_begin(&js, stdout, pretty);
+	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	js_field(&js, "iommu", json_iommu(s, p));
+	js_array_begin(&js, "groups");
+	for (size_t i = 0; i < s->ngrp && !js.err; i++)
+		js_array_item(&js, json_group(s, &s->grp[i]));
+	js_array_end(&js);
+	js_field(&js, "warnings", json_warnings(s, names_warning));
+	return js_end(&js);
+}
+
+int json_print_devices(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty)
+{
+	struct jstream js;
+	js_begin(&js, stdout, pretty);
+	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	js_field(&js, "iommu", json_iommu(s, p));
+	js_array_begin(&js, "devices");
+	for (size_t i = 0; i < s->ndev && !js.err; i++)
+		js_array_item(&js, json_device(s, &s->dev[i]));
+	js_array_end(&js);
+	js_field(&js, "warnings", json_warnings(s, names_warning));
+	return js_end(&js);
 }
 
 json_t *json_error_doc(const char *message, int exit_status)
 {
-	json_t *doc = new_doc();
+	json_t *doc = json_object();
+	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	json_object_set_new(doc, "error", json_pack("{s:s, s:i}", "message", message, "exit_status", exit_status));
 	return doc;
 }

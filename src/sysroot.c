@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -31,6 +33,9 @@
 #define SR_MAX_LINKS 40
 #define SR_CLOSE_BATCH 64
 #define SR_LINK_MAX 4096
+#define LIST_BUF 32768
+/* The largest linux_dirent64: header, a 255-byte name, NUL, padding. */
+#define LIST_ENTRY_MAX 280
 
 struct sysroot {
 	int rootfd;
@@ -623,9 +628,83 @@ static int open_in_root(struct sysroot *sr, const char *path, int flags, struct 
 	return fd;
 }
 
+/* Opens REL below BASE (or PATH from the root when BASE is NULL).  Below a
+ * base, one short lookup that may cross no link and not leave the base;
+ * anything else (a link on the way, "..", recording) resolves BASE/REL
+ * from the root, so the answer is the same. */
+static int open_at(struct sysroot *sr, const struct sr_base *base, const char *rel, int flags, struct walked *walked)
+{
+	char *full;
+	int fd;
+
+	if (!base)
+		return open_in_root(sr, rel, flags, walked);
+	rel = skip_slashes(rel);
+	if (sr->use_openat2 && !walked && base->fd >= 0) {
+		long r = sys_openat2(base->fd, *rel ? rel : ".", flags,
+				     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (r >= 0)
+			return (int)r;
+		if (errno != ELOOP && errno != EXDEV && errno != EAGAIN && errno != ENOSYS && errno != EPERM)
+			return -errno;
+	}
+	full = join(base->path, rel);
+	fd = open_in_root(sr, full, flags, walked);
+	free(full);
+	return fd;
+}
+
+/* True if the filesystem of FD lists a directory by filling the caller's
+ * buffer until it is full or the listing is over (sysfs and the local
+ * filesystems snapshots live on do; FUSE, for one, hands out a page at a
+ * time): then a listing that leaves room in the buffer is complete, and the
+ * read that would return 0 can be saved. */
+static bool fills_buffers(int fd)
+{
+	struct statfs st;
+	if (fstatfs(fd, &st) < 0)
+		return false;
+	switch ((unsigned long)st.f_type) {
+	case SYSFS_MAGIC:
+	case TMPFS_MAGIC:
+	case EXT4_SUPER_MAGIC:
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int sr_base_open(struct sysroot *sr, const char *path, struct sr_base *base)
+{
+	int fd;
+	path = skip_slashes(path);
+	base->path = xstrdup(path);
+	/* Recording walks every path from the root anyway. */
+	fd = sr->record_fd >= 0 ? -1 : open_in_root(sr, path, O_PATH | O_DIRECTORY, NULL);
+	base->fd = fd < 0 ? -1 : fd;
+	base->whole_reads = fd >= 0 && fills_buffers(fd);
+	return fd < 0 && sr->record_fd < 0 ? fd : 0;
+}
+
+void sr_base_close(struct sysroot *sr, struct sr_base *base)
+{
+	close_later(sr, base->fd);
+	base->fd = -1;
+	free(base->path);
+	base->path = NULL;
+}
+
 /* ---- public operations ------------------------------------------------- */
 
 int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, struct buf *out)
+{
+	return sr_read_in(sr, NULL, path, max, flags, out);
+}
+
+int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path, size_t max, unsigned flags,
+	       struct buf *out)
 {
 	struct walked w = {.dirfd = -1};
 	bool rec = sr->record_fd >= 0;
@@ -634,7 +713,7 @@ int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, st
 	buf_reset(out);
 	if (refused_name(path))
 		return -EPERM;
-	fd = open_in_root(sr, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, rec ? &w : NULL);
+	fd = open_at(sr, base, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, rec ? &w : NULL);
 	if (fd < 0)
 		return fd;
 	for (;;) {
@@ -755,22 +834,28 @@ struct linux_dirent64 {
 
 int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name), struct sr_dir *out)
 {
+	return sr_list_in(sr, NULL, path, keep, out);
+}
+
+int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *path, bool (*keep)(const char *name),
+	       struct sr_dir *out)
+{
 	struct walked w = {.dirfd = -1};
 	bool rec = sr->record_fd >= 0;
 	char *dbuf, *canon = NULL;
 	int fd, err = 0;
 
 	sr_dir_release(out);
-	fd = open_in_root(sr, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK, rec ? &w : NULL);
+	fd = open_at(sr, base, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK, rec ? &w : NULL);
 	if (fd < 0)
 		return fd;
 	if (rec) {
 		canon = strcmp(w.name, ".") ? join(w.canon.data, w.name) : xstrdup(w.canon.data);
 		record_mkdir(sr, canon);
 	}
-	dbuf = xmalloc(32768);
+	dbuf = xmalloc(LIST_BUF);
 	for (;;) {
-		long n = syscall(SYS_getdents64, fd, dbuf, 32768);
+		long n = syscall(SYS_getdents64, fd, dbuf, LIST_BUF);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -814,6 +899,9 @@ int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name)
 				}
 			}
 		}
+		/* room for another entry left: the listing is over */
+		if (base && base->whole_reads && !rec && (size_t)n + 2 * LIST_ENTRY_MAX <= LIST_BUF)
+			break;
 	}
 	free(dbuf);
 	close_later(sr, fd);
