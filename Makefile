@@ -54,11 +54,11 @@ build/san/obj/%.o: %.c
 
 build/unit/%: tests/unit/%.c $(filter-out build/obj/src/main.o,$(OBJS))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lcmocka
 
 build/san/unit/%: tests/unit/%.c $(filter-out build/san/obj/src/main.o,$(SAN_OBJS))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lcmocka
 
 san: build/san/iommuctl
 unit: $(UNIT_BINS)

@@ -105,7 +105,7 @@ static void loader_corner_cases(void **state)
 	assert_string_equal(s.dev[1].bdf, "0000:01:00.2");
 	assert_string_equal(s.dev[2].bdf, "10000:e0:1d.0");
 	assert_true(s.dev[2].ident.multifunction);
-	assert_int_equal(s.dev[2].config_len, 64);
+	assert_int_equal(s.dev[2].config_len, 256);
 	/* the VF */
 	pci_addr_parse("0000:01:00.2", &a);
 	d = snapshot_find_device(&s, &a);

@@ -102,11 +102,11 @@ static inline void tree_free(char *root)
 	free(root);
 }
 
-/* A 64-byte type 0 configuration header. */
+/* A conventional (256-byte) configuration space with a type 0 header. */
 static inline void tree_config(const char *root, const char *rel, unsigned vendor, unsigned device, unsigned cls,
 			       unsigned rev, unsigned header)
 {
-	unsigned char c[64] = {0};
+	unsigned char c[256] = {0};
 	c[0] = vendor & 0xff;
 	c[1] = vendor >> 8;
 	c[2] = device & 0xff;
