@@ -111,8 +111,6 @@ struct snapshot {
 	struct load_issue *issues;
 	size_t nissues;
 	size_t cap_issues;
-	/* internal growth counters */
-	size_t cap_dev, cap_grp, cap_unit;
 };
 
 enum snapshot_load_flags {

@@ -249,7 +249,6 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 	if (s->pci_devices.err && s->pci_devices.err != -ENOENT)
 		snapshot_add_issue(s, "sys/bus/pci/devices", s->pci_devices.err, NULL);
 	s->dev = xcalloc(dir.n ? dir.n : 1, sizeof(*s->dev));
-	s->cap_dev = dir.n;
 	for (size_t i = 0; i < dir.n; i++) {
 		struct pci_device *d = &s->dev[s->ndev++];
 		pci_addr_parse(dir.ent[i].name, &d->addr);
