@@ -234,32 +234,40 @@ static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 	return o;
 }
 
-int json_print_groups(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty)
+/* A document whose one long array, KEY, has N members made by ITEM. */
+static int print_list_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning,
+			  bool pretty, const char *key, size_t n, json_t *(*item)(const struct snapshot *, size_t))
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	js_field(&js, "iommu", json_iommu(s, p));
-	js_array_begin(&js, "groups");
-	for (size_t i = 0; i < s->ngrp && !js.err; i++)
-		js_array_item(&js, json_group(s, &s->grp[i]));
+	js_array_begin(&js, key);
+	for (size_t i = 0; i < n && !js.err; i++)
+		js_array_item(&js, item(s, i));
 	js_array_end(&js);
 	js_field(&js, "warnings", json_warnings(s, names_warning));
 	return js_end(&js);
 }
 
+static json_t *group_item(const struct snapshot *s, size_t i)
+{
+	return json_group(s, &s->grp[i]);
+}
+
+static json_t *device_item(const struct snapshot *s, size_t i)
+{
+	return json_device(s, &s->dev[i]);
+}
+
+int json_print_groups(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty)
+{
+	return print_list_doc(s, p, names_warning, pretty, "groups", s->ngrp, group_item);
+}
+
 int json_print_devices(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty)
 {
-	struct jstream js;
-	js_begin(&js, stdout, pretty);
-	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	js_field(&js, "iommu", json_iommu(s, p));
-	js_array_begin(&js, "devices");
-	for (size_t i = 0; i < s->ndev && !js.err; i++)
-		js_array_item(&js, json_device(s, &s->dev[i]));
-	js_array_end(&js);
-	js_field(&js, "warnings", json_warnings(s, names_warning));
-	return js_end(&js);
+	return print_list_doc(s, p, names_warning, pretty, "devices", s->ndev, device_item);
 }
 
 json_t *json_error_doc(const char *message, int exit_status)
