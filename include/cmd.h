@@ -9,6 +9,7 @@
 #include "model.h"
 #include "names.h"
 #include "render.h"
+#include "isolation.h"
 #include "sysroot.h"
 
 struct app {
@@ -31,6 +32,8 @@ enum {
 	OPT_LIST_COLUMNS,
 	OPT_LIST_COMMANDS,
 	OPT_LIST_OPTIONS,
+	OPT_PREDICT,
+	OPT_WHY,
 	OPT_FIRST_COMMAND_OPTION = 0x200,
 };
 #define GLOBAL_LONG_OPTIONS                                                                        \
@@ -54,7 +57,7 @@ struct command {
 	const struct opt_help *help;   /* NULL-terminated */
 };
 
-extern const struct command cmd_groups, cmd_devices, cmd_snapshot;
+extern const struct command cmd_groups, cmd_devices, cmd_topology, cmd_tree, cmd_explain, cmd_snapshot;
 
 /* Handles a global option met after a command.  Returns true if OPT was
  * one. */
@@ -79,9 +82,16 @@ void app_print_warnings(const struct app *app, const struct snapshot *s);
 struct list_request {
 	struct list_options lo;
 	bool list_columns;
+	bool predict; /* groups --predict */
+	bool why;     /* groups --why */
 };
 /* Parses list-command options; returns -1 to continue, or an exit status. */
 int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char **argv, struct list_request *req);
+/* Loads S with everything the isolation analysis needs and prepares ISO;
+ * fails (exit 3, with the reason) when the configuration space that
+ * decides ACS could not be read.  PREDICT: as the kernel would set ACS
+ * once an IOMMU asks for it. */
+int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *iso, bool predict);
 /* A whole list command (groups, devices): options, load, render. */
 int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv);
 

@@ -35,6 +35,21 @@ struct pci_device {
 	 * 4096 with it); NULL unless SNAP_LOAD_CONFIG was asked for. */
 	uint8_t *config;
 	size_t config_len;
+	/* Capabilities decoded from the configuration space
+	 * (SNAP_LOAD_CONFIG); caps.known is false when only the unprivileged
+	 * 64 bytes could be read. */
+	struct pci_caps caps;
+	/* An SR-IOV virtual function: its id registers read all ones; the
+	 * kernel never treats it as multifunction. */
+	bool virtfn;
+	/* Where it sits (SNAP_LOAD_TOPOLOGY), from its sysfs location. */
+	bool topology_known;
+	int parent;      /* the bridge above it (the kernel's bus->self): an
+			  * index into snapshot.dev, or -1 on a root bus */
+	int host_bridge; /* its root bus's host bridge: index into
+			  * snapshot.host_bridges, or -1 */
+	int dma_dev;     /* behind an Intel VMD controller: the controller's
+			  * index, whose requester ID it uses; else -1 */
 	const char *driver;  /* points into snapshot.drivers; NULL: none */
 	bool driver_known;
 	int group;           /* IOMMU group id, or -1 */
@@ -88,6 +103,8 @@ struct snapshot {
 	struct iommu_unit *unit; /* sorted by name */
 	size_t nunit;
 	struct strvec drivers;   /* owns the driver names devices point to */
+	struct strvec host_bridges; /* "pci0000:00", ... (SNAP_LOAD_TOPOLOGY) */
+	bool topology_loaded;
 
 	struct source pci_devices;   /* /sys/bus/pci/devices */
 	struct source pci_drivers;   /* /sys/bus/pci/drivers */
@@ -117,6 +134,10 @@ enum snapshot_load_flags {
 	/* Keep each function's whole configuration space (for ACS and
 	 * capabilities; the snapshot command wants it too). */
 	SNAP_LOAD_CONFIG = 1u << 0,
+	/* Find each function's place in the hierarchy (one link read per
+	 * function). */
+	SNAP_LOAD_TOPOLOGY = 1u << 1,
+	SNAP_LOAD_ALL = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY,
 };
 
 void snapshot_init(struct snapshot *s);
@@ -129,6 +150,11 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s);
 /* Look-ups (binary searches over the sorted arrays). */
 struct pci_device *snapshot_find_device(const struct snapshot *s, const struct pci_addr *a);
 const struct iommu_group *snapshot_find_group(const struct snapshot *s, int id);
+
+/* Parses a function's sysfs location ("../../../devices/pci0000:00/
+ * 0000:00:03.0/0000:01:00.0") into D's parent, host bridge and DMA device,
+ * adding host bridges to S.  Returns false if the location makes no sense. */
+bool parse_device_location(struct snapshot *s, struct pci_device *d, const char *target);
 
 /* Parsers, exposed for unit tests and fuzzing.  They record problems as
  * issues against PATH. */

@@ -57,4 +57,66 @@ struct pci_ident {
  * ID registers read as all ones by specification). */
 bool pci_decode_ident(const uint8_t *cfg, size_t len, struct pci_ident *id);
 
+/* PCI Express device/port types (PCIe capability + 2, bits 7:4). */
+enum pcie_type {
+	PCIE_TYPE_ENDPOINT = 0x0,
+	PCIE_TYPE_LEGACY_ENDPOINT = 0x1,
+	PCIE_TYPE_ROOT_PORT = 0x4,
+	PCIE_TYPE_UPSTREAM = 0x5,
+	PCIE_TYPE_DOWNSTREAM = 0x6,
+	PCIE_TYPE_PCI_BRIDGE = 0x7,  /* PCIe to PCI/PCI-X bridge */
+	PCIE_TYPE_PCIE_BRIDGE = 0x8, /* PCI/PCI-X to PCIe bridge */
+	PCIE_TYPE_RC_END = 0x9,      /* root-complex integrated endpoint */
+	PCIE_TYPE_RC_EC = 0xa,       /* root-complex event collector */
+};
+
+/* ACS Capability and Control bits (pci_regs.h PCI_ACS_*). */
+#define PCI_ACS_SV 0x0001
+#define PCI_ACS_TB 0x0002
+#define PCI_ACS_RR 0x0004
+#define PCI_ACS_CR 0x0008
+#define PCI_ACS_UF 0x0010
+#define PCI_ACS_EC 0x0020
+#define PCI_ACS_DT 0x0040
+/* What the kernel requires of a port or function to call it isolated
+ * (REQ_ACS_FLAGS in drivers/iommu/iommu.c). */
+#define PCI_ACS_REQUIRED (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
+
+#define PCI_EXT_CAP_ACS 0x000d
+#define PCI_EXT_CAP_SRIOV 0x0010
+#define PCI_CAP_ID_EXP 0x10
+
+/* What the capability lists of a configuration space say. */
+struct pci_caps {
+	/* The standard list could be walked: 256 bytes or more were read (an
+	 * unprivileged read stops at 64, before any capability). */
+	bool known;
+	/* Extended capabilities exist only past 256 bytes (PCIe with
+	 * enhanced configuration access); as for the kernel, a 256-byte space
+	 * has none. */
+	bool pcie;
+	int pcie_type;      /* enum pcie_type, or -1 when not PCIe */
+	bool flr;           /* Device Capabilities: Function Level Reset */
+	unsigned acs_off;   /* 0: no ACS capability */
+	uint16_t acs_cap;
+	uint16_t acs_ctl;
+	unsigned sriov_off; /* 0: no SR-IOV capability */
+	/* type 1 headers (bridges): the buses below */
+	uint8_t secondary_bus, subordinate_bus;
+};
+
+/* Walks the capability lists of CFG (LEN bytes) as the kernel does (at most
+ * 48 standard and 480 extended entries, stopping at loops and pointers out
+ * of range). */
+void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c);
+/* "root_port", "upstream", ... as JSON spells them; NULL for an unknown
+ * type. */
+const char *pcie_type_id(int type);
+/* "root port", "switch upstream port", ... for people. */
+const char *pcie_type_text(int type);
+/* Names of ACS bits as lspci prints them ("SrcValid") and as short codes
+ * ("SV"), for bit i (0..6). */
+const char *pci_acs_bit_name(unsigned bit);
+const char *pci_acs_bit_code(unsigned bit);
+
 #endif

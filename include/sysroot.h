@@ -114,6 +114,9 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *rel, 
 int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *rel, bool (*keep)(const char *name),
 	       struct sr_dir *out);
 
+/* sr_readlink of NAME below BASE (NULL: from the root). */
+int sr_readlink_in(struct sysroot *sr, const struct sr_base *base, const char *name, char **target);
+
 /* Closes files kept open to batch their closing (see sysroot.c). */
 void sysroot_flush(struct sysroot *sr);
 

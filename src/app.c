@@ -208,6 +208,12 @@ int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char 
 		case OPT_LIST_COLUMNS:
 			req->list_columns = true;
 			break;
+		case OPT_PREDICT:
+			req->predict = true;
+			break;
+		case OPT_WHY:
+			req->why = true;
+			break;
 		case 'h':
 			app_command_help(cmd);
 			return EXIT_OK;
@@ -236,35 +242,109 @@ int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char 
 	return -1;
 }
 
-static int render_list(struct app *app, enum list_kind kind, const struct list_request *req, const struct snapshot *s)
+/* P: whether an IOMMU is active, judged before any predicted groups were
+ * put in S. */
+static int render_list(struct app *app, enum list_kind kind, const struct list_request *req, const struct snapshot *s,
+		       const struct group_why *why, struct iommu_presence *p)
 {
-	struct iommu_presence p;
+	struct list_view v = {s, p, req->predict, why, names_warning(app->names)};
 	int rc;
 
-	iommu_presence_analyse(s, &p);
 	app_print_warnings(app, s);
-	if (app->json) {
-		rc = kind == LIST_GROUPS ? json_print_groups(s, &p, names_warning(app->names), app->pretty)
-					 : json_print_devices(s, &p, names_warning(app->names), app->pretty);
-	} else {
-		rc = kind == LIST_GROUPS ? render_groups_text(s, &p, &req->lo) : render_devices_text(s, &p, &req->lo);
-	}
-	iommu_presence_release(&p);
+	if (app->json)
+		rc = kind == LIST_GROUPS ? json_print_groups(&v, app->pretty) : json_print_devices(&v, app->pretty);
+	else
+		rc = kind == LIST_GROUPS ? render_groups_text(&v, &req->lo) : render_devices_text(&v, &req->lo);
+	iommu_presence_release(p);
 	if (rc < 0)
 		return app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
 	return EXIT_OK;
+}
+
+int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *iso, bool predict)
+{
+	struct prediction probe;
+	int rc = app_load(app, SNAP_LOAD_ALL, s);
+	if (rc != EXIT_OK)
+		return rc;
+	isolation_init(iso, s, predict, true);
+	predict_groups(iso, &probe);
+	if (!probe.complete) {
+		const struct pci_device *d = &s->dev[probe.unknown_dev];
+		prediction_release(&probe);
+		isolation_release(iso);
+		app_print_warnings(app, s);
+		return app_fail(app, EXIT_ENV,
+				"cannot tell how the kernel isolates %s: its configuration space past 64 bytes (the PCIe and "
+				"ACS capabilities) is readable only by root (run iommuctl as root)",
+				d->bdf);
+	}
+	prediction_release(&probe);
+	return EXIT_OK;
+}
+
+/* --why: one sentence per group of several devices. */
+static struct group_why *groups_why(const struct isolation *iso, const struct prediction *pred)
+{
+	const struct snapshot *s = iso->s;
+	struct group_why *why = xcalloc(s->ngrp + 1, sizeof(*why));
+	for (size_t i = 0; i < s->ngrp; i++) {
+		struct explanation e;
+		strvec_init(&why[i].codes);
+		if (group_member_count(&s->grp[i]) < 2)
+			continue;
+		explain_group(iso, pred, NULL, s->grp[i].id, &e);
+		why[i].summary = explanation_sentence(s, &e);
+		for (size_t r = 0; r < e.nreasons; r++)
+			if (!strvec_contains(&why[i].codes, e.reasons[r].code))
+				strvec_push(&why[i].codes, e.reasons[r].code);
+		explanation_release(&e);
+	}
+	return why;
 }
 
 int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv)
 {
 	struct list_request req;
 	struct snapshot s;
+	struct isolation iso;
+	struct prediction pred;
+	struct group_why *why = NULL;
+	struct iommu_presence presence;
+	size_t nwhy = 0;
 	int rc = app_parse_list_options(app, kind, argc, argv, &req);
 	if (rc >= 0)
 		return rc;
-	rc = app_load(app, 0, &s);
-	if (rc == EXIT_OK)
-		rc = render_list(app, kind, &req, &s);
+	if (!req.predict && !req.why) {
+		rc = app_load(app, 0, &s);
+		if (rc == EXIT_OK) {
+			iommu_presence_analyse(&s, &presence);
+			rc = render_list(app, kind, &req, &s, NULL, &presence);
+		}
+		snapshot_release(&s);
+		return rc;
+	}
+	rc = app_load_isolation(app, &s, &iso, req.predict);
+	if (rc != EXIT_OK) {
+		snapshot_release(&s);
+		return rc;
+	}
+	iommu_presence_analyse(&s, &presence);
+	predict_groups(&iso, &pred);
+	if (req.predict)
+		prediction_apply(&pred, &s);
+	if (req.why) {
+		why = groups_why(&iso, &pred);
+		nwhy = s.ngrp;
+	}
+	rc = render_list(app, kind, &req, &s, why, &presence);
+	for (size_t i = 0; i < nwhy; i++) {
+		free(why[i].summary);
+		strvec_release(&why[i].codes);
+	}
+	free(why);
+	prediction_release(&pred);
+	isolation_release(&iso);
 	snapshot_release(&s);
 	return rc;
 }

@@ -85,7 +85,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	if (err)
 		return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
 
-	rc = app_load(app, SNAP_LOAD_CONFIG, &s);
+	rc = app_load(app, SNAP_LOAD_ALL, &s);
 	if (rc != EXIT_OK) {
 		sysroot_record_abort(app->sr);
 		snapshot_release(&s);

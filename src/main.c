@@ -14,7 +14,8 @@
 #define IOMMUCTL_VERSION "unknown"
 #endif
 
-static const struct command *const commands[] = {&cmd_groups, &cmd_devices, &cmd_snapshot};
+static const struct command *const commands[] = {&cmd_groups, &cmd_devices, &cmd_topology, &cmd_tree, &cmd_explain,
+						 &cmd_snapshot};
 
 static const struct option global_options[] = {
 	GLOBAL_LONG_OPTIONS,

@@ -29,6 +29,7 @@ void snapshot_init(struct snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	strvec_init(&s->drivers);
+	strvec_init(&s->host_bridges);
 	strvec_init(&s->fw_tables);
 	s->cmdline_err = -ENODATA;
 }
@@ -58,6 +59,7 @@ void snapshot_release(struct snapshot *s)
 	}
 	free(s->unit);
 	strvec_release(&s->drivers);
+	strvec_release(&s->host_bridges);
 	strvec_release(&s->fw_tables);
 	free(s->cmdline);
 	free(s->config_restricted_path);
@@ -211,10 +213,12 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 			memcpy(d->config, b->data, b->len);
 			d->config_len = b->len;
 		}
+		pci_parse_caps((const uint8_t *)b->data, b->len, &d->caps);
 		if (pci_decode_ident((const uint8_t *)b->data, b->len, &d->ident)) {
 			d->ident_known = d->revision_known = d->class_known = true;
 			return;
 		}
+		d->virtfn = true; /* until uevent says otherwise */
 		/* Vendor 0xffff: keep what the rest of the header says. */
 		struct pci_ident id = d->ident;
 		const uint8_t *cfg = (const uint8_t *)b->data;
@@ -235,6 +239,11 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 		}
 	}
 	d->ident_known = ident_from_uevent(s, sr, d->bdf, d, b);
+	if (d->virtfn) {
+		/* a VF: all ones in its id registers, real ids in uevent */
+		d->virtfn = d->ident_known;
+		d->ident.multifunction = false;
+	}
 }
 
 static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned flags)
@@ -255,6 +264,7 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 		pci_addr_format(&d->addr, d->bdf);
 		d->group = -1;
 		d->unit = -1;
+		d->parent = d->host_bridge = d->dma_dev = -1;
 	}
 	if (s->ndev > 1)
 		qsort(s->dev, s->ndev, sizeof(*s->dev), cmp_dev);
@@ -331,6 +341,91 @@ static void load_drivers(struct snapshot *s, struct sysroot *sr)
 		s->dev[i].driver_known = all_read || s->dev[i].driver;
 	sr_dir_release(&drivers);
 	sr_dir_release(&bound);
+}
+
+/* ---- topology ---------------------------------------------------------------- */
+
+/* "pciDDDD:BB": a host bridge (a root bus) in sysfs. */
+static bool is_host_bridge_name(const char *c, size_t len)
+{
+	const char *colon = memchr(c, ':', len);
+	if (len < 8 || strncmp(c, "pci", 3) != 0 || !colon || (size_t)(colon - c) < 7 || len - (size_t)(colon - c) != 3)
+		return false;
+	for (size_t i = 3; i < len; i++)
+		if (c + i != colon && !((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool parse_device_location(struct snapshot *s, struct pci_device *d, const char *target)
+{
+	const char *p = strstr(target, "devices/");
+	int last_dev = -1, before_host = -1, host = -1;
+	bool self_seen = false;
+
+	if (!p)
+		return false;
+	p += 8;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char comp[64];
+		if (len == 0 || len >= sizeof(comp))
+			return false;
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		if (is_host_bridge_name(comp, len)) {
+			if (self_seen)
+				return false;
+			before_host = last_dev;
+			last_dev = -1;
+			if (!strvec_contains(&s->host_bridges, comp))
+				strvec_push(&s->host_bridges, comp);
+			for (size_t i = 0; i < s->host_bridges.n; i++)
+				if (strcmp(s->host_bridges.v[i], comp) == 0)
+					host = (int)i;
+		} else if (strcmp(comp, d->bdf) == 0) {
+			if (self_seen || e)
+				return false; /* the function itself is the last component */
+			self_seen = true;
+		} else {
+			struct pci_device *up = find_by_name(s, comp);
+			if (!up || self_seen)
+				return false;
+			last_dev = (int)(up - s->dev);
+		}
+		p = e ? e + 1 : p + len;
+	}
+	if (!self_seen || host < 0)
+		return false;
+	d->parent = last_dev;
+	d->host_bridge = host;
+	d->dma_dev = before_host;
+	d->topology_known = true;
+	return true;
+}
+
+static void load_topology(struct snapshot *s, struct sysroot *sr)
+{
+	struct sr_base base = {.fd = -1, .path = NULL};
+	sr_base_open(sr, "sys/bus/pci/devices", &base);
+	for (size_t i = 0; i < s->ndev; i++) {
+		struct pci_device *d = &s->dev[i];
+		char *target = NULL;
+		int err = sr_readlink_in(sr, &base, d->bdf, &target);
+		if (err) {
+			char path[64];
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
+			snapshot_add_issue(s, path, err, NULL);
+		} else if (!parse_device_location(s, d, target)) {
+			char path[64];
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
+			snapshot_add_issue(s, path, 0, "a link to no PCI device's place under /sys/devices");
+		}
+		free(target);
+	}
+	sr_base_close(sr, &base);
+	s->topology_loaded = true;
 }
 
 /* ---- IOMMU units ---------------------------------------------------------- */
@@ -672,6 +767,8 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 		free(detail);
 	}
 	load_drivers(s, sr);
+	if (flags & SNAP_LOAD_TOPOLOGY)
+		load_topology(s, sr);
 	load_units(s, sr);
 	load_groups(s, sr);
 	load_cmdline(s, sr);

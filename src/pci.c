@@ -101,3 +101,96 @@ bool pci_decode_ident(const uint8_t *cfg, size_t len, struct pci_ident *id)
 	id->subsys_device_id = id->has_subsys ? pci_cfg_u16(cfg, PCI_CFG_SUBSYS_ID) : 0;
 	return true;
 }
+
+void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
+{
+	unsigned pos, ttl;
+
+	memset(c, 0, sizeof(*c));
+	c->pcie_type = -1;
+	if (len < 256)
+		return;
+	c->known = true;
+	if ((cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 1) {
+		c->secondary_bus = cfg[0x19];
+		c->subordinate_bus = cfg[0x1a];
+	}
+	/* standard list: status bit 4, pointer at 0x34 (0x14 for CardBus) */
+	if (pci_cfg_u16(cfg, 0x06) & 0x10) {
+		pos = cfg[(cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 2 ? 0x14 : 0x34];
+		for (ttl = 48; ttl && pos >= 0x40 && pos + 1 < 256; ttl--) {
+			pos &= ~3u;
+			if (cfg[pos] == 0xff)
+				break;
+			if (cfg[pos] == PCI_CAP_ID_EXP && pos + 8 <= 256) {
+				c->pcie = true;
+				c->pcie_type = (cfg[pos + 2] >> 4) & 0xf;
+				c->flr = (pci_cfg_u32(cfg, pos + 4) >> 28) & 1;
+				break;
+			}
+			pos = cfg[pos + 1];
+		}
+	}
+	if (!c->pcie || len <= 256)
+		return;
+	/* extended list from 0x100; a header of 0 or ~0 ends it */
+	pos = 0x100;
+	for (ttl = (4096 - 256) / 8; ttl && pos >= 0x100 && pos + 4 <= len; ttl--) {
+		uint32_t h = pci_cfg_u32(cfg, pos);
+		if (h == 0 || h == 0xffffffff)
+			break;
+		if ((h & 0xffff) == PCI_EXT_CAP_ACS && !c->acs_off && pos + 8 <= len) {
+			c->acs_off = pos;
+			c->acs_cap = pci_cfg_u16(cfg, pos + 4);
+			c->acs_ctl = pci_cfg_u16(cfg, pos + 6);
+		} else if ((h & 0xffff) == PCI_EXT_CAP_SRIOV && !c->sriov_off) {
+			c->sriov_off = pos;
+		}
+		pos = (h >> 20) & 0xffc;
+	}
+}
+
+const char *pcie_type_id(int type)
+{
+	switch (type) {
+	case PCIE_TYPE_ENDPOINT: return "endpoint";
+	case PCIE_TYPE_LEGACY_ENDPOINT: return "legacy_endpoint";
+	case PCIE_TYPE_ROOT_PORT: return "root_port";
+	case PCIE_TYPE_UPSTREAM: return "upstream_port";
+	case PCIE_TYPE_DOWNSTREAM: return "downstream_port";
+	case PCIE_TYPE_PCI_BRIDGE: return "pcie_to_pci_bridge";
+	case PCIE_TYPE_PCIE_BRIDGE: return "pci_to_pcie_bridge";
+	case PCIE_TYPE_RC_END: return "rc_endpoint";
+	case PCIE_TYPE_RC_EC: return "rc_event_collector";
+	default: return NULL;
+	}
+}
+
+const char *pcie_type_text(int type)
+{
+	switch (type) {
+	case PCIE_TYPE_ENDPOINT: return "endpoint";
+	case PCIE_TYPE_LEGACY_ENDPOINT: return "legacy endpoint";
+	case PCIE_TYPE_ROOT_PORT: return "root port";
+	case PCIE_TYPE_UPSTREAM: return "switch upstream port";
+	case PCIE_TYPE_DOWNSTREAM: return "switch downstream port";
+	case PCIE_TYPE_PCI_BRIDGE: return "PCIe-to-PCI bridge";
+	case PCIE_TYPE_PCIE_BRIDGE: return "PCI-to-PCIe bridge";
+	case PCIE_TYPE_RC_END: return "root-complex integrated endpoint";
+	case PCIE_TYPE_RC_EC: return "root-complex event collector";
+	default: return "PCIe function";
+	}
+}
+
+const char *pci_acs_bit_name(unsigned bit)
+{
+	static const char *const names[] = {"SrcValid", "TransBlk", "ReqRedir", "CmpltRedir",
+					    "UpstreamFwd", "EgressCtrl", "DirectTrans"};
+	return bit < 7 ? names[bit] : "?";
+}
+
+const char *pci_acs_bit_code(unsigned bit)
+{
+	static const char *const codes[] = {"SV", "TB", "RR", "CR", "UF", "EC", "DT"};
+	return bit < 7 ? codes[bit] : "?";
+}

@@ -218,6 +218,17 @@ static int js_end(struct jstream *js)
 	return js->err || ferror(js->f) ? -1 : 0;
 }
 
+static json_t *json_why(const struct group_why *w)
+{
+	json_t *codes;
+	if (!w || !w->summary)
+		return json_null();
+	codes = json_array();
+	for (size_t i = 0; i < w->codes.n; i++)
+		json_array_append_new(codes, json_string(w->codes.v[i]));
+	return json_pack("{s:o, s:s}", "codes", codes, "summary", w->summary);
+}
+
 static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 {
 	json_t *o = json_object(), *devs = json_array();
@@ -235,39 +246,203 @@ static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 }
 
 /* A document whose one long array, KEY, has N members made by ITEM. */
-static int print_list_doc(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning,
-			  bool pretty, const char *key, size_t n, json_t *(*item)(const struct snapshot *, size_t))
+static int print_list_doc(const struct list_view *v, bool pretty, const char *key, size_t n,
+			  json_t *(*item)(const struct list_view *, size_t))
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	js_field(&js, "iommu", json_iommu(s, p));
+	if (v->predicted)
+		js_field(&js, "predicted", json_true());
+	js_field(&js, "iommu", json_iommu(v->s, v->presence));
 	js_array_begin(&js, key);
 	for (size_t i = 0; i < n && !js.err; i++)
-		js_array_item(&js, item(s, i));
+		js_array_item(&js, item(v, i));
+	js_array_end(&js);
+	js_field(&js, "warnings", json_warnings(v->s, v->names_warning));
+	return js_end(&js);
+}
+
+static json_t *group_item(const struct list_view *v, size_t i)
+{
+	json_t *o = json_group(v->s, &v->s->grp[i]);
+	if (v->why)
+		json_object_set_new(o, "why", json_why(&v->why[i]));
+	return o;
+}
+
+static json_t *device_item(const struct list_view *v, size_t i)
+{
+	return json_device(v->s, &v->s->dev[i]);
+}
+
+int json_print_groups(const struct list_view *v, bool pretty)
+{
+	return print_list_doc(v, pretty, "groups", v->s->ngrp, group_item);
+}
+
+int json_print_devices(const struct list_view *v, bool pretty)
+{
+	return print_list_doc(v, pretty, "devices", v->s->ndev, device_item);
+}
+
+/* ---- topology ------------------------------------------------------------------ */
+
+static json_t *acs_flags_json(uint16_t bits, bool codes)
+{
+	json_t *a = json_array();
+	for (unsigned bit = 0; bit < 7; bit++)
+		if (bits & (1u << bit))
+			json_array_append_new(a, json_string(codes ? pci_acs_bit_code(bit) : pci_acs_bit_name(bit)));
+	return a;
+}
+
+static const char *rule_id(enum acs_rule r)
+{
+	static const char *const ids[] = {
+		[ACS_RULE_UNKNOWN] = NULL,
+		[ACS_RULE_QUIRK] = "quirk",
+		[ACS_RULE_OVERRIDE] = "acs_override",
+		[ACS_RULE_NOT_PCIE] = "not_pcie",
+		[ACS_RULE_BRIDGE_TYPE] = "bridge_type",
+		[ACS_RULE_NO_CAP] = "no_acs_capability",
+		[ACS_RULE_FLAGS_MISSING] = "acs_controls_missing",
+		[ACS_RULE_FLAGS_OK] = "acs_enabled",
+		[ACS_RULE_SINGLE_FUNCTION] = "single_function",
+		[ACS_RULE_OTHER_TYPE] = "port_type",
+	};
+	return ids[r];
+}
+
+static json_t *json_acs(const struct isolation *iso, size_t i)
+{
+	const struct pci_device *d = &iso->s->dev[i];
+	const struct acs_verdict *v = &iso->acs[i];
+	bool known = d->caps.known, has = known && d->caps.acs_off;
+	json_t *o = json_object();
+	json_object_set_new(o, "present", known ? json_boolean(d->caps.acs_off != 0) : json_null());
+	json_object_set_new(o, "cap", has ? json_integer(d->caps.acs_cap) : json_null());
+	json_object_set_new(o, "ctl", has ? json_integer(d->caps.acs_ctl) : json_null());
+	json_object_set_new(o, "cap_flags", has ? acs_flags_json(d->caps.acs_cap, false) : json_null());
+	json_object_set_new(o, "ctl_flags", has ? acs_flags_json(d->caps.acs_ctl, false) : json_null());
+	json_object_set_new(o, "missing",
+			    v->rule == ACS_RULE_FLAGS_MISSING ? acs_flags_json(v->missing, true)
+			    : v->rule == ACS_RULE_NO_CAP	 ? acs_flags_json(PCI_ACS_REQUIRED, true)
+			    : known				 ? json_array() : json_null());
+	json_object_set_new(o, "isolated", v->isolated == TRI_UNKNOWN ? json_null() : json_boolean(v->isolated == TRI_YES));
+	json_object_set_new(o, "rule", str_or_null(rule_id(v->rule)));
+	json_object_set_new(o, "quirk", str_or_null(v->quirk));
+	return o;
+}
+
+static json_t *topology_node(const struct isolation *iso, size_t i);
+
+static json_t *topology_children(const struct isolation *iso, int up, int host)
+{
+	const struct snapshot *s = iso->s;
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->ndev; i++)
+		if (s->dev[i].topology_known && s->dev[i].parent == up && (up >= 0 || s->dev[i].host_bridge == host))
+			json_array_append_new(a, topology_node(iso, i));
+	return a;
+}
+
+static json_t *topology_node(const struct isolation *iso, size_t i)
+{
+	const struct pci_device *d = &iso->s->dev[i];
+	json_t *o = json_device(iso->s, d);
+	bool known = d->caps.known;
+	json_object_set_new(o, "port_type", str_or_null(known && d->caps.pcie ? pcie_type_id(d->caps.pcie_type) : NULL));
+	json_object_set_new(o, "pcie", known ? json_boolean(d->caps.pcie) : json_null());
+	json_object_set_new(o, "multifunction", d->ident_known ? json_boolean(kernel_multifunction(d)) : json_null());
+	json_object_set_new(o, "virtfn", json_boolean(d->virtfn));
+	json_object_set_new(o, "acs", json_acs(iso, i));
+	json_object_set_new(o, "children", topology_children(iso, (int)i, d->host_bridge));
+	return o;
+}
+
+int json_print_topology(const struct snapshot *s, const struct isolation *iso, const char *names_warning, bool pretty)
+{
+	struct jstream js;
+	js_begin(&js, stdout, pretty);
+	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	js_array_begin(&js, "topology");
+	for (size_t h = 0; h < s->host_bridges.n && !js.err; h++) {
+		unsigned dom = 0, bus = 0;
+		json_t *o = json_object();
+		bool parsed = sscanf(s->host_bridges.v[h], "pci%x:%x", &dom, &bus) == 2;
+		json_object_set_new(o, "host_bridge", json_string(s->host_bridges.v[h]));
+		json_object_set_new(o, "domain", parsed ? json_integer(dom) : json_null());
+		json_object_set_new(o, "bus", parsed ? json_integer(bus) : json_null());
+		json_object_set_new(o, "children", topology_children(iso, -1, (int)h));
+		js_array_item(&js, o);
+	}
+	js_array_end(&js);
+	js_array_begin(&js, "unplaced");
+	for (size_t i = 0; i < s->ndev && !js.err; i++)
+		if (!s->dev[i].topology_known)
+			js_array_item(&js, topology_node(iso, i));
 	js_array_end(&js);
 	js_field(&js, "warnings", json_warnings(s, names_warning));
 	return js_end(&js);
 }
 
-static json_t *group_item(const struct snapshot *s, size_t i)
+/* ---- explain ------------------------------------------------------------------------ */
+
+static json_t *bdf_list(const struct snapshot *s, const size_t *idx, size_t n)
 {
-	return json_group(s, &s->grp[i]);
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(s->dev[idx[i]].bdf));
+	return a;
 }
 
-static json_t *device_item(const struct snapshot *s, size_t i)
+static json_t *json_explanation(const struct explain_view *v, const struct explanation *e)
 {
-	return json_device(s, &s->dev[i]);
+	const struct snapshot *s = v->s;
+	json_t *o = json_object(), *reasons = json_array(), *remedies = json_array();
+	char *sentence = explanation_sentence(s, e);
+	json_object_set_new(o, "group", json_integer(e->group));
+	json_object_set_new(o, "devices", bdf_list(s, e->members, e->nmembers));
+	json_object_set_new(o, "model_agrees", json_boolean(e->model_agrees));
+	json_object_set_new(o, "summary", json_string(sentence));
+	free(sentence);
+	for (size_t i = 0; i < e->nreasons; i++) {
+		const struct reason *r = &e->reasons[i];
+		json_array_append_new(reasons, json_pack("{s:s, s:o, s:o, s:o, s:s}", "code", r->code, "subject",
+							 r->subject >= 0 ? json_string(s->dev[r->subject].bdf) : json_null(),
+							 "devices", bdf_list(s, r->devs, r->ndevs), "missing",
+							 acs_flags_json(r->missing, true), "message", r->message));
+	}
+	json_object_set_new(o, "reasons", reasons);
+	for (size_t i = 0; i < e->nremedies; i++)
+		json_array_append_new(remedies, json_pack("{s:s, s:s}", "code", e->remedies[i].code, "message",
+							  e->remedies[i].message));
+	json_object_set_new(o, "remedies", remedies);
+	if (e->override_present)
+		json_object_set_new(o, "acs_override",
+				    json_pack("{s:o, s:o, s:o}", "active",
+					      e->override_active == TRI_UNKNOWN ? json_null()
+										: json_boolean(e->override_active == TRI_YES),
+					      "claims", bdf_list(s, e->override_claims, e->noverride_claims), "message",
+					      str_or_null(e->override_message)));
+	else
+		json_object_set_new(o, "acs_override", json_null());
+	return o;
 }
 
-int json_print_groups(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty)
+int json_print_explain(const struct explain_view *v, bool pretty)
 {
-	return print_list_doc(s, p, names_warning, pretty, "groups", s->ngrp, group_item);
-}
-
-int json_print_devices(const struct snapshot *s, const struct iommu_presence *p, const char *names_warning, bool pretty)
-{
-	return print_list_doc(s, p, names_warning, pretty, "devices", s->ndev, device_item);
+	struct jstream js;
+	js_begin(&js, stdout, pretty);
+	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	js_field(&js, "predicted", json_boolean(v->predicted));
+	js_array_begin(&js, "explanations");
+	for (size_t i = 0; i < v->nex && !js.err; i++)
+		js_array_item(&js, json_explanation(v, &v->ex[i]));
+	js_array_end(&js);
+	js_field(&js, "warnings", json_warnings(v->s, v->names_warning));
+	return js_end(&js);
 }
 
 json_t *json_error_doc(const char *message, int exit_status)

@@ -29,41 +29,64 @@ enum col_id {
 	COL_DRIVER,
 	COL_IOMMU,
 	COL_RESV,
+	COL_PORT,
+	COL_ACS_CAP,
+	COL_ACS_CTL,
+	COL_MISSING,
+	COL_ISOLATED,
 };
+
+/* Which list kinds a column belongs to. */
+#define K_GROUPS (1u << LIST_GROUPS)
+#define K_DEVICES (1u << LIST_DEVICES)
+#define K_TOPO (1u << LIST_TOPOLOGY)
+#define K_ALL (K_GROUPS | K_DEVICES | K_TOPO)
 
 struct colinfo {
 	const char *name;
 	double whint;
 	int flags;
-	bool tree_only;
+	unsigned kinds;
+	bool tree_only; /* groups: only with --tree */
 	const char *help;
 };
 
 static const struct colinfo cols[] = {
-	[COL_NODE] = {"NODE", 14, SCOLS_FL_TREE | SCOLS_FL_NOEXTREMES, true, "group, or device address under it (--tree)"},
-	[COL_GROUP] = {"GROUP", 5, SCOLS_FL_RIGHT, false, "IOMMU group number"},
-	[COL_NDEV] = {"NDEV", 4, SCOLS_FL_RIGHT, false, "devices in the group (more than one: assignable only together)"},
-	[COL_TYPE] = {"TYPE", 6, 0, false, "default domain type of the group (DMA, DMA-FQ, identity, ...)"},
-	[COL_BDF] = {"BDF", 12, 0, false, "PCI address, domain:bus:device.function"},
-	[COL_ID] = {"ID", 9, 0, false, "vendor:device id"},
-	[COL_VENDOR_ID] = {"VENDOR_ID", 4, 0, false, "vendor id"},
-	[COL_DEVICE_ID] = {"DEVICE_ID", 4, 0, false, "device id"},
-	[COL_SUBSYS_ID] = {"SUBSYS_ID", 9, 0, false, "subsystem vendor:device id"},
-	[COL_CLASS_ID] = {"CLASS_ID", 6, 0, false, "class code: base class, sub-class, programming interface"},
-	[COL_CLASS] = {"CLASS", 0.15, SCOLS_FL_TRUNC, false, "class name"},
-	[COL_VENDOR] = {"VENDOR", 0.15, SCOLS_FL_TRUNC, false, "vendor name"},
-	[COL_DEVICE] = {"DEVICE", 0.2, SCOLS_FL_TRUNC, false, "device name"},
-	[COL_NAME] = {"NAME", 0.3, SCOLS_FL_TRUNC, false, "vendor and device name, as lspci prints them"},
-	[COL_REV] = {"REV", 3, SCOLS_FL_RIGHT, false, "revision"},
-	[COL_DRIVER] = {"DRIVER", 8, 0, false, "kernel driver bound to the device"},
-	[COL_IOMMU] = {"IOMMU", 5, 0, false, "IOMMU unit translating the device's DMA"},
-	[COL_RESV] = {"RESV", 0.2, SCOLS_FL_TRUNC, false, "reserved regions of the group (start-end type)"},
+	[COL_NODE] = {"NODE", 14, SCOLS_FL_TREE | SCOLS_FL_NOEXTREMES, K_GROUPS | K_TOPO, true,
+		      "the tree: groups and their devices (groups --tree), host bridges and functions (topology)"},
+	[COL_GROUP] = {"GROUP", 5, SCOLS_FL_RIGHT, K_ALL, false, "IOMMU group number"},
+	[COL_NDEV] = {"NDEV", 4, SCOLS_FL_RIGHT, K_ALL, false, "devices in the group (more than one: assignable only together)"},
+	[COL_TYPE] = {"TYPE", 6, 0, K_ALL, false, "default domain type of the group (DMA, DMA-FQ, identity, ...)"},
+	[COL_BDF] = {"BDF", 12, 0, K_ALL, false, "PCI address, domain:bus:device.function"},
+	[COL_ID] = {"ID", 9, 0, K_ALL, false, "vendor:device id"},
+	[COL_VENDOR_ID] = {"VENDOR_ID", 4, 0, K_ALL, false, "vendor id"},
+	[COL_DEVICE_ID] = {"DEVICE_ID", 4, 0, K_ALL, false, "device id"},
+	[COL_SUBSYS_ID] = {"SUBSYS_ID", 9, 0, K_ALL, false, "subsystem vendor:device id"},
+	[COL_CLASS_ID] = {"CLASS_ID", 6, 0, K_ALL, false, "class code: base class, sub-class, programming interface"},
+	[COL_CLASS] = {"CLASS", 0.15, SCOLS_FL_TRUNC, K_ALL, false, "class name"},
+	[COL_VENDOR] = {"VENDOR", 0.15, SCOLS_FL_TRUNC, K_ALL, false, "vendor name"},
+	[COL_DEVICE] = {"DEVICE", 0.2, SCOLS_FL_TRUNC, K_ALL, false, "device name"},
+	[COL_NAME] = {"NAME", 0.3, SCOLS_FL_TRUNC, K_ALL, false, "vendor and device name, as lspci prints them"},
+	[COL_REV] = {"REV", 3, SCOLS_FL_RIGHT, K_ALL, false, "revision"},
+	[COL_DRIVER] = {"DRIVER", 8, 0, K_ALL, false, "kernel driver bound to the device"},
+	[COL_IOMMU] = {"IOMMU", 5, 0, K_ALL, false, "IOMMU unit translating the device's DMA"},
+	[COL_RESV] = {"RESV", 0.2, SCOLS_FL_TRUNC, K_ALL, false, "reserved regions of the group (start-end type)"},
+	[COL_PORT] = {"PORT", 10, 0, K_TOPO, false,
+		      "PCIe port or function type (root port, downstream, endpoint, ...), or conventional PCI"},
+	[COL_ACS_CAP] = {"ACS_CAP", 0.1, SCOLS_FL_TRUNC, K_TOPO, false,
+			 "ACS capability: the features the function has (- no ACS capability, ? unreadable)"},
+	[COL_ACS_CTL] = {"ACS_CTL", 0.1, SCOLS_FL_TRUNC, K_TOPO, false, "ACS control: the features enabled"},
+	[COL_MISSING] = {"MISSING", 7, 0, K_TOPO, false,
+			 "required ACS controls (SV RR CR UF) the kernel finds off (with an IOMMU: as it would set them)"},
+	[COL_ISOLATED] = {"ISOLATED", 3, 0, K_TOPO, false,
+			  "whether the kernel treats the function as isolating (its pci_acs_enabled test)"},
 };
 
 static const int groups_default[] = {COL_GROUP, COL_NDEV, COL_TYPE, COL_BDF, COL_ID, COL_CLASS,
 				     COL_NAME, COL_DRIVER, COL_IOMMU, COL_RESV};
 static const int groups_tree_default[] = {COL_NODE, COL_TYPE, COL_ID, COL_CLASS, COL_NAME, COL_DRIVER, COL_IOMMU, COL_RESV};
 static const int devices_default[] = {COL_BDF, COL_ID, COL_CLASS, COL_NAME, COL_DRIVER, COL_GROUP, COL_NDEV, COL_TYPE, COL_IOMMU};
+static const int topology_default[] = {COL_NODE, COL_PORT, COL_ID, COL_NAME, COL_DRIVER, COL_GROUP, COL_ACS_CTL, COL_MISSING};
 
 static int col_by_name(const char *name, size_t len)
 {
@@ -77,8 +100,10 @@ static int col_by_name(const char *name, size_t len)
  * Returns the count, or -1 with *why set to what is wrong (heap). */
 static int pick_columns(enum list_kind kind, const struct list_options *o, int *out, size_t max, char **why)
 {
-	const int *def = kind == LIST_DEVICES ? devices_default : o->tree ? groups_tree_default : groups_default;
-	size_t ndef = kind == LIST_DEVICES ? ARRAY_SIZE(devices_default)
+	bool tree = kind == LIST_TOPOLOGY || (o->tree && kind == LIST_GROUPS);
+	const int *def = kind == LIST_TOPOLOGY ? topology_default : kind == LIST_DEVICES ? devices_default
+			: o->tree ? groups_tree_default : groups_default;
+	size_t ndef = kind == LIST_TOPOLOGY ? ARRAY_SIZE(topology_default) : kind == LIST_DEVICES ? ARRAY_SIZE(devices_default)
 			: o->tree ? ARRAY_SIZE(groups_tree_default) : ARRAY_SIZE(groups_default);
 	const char *spec = o->columns;
 	size_t n = 0;
@@ -88,17 +113,18 @@ static int pick_columns(enum list_kind kind, const struct list_options *o, int *
 			out[n++] = def[i];
 		if (spec)
 			spec++;
-	} else if (o->tree && kind == LIST_GROUPS) {
+	} else if (tree) {
 		out[n++] = COL_NODE; /* the tree needs its column */
 	}
 	while (spec && *spec) {
 		const char *e = strchr(spec, ',');
 		size_t len = e ? (size_t)(e - spec) : strlen(spec);
 		int c = col_by_name(spec, len);
-		if (c < 0 || (cols[c].tree_only && !(o->tree && kind == LIST_GROUPS))) {
+		if (c < 0 || !(cols[c].kinds & (1u << kind)) || (cols[c].tree_only && !tree)) {
 			char *name = xstrndup(spec, len);
-			*why = c < 0 ? xasprintf("unknown column '%s'", name)
-				     : xasprintf("column '%s' is the tree's: it needs --tree", name);
+			*why = c < 0 || !(cols[c].kinds & (1u << kind))
+				       ? xasprintf("unknown column '%s'", name)
+				       : xasprintf("column '%s' is the tree's: it needs --tree", name);
 			free(name);
 			return -1;
 		}
@@ -123,7 +149,59 @@ struct row {
 	const struct iommu_group *g;  /* NULL for a device without group */
 	const char *other;            /* a non-PCI member's name */
 	const struct list_options *o;
+	const struct isolation *iso;  /* topology: ACS verdicts */
+	const char *host_bridge;      /* topology: a host bridge's row */
 };
+
+static char *acs_bits_text(uint16_t bits)
+{
+	struct buf b;
+	if (!bits)
+		return xstrdup("none");
+	buf_init(&b);
+	for (unsigned bit = 0; bit < 7; bit++)
+		if (bits & (1u << bit))
+			buf_appendf(&b, "%s%s", b.len ? " " : "", pci_acs_bit_name(bit));
+	return buf_steal(&b);
+}
+
+static char *port_text(const struct pci_device *d)
+{
+	static const char *const names[] = {[PCIE_TYPE_ENDPOINT] = "endpoint", [PCIE_TYPE_LEGACY_ENDPOINT] = "legacy EP",
+					    [PCIE_TYPE_ROOT_PORT] = "root port", [PCIE_TYPE_UPSTREAM] = "upstream",
+					    [PCIE_TYPE_DOWNSTREAM] = "downstream", [PCIE_TYPE_PCI_BRIDGE] = "PCIe-to-PCI",
+					    [PCIE_TYPE_PCIE_BRIDGE] = "PCI-to-PCIe", [PCIE_TYPE_RC_END] = "RCiEP",
+					    [PCIE_TYPE_RC_EC] = "RC event coll."};
+	const char *n;
+	if (!d->caps.known)
+		return xstrdup("?");
+	if (!d->caps.pcie)
+		return xstrdup(d->ident.header_type == 1 ? "PCI bridge" : "PCI");
+	n = d->caps.pcie_type >= 0 && (size_t)d->caps.pcie_type < ARRAY_SIZE(names) && names[d->caps.pcie_type]
+		    ? names[d->caps.pcie_type] : "PCIe";
+	return d->virtfn ? xasprintf("%s (VF)", n) : xstrdup(n);
+}
+
+static char *missing_text(const struct isolation *iso, const struct pci_device *d, size_t i)
+{
+	const struct acs_verdict *v = &iso->acs[i];
+	struct buf b;
+	switch (v->rule) {
+	case ACS_RULE_UNKNOWN:
+		return xstrdup("?");
+	case ACS_RULE_NO_CAP:
+		return xstrdup("no ACS");
+	case ACS_RULE_FLAGS_MISSING:
+		buf_init(&b);
+		for (unsigned bit = 0; bit < 7; bit++)
+			if (v->missing & (1u << bit))
+				buf_appendf(&b, "%s%s", b.len ? " " : "", pci_acs_bit_code(bit));
+		return buf_steal(&b);
+	default:
+		(void)d;
+		return NULL;
+	}
+}
 
 static char *name_or_id(const char *name, bool numeric, unsigned id)
 {
@@ -186,6 +264,8 @@ static char *device_cell(const struct row *r, int col)
 	const struct pci_device *d = r->d;
 	bool num = r->o->numeric;
 
+	if (r->host_bridge)
+		return col == COL_NODE ? xstrdup(r->host_bridge) : NULL;
 	if (!d) {
 		/* a group member that is not a PCI function */
 		if (col == COL_NODE || col == COL_BDF || col == COL_NAME)
@@ -225,6 +305,28 @@ static char *device_cell(const struct row *r, int col)
 		return d->driver ? xstrdup(d->driver) : d->driver_known ? NULL : xstrdup("?");
 	case COL_IOMMU:
 		return d->unit >= 0 ? xstrdup(r->s->unit[d->unit].name) : NULL;
+	case COL_PORT:
+		return port_text(d);
+	case COL_ACS_CAP:
+	case COL_ACS_CTL:
+		if (!d->caps.known)
+			return xstrdup("?");
+		if (!d->caps.acs_off)
+			return xstrdup("-");
+		return acs_bits_text(col == COL_ACS_CAP ? d->caps.acs_cap : d->caps.acs_ctl);
+	case COL_MISSING:
+		return r->iso ? missing_text(r->iso, d, (size_t)(d - r->s->dev)) : NULL;
+	case COL_ISOLATED:
+		if (!r->iso)
+			return NULL;
+		{
+			enum tri t = r->iso->acs[d - r->s->dev].isolated;
+			return xstrdup(t == TRI_YES ? "yes" : t == TRI_NO ? "no" : "?");
+		}
+	case COL_GROUP:
+		if (r->iso)
+			return d->group >= 0 ? xasprintf("%d", d->group) : NULL;
+		return r->g ? group_cell(r, col) : NULL;
 	default:
 		return r->g ? group_cell(r, col) : NULL;
 	}
@@ -260,14 +362,14 @@ static struct libscols_line *fill_line(struct libscols_table *tb, struct libscol
 				       const int *colv, int ncol, const char *color)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, parent);
-	bool member = r->d || r->other;
+	bool member = r->d || r->other || r->host_bridge;
 	if (!ln)
 		return NULL;
 	if (color)
 		scols_line_set_color(ln, color);
 	for (int i = 0; i < ncol; i++) {
 		char *cell;
-		if (member && parent && !r->o->raw && !r->o->pairs && is_group_column(colv[i]))
+		if (member && parent && !r->iso && !r->o->raw && !r->o->pairs && is_group_column(colv[i]))
 			continue;
 		cell = member ? device_cell(r, colv[i]) : group_cell(r, colv[i]);
 		if (cell && scols_line_refer_data(ln, (size_t)i, cell) != 0) {
@@ -299,22 +401,34 @@ static void print_absent(const struct iommu_presence *p)
 		printf("To enable one: %s.\n", p->absent.remedy);
 }
 
-static void print_shared_summary(const struct snapshot *s)
+static void print_shared_summary(const struct list_view *v)
 {
+	const struct snapshot *s = v->s;
 	size_t shared = groups_shared_count(s), done = 0;
 	if (!shared)
 		return;
-	printf("\n%zu of %zu groups hold more than one device: ", shared, s->ngrp);
-	for (size_t i = 0; i < s->ngrp; i++) {
-		size_t n = group_member_count(&s->grp[i]);
-		if (n > 1)
-			printf("%s%d (%zu)", done++ ? ", " : "", s->grp[i].id, n);
+	printf("\n%zu of %zu groups hold more than one device", shared, s->ngrp);
+	if (v->why) {
+		printf(":\n");
+		for (size_t i = 0; i < s->ngrp; i++)
+			if (group_member_count(&s->grp[i]) > 1 && v->why[i].summary)
+				printf("  %s\n", v->why[i].summary);
+	} else {
+		printf(": ");
+		for (size_t i = 0; i < s->ngrp; i++) {
+			size_t n = group_member_count(&s->grp[i]);
+			if (n > 1)
+				printf("%s%d (%zu)", done++ ? ", " : "", s->grp[i].id, n);
+		}
+		printf(".\n");
 	}
-	printf(".\nThe devices of one group can only be assigned to a VM together.\n");
+	printf("The devices of one group can only be assigned to a VM together.\n");
 }
 
-int render_groups_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o)
+int render_groups_text(const struct list_view *v, const struct list_options *o)
 {
+	const struct snapshot *s = v->s;
+	const struct iommu_presence *p = v->presence;
 	int colv[64];
 	char *bad = NULL;
 	int ncol = pick_columns(LIST_GROUPS, o, colv, ARRAY_SIZE(colv), &bad);
@@ -323,17 +437,20 @@ int render_groups_text(const struct snapshot *s, const struct iommu_presence *p,
 	free(bad);
 	if (ncol < 0)
 		return -1;
-	if (!p->present && s->ngrp == 0 && decorated(o)) {
+	if (!p->present && s->ngrp == 0 && decorated(o) && !v->predicted) {
 		print_absent(p);
 		return 0;
 	}
+	if (v->predicted && decorated(o))
+		printf("Predicted from the topology, configuration space and the kernel's rules: the groups the kernel "
+		       "would form%s.\n\n", p->present ? "" : " once an IOMMU is enabled");
 	tb = new_table(o, colv, ncol);
 	if (!tb)
 		return -1;
 	for (size_t i = 0; i < s->ngrp; i++) {
 		const struct iommu_group *g = &s->grp[i];
 		const char *color = o->color && group_member_count(g) > 1 ? "yellow" : NULL;
-		struct row r = {s, NULL, g, NULL, o};
+		struct row r = {s, NULL, g, NULL, o, NULL, NULL};
 		struct libscols_line *parent = NULL;
 		if (o->tree && !(parent = fill_line(tb, NULL, &r, colv, ncol, color)))
 			goto fail;
@@ -352,8 +469,8 @@ int render_groups_text(const struct snapshot *s, const struct iommu_presence *p,
 	if (print_table(tb) < 0)
 		return -1;
 	if (decorated(o)) {
-		print_shared_summary(s);
-		if (!p->present) {
+		print_shared_summary(v);
+		if (!p->present && !v->predicted) {
 			putchar('\n');
 			print_absent(p);
 		}
@@ -364,8 +481,10 @@ fail:
 	return -1;
 }
 
-int render_devices_text(const struct snapshot *s, const struct iommu_presence *p, const struct list_options *o)
+int render_devices_text(const struct list_view *v, const struct list_options *o)
 {
+	const struct snapshot *s = v->s;
+	const struct iommu_presence *p = v->presence;
 	int colv[64];
 	char *bad = NULL;
 	int ncol = pick_columns(LIST_DEVICES, o, colv, ARRAY_SIZE(colv), &bad);
@@ -379,7 +498,7 @@ int render_devices_text(const struct snapshot *s, const struct iommu_presence *p
 		return -1;
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o};
+		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, NULL, NULL};
 		const char *color = o->color && r.g && group_member_count(r.g) > 1 ? "yellow" : NULL;
 		if (!fill_line(tb, NULL, &r, colv, ncol, color)) {
 			scols_unref_table(tb);
@@ -393,6 +512,92 @@ int render_devices_text(const struct snapshot *s, const struct iommu_presence *p
 		print_absent(p);
 	}
 	return 0;
+}
+
+/* ---- topology ---------------------------------------------------------------- */
+
+static int add_subtree(struct libscols_table *tb, struct libscols_line *parent, const struct snapshot *s,
+		       const struct isolation *iso, const struct list_options *o, int up, int host, const int *colv,
+		       int ncol)
+{
+	for (size_t i = 0; i < s->ndev; i++) {
+		const struct pci_device *d = &s->dev[i];
+		struct row r = {s, d, NULL, NULL, o, iso, NULL};
+		struct libscols_line *ln;
+		if (d->parent != up || (up < 0 && d->host_bridge != host))
+			continue;
+		if (!(ln = fill_line(tb, parent, &r, colv, ncol, NULL)))
+			return -1;
+		if (add_subtree(tb, ln, s, iso, o, (int)i, host, colv, ncol) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int render_topology_text(const struct snapshot *s, const struct isolation *iso, const struct list_options *o)
+{
+	int colv[64];
+	char *bad = NULL;
+	int ncol = pick_columns(LIST_TOPOLOGY, o, colv, ARRAY_SIZE(colv), &bad);
+	struct libscols_table *tb;
+
+	free(bad);
+	if (ncol < 0)
+		return -1;
+	tb = new_table(o, colv, ncol);
+	if (!tb)
+		return -1;
+	for (size_t h = 0; h < s->host_bridges.n; h++) {
+		struct row r = {s, NULL, NULL, NULL, o, iso, s->host_bridges.v[h]};
+		struct libscols_line *ln = fill_line(tb, NULL, &r, colv, ncol, NULL);
+		if (!ln || add_subtree(tb, ln, s, iso, o, -1, (int)h, colv, ncol) < 0)
+			goto fail;
+	}
+	/* functions whose place could not be read */
+	for (size_t i = 0; i < s->ndev; i++)
+		if (!s->dev[i].topology_known) {
+			struct row r = {s, &s->dev[i], NULL, NULL, o, iso, NULL};
+			if (!fill_line(tb, NULL, &r, colv, ncol, NULL))
+				goto fail;
+		}
+	return print_table(tb);
+fail:
+	scols_unref_table(tb);
+	return -1;
+}
+
+/* ---- explain -------------------------------------------------------------------- */
+
+int render_explain_text(const struct explain_view *v)
+{
+	if (v->nex == 0)
+		printf("No %sgroup holds more than one device: every device can be assigned on its own.\n",
+		       v->predicted ? "predicted " : "");
+	if (v->predicted && v->nex)
+		printf("No IOMMU groups here: these are the groups the kernel would form once an IOMMU is enabled.\n\n");
+	for (size_t i = 0; i < v->nex; i++) {
+		const struct explanation *e = &v->ex[i];
+		char *sentence = explanation_sentence(v->s, e);
+		printf("%sGroup %d:", i ? "\n" : "", e->group);
+		for (size_t m = 0; m < e->nmembers; m++) {
+			char bdf[PCI_BDF_MAX];
+			short_bdf(&v->s->dev[e->members[m]], bdf);
+			printf(" %s", bdf);
+		}
+		printf("\n  %s\n", sentence);
+		free(sentence);
+		if (!e->model_agrees)
+			printf("  (iommuctl's model of the kernel groups these functions differently: the reasons above are "
+			       "the model's)\n");
+		if (e->nremedies) {
+			printf("  To split it:\n");
+			for (size_t r = 0; r < e->nremedies; r++)
+				printf("    - %s\n", e->remedies[r].message);
+		}
+		if (e->override_message)
+			printf("  %s.\n", e->override_message);
+	}
+	return ferror(stdout) ? -1 : 0;
 }
 
 int render_columns_text(enum list_kind kind, const struct list_options *o)
@@ -409,7 +614,7 @@ int render_columns_text(enum list_kind kind, const struct list_options *o)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
 		struct libscols_line *ln;
-		if (cols[i].tree_only && kind != LIST_GROUPS)
+		if (!(cols[i].kinds & (1u << kind)))
 			continue;
 		ln = scols_table_new_line(tb, NULL);
 		if (!ln || scols_line_set_data(ln, 0, cols[i].name) || scols_line_set_data(ln, 1, cols[i].help)) {
@@ -425,7 +630,7 @@ json_t *json_columns_doc(enum list_kind kind)
 	json_t *doc = json_object(), *arr = json_array();
 	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
-		if (cols[i].tree_only && kind != LIST_GROUPS)
+		if (!(cols[i].kinds & (1u << kind)))
 			continue;
 		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", cols[i].name, "description", cols[i].help));
 	}

@@ -809,6 +809,29 @@ int sr_readlink(struct sysroot *sr, const char *path, char **target)
 	return 0;
 }
 
+int sr_readlink_in(struct sysroot *sr, const struct sr_base *base, const char *name, char **target)
+{
+	char buf[SR_LINK_MAX], *full;
+	ssize_t n;
+	int err;
+
+	/* one component below an open base: one readlinkat */
+	if (base && base->fd >= 0 && sr->record_fd < 0 && *name && !strchr(name, '/') && strcmp(name, ".") &&
+	    strcmp(name, "..")) {
+		n = readlinkat(base->fd, name, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		if (n == (ssize_t)sizeof(buf) || memchr(buf, '\0', (size_t)n))
+			return -ENAMETOOLONG;
+		*target = xstrndup(buf, (size_t)n);
+		return 0;
+	}
+	full = base ? join(base->path, skip_slashes(name)) : xstrdup(name);
+	err = sr_readlink(sr, full, target);
+	free(full);
+	return err;
+}
+
 void sr_dir_init(struct sr_dir *d)
 {
 	d->ent = NULL;
