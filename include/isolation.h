@@ -58,6 +58,12 @@ struct isolation {
  * With OVERRIDE false, pcie_acs_override is ignored even if present. */
 void isolation_init(struct isolation *iso, const struct snapshot *s, bool predict, bool override);
 void isolation_release(struct isolation *iso);
+/* Prepares ISO with the rules this kernel follows: pcie_acs_override (an
+ * out-of-tree patch) is honoured only when S's real groups show that the
+ * kernel applied it.  Returns whether it did: TRI_YES, TRI_NO (applied or
+ * absent), or TRI_UNKNOWN (predicting, or no real groups: then mainline's
+ * rules, which ignore the option). */
+enum tri isolation_choose(struct isolation *iso, const struct snapshot *s, bool predict);
 
 /* The kernel's pci_acs_path_enabled(start, NULL, REQ): every bridge from
  * START up to its root bus isolates.  *FAILED gets the first one that does
@@ -95,6 +101,10 @@ struct prediction {
 /* pdev->multifunction as the kernel sets it: function 0's header bit, and
  * every other function found by a slot scan; never a VF. */
 bool kernel_multifunction(const struct pci_device *d);
+
+/* True if P groups S's functions exactly as S's groups do (the kernel's,
+ * when S has real groups). */
+bool prediction_matches(const struct prediction *p, const struct snapshot *s);
 
 /* Which functions an IOMMU would put in groups: on a snapshot with IOMMU
  * units, those the units list; without, every function but the IOMMUs'
@@ -153,12 +163,13 @@ struct explanation {
 };
 
 /* Explains group GROUP of S (whose groups are the kernel's, or a
- * prediction applied with prediction_apply).  ISO and P describe the same
- * snapshot (P from predict_groups over ISO); when S's groups are the
- * kernel's, NO_OVERRIDE is the prediction with pcie_acs_override ignored
- * (to tell whether this kernel applied it), else NULL. */
-void explain_group(const struct isolation *iso, const struct prediction *p, const struct prediction *no_override,
-		   int group, struct explanation *out);
+ * prediction applied with prediction_apply) with the simulation P made over
+ * ISO (predict_groups). */
+void explain_group(const struct isolation *iso, const struct prediction *p, int group, struct explanation *e);
+/* Adds to E what pcie_acs_override claims on the way of its group (from
+ * ISO_OVERRIDE, made with the override honoured) and whether this kernel
+ * applied it (ACTIVE; TRI_UNKNOWN for predicted groups). */
+void explain_acs_override(const struct isolation *iso_override, enum tri active, struct explanation *e);
 void explanation_release(struct explanation *e);
 /* One sentence: "05:00.0 and 06:00.0 share group 14: <reasons>." (or "X is
  * alone in group N: ..."). */

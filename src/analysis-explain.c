@@ -175,6 +175,16 @@ static void write_reason(const struct isolation *iso, struct explanation *e, str
 	(void)e;
 }
 
+/* How a bridge on the way isolates, when not by its own ACS. */
+static const char *how_isolated(const struct acs_verdict *v)
+{
+	if (v->rule == ACS_RULE_OVERRIDE)
+		return ", as pcie_acs_override claims";
+	if (v->rule == ACS_RULE_QUIRK)
+		return ", by a kernel quirk";
+	return "";
+}
+
 /* The single-member case: what isolates it. */
 static void explain_alone(const struct isolation *iso, struct explanation *e, size_t m)
 {
@@ -198,12 +208,20 @@ static void explain_alone(const struct isolation *iso, struct explanation *e, si
 		for (int p = s->dev[m].parent; p >= 0; p = s->dev[p].parent, k++) {
 			char pb[PCI_BDF_MAX];
 			short_bdf(&s->dev[p], pb);
-			buf_appendf(&b, "%s%s %s", k == 0 ? "" : k + 1 == nports ? " and " : ", ", type_text(&s->dev[p]), pb);
+			buf_appendf(&b, "%s%s %s%s", k == 0 ? "" : k + 1 == nports ? " and " : ", ", type_text(&s->dev[p]), pb,
+				    how_isolated(&iso->acs[p]));
 		}
 		buf_appendf(&b, ")");
 	}
-	if (kernel_multifunction(&s->dev[m]) && iso->acs[m].isolated == TRI_YES)
-		buf_appendf(&b, ", and its own ACS separates it from the other functions of its slot");
+	if (kernel_multifunction(&s->dev[m]) && iso->acs[m].isolated == TRI_YES) {
+		if (iso->acs[m].rule == ACS_RULE_OVERRIDE)
+			buf_appendf(&b, ", and pcie_acs_override claims it apart from the other functions of its slot");
+		else if (iso->acs[m].rule == ACS_RULE_QUIRK)
+			buf_appendf(&b, ", and a kernel quirk (%s) vouches that it is apart from the other functions of "
+					"its slot", iso->acs[m].quirk);
+		else
+			buf_appendf(&b, ", and its own ACS separates it from the other functions of its slot");
+	}
 	r->message = buf_steal(&b);
 }
 
@@ -260,17 +278,18 @@ static void remedies_for(const struct isolation *iso, struct explanation *e, con
 	buf_release(&b);
 }
 
-/* pcie_acs_override: what it claims in this group, and whether this kernel
- * applied it. */
-static void explain_override(const struct isolation *iso, const struct prediction *p,
-			     const struct prediction *no_override, struct explanation *e)
+void explain_acs_override(const struct isolation *iso_override, enum tri active, struct explanation *e)
 {
+	const struct isolation *iso = iso_override;
 	const struct snapshot *s = iso->s;
 	struct buf b;
 	e->override_present = iso->override;
-	e->override_active = TRI_UNKNOWN;
+	e->override_active = active;
 	if (!iso->override)
 		return;
+	free(e->override_claims);
+	free(e->override_message);
+	e->noverride_claims = 0;
 	e->override_claims = xcalloc(s->ndev + 1, sizeof(size_t));
 	/* the claims that matter: on the members and on their paths up */
 	for (size_t k = 0; k < e->nmembers; k++)
@@ -289,24 +308,14 @@ static void explain_override(const struct isolation *iso, const struct predictio
 		e->override_message = buf_steal(&b);
 		return;
 	}
-	if (no_override) {
-		/* real groups: the override is active if they are finer than
-		 * the kernel would make without it */
-		int g0 = no_override->group[e->members[0]];
-		size_t together = 0;
-		for (size_t i = 0; i < s->ndev; i++)
-			together += g0 >= 0 && no_override->group[i] == g0;
-		e->override_active = together != e->nmembers ? TRI_YES : TRI_NO;
-		(void)p;
-	}
 	buf_appendf(&b, "pcie_acs_override claims ");
 	append_list(&b, s, e->override_claims, e->noverride_claims);
 	buf_appendf(&b, " isolated, although %s no ACS: ", e->noverride_claims > 1 ? "they have" : "it has");
-	if (e->override_active == TRI_YES)
+	if (active == TRI_YES)
 		buf_appendf(&b, "this kernel applies it, so the groups are split where the hardware does not isolate; "
 				"the isolation is claimed, not real, and the devices can still reach one another by "
 				"peer-to-peer DMA");
-	else if (e->override_active == TRI_NO)
+	else if (active == TRI_NO)
 		buf_appendf(&b, "this kernel ignores it (pcie_acs_override is an out-of-tree patch; mainline kernels have no "
 				"such option)");
 	else
@@ -315,8 +324,7 @@ static void explain_override(const struct isolation *iso, const struct predictio
 	e->override_message = buf_steal(&b);
 }
 
-void explain_group(const struct isolation *iso, const struct prediction *p, const struct prediction *no_override,
-		   int group, struct explanation *e)
+void explain_group(const struct isolation *iso, const struct prediction *p, int group, struct explanation *e)
 {
 	const struct snapshot *s = iso->s;
 	int pg = -1;
@@ -370,10 +378,11 @@ void explain_group(const struct isolation *iso, const struct prediction *p, cons
 		}
 		for (size_t i = 0; i < e->nreasons; i++) {
 			write_reason(iso, e, &e->reasons[i]);
-			remedies_for(iso, e, &e->reasons[i]);
+			/* no advice on a grouping the model cannot account for */
+			if (e->model_agrees)
+				remedies_for(iso, e, &e->reasons[i]);
 		}
 	}
-	explain_override(iso, p, no_override, e);
 }
 
 void explanation_release(struct explanation *e)
@@ -396,6 +405,17 @@ char *explanation_sentence(const struct snapshot *s, const struct explanation *e
 {
 	struct buf b;
 	buf_init(&b);
+	if (!e->model_agrees) {
+		/* the kernel did something the model does not: say so, and
+		 * what the model sees */
+		append_list(&b, s, e->members, e->nmembers);
+		buf_appendf(&b, " %s in group %d, which iommuctl's model of the kernel does not expect", e->nmembers > 1 ? "are" : "is",
+			    e->group);
+		for (size_t i = 0; i < e->nreasons; i++)
+			buf_appendf(&b, "%s%s", i ? "; " : ": ", e->reasons[i].message);
+		buf_appendf(&b, ".");
+		return buf_steal(&b);
+	}
 	if (e->nreasons == 1 && strcmp(e->reasons[0].code, "isolated") == 0) {
 		buf_appendf(&b, "%s.", e->reasons[0].message);
 		return buf_steal(&b);

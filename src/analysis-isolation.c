@@ -775,3 +775,72 @@ void prediction_apply(const struct prediction *p, struct snapshot *s)
 		}
 	}
 }
+
+bool prediction_matches(const struct prediction *p, const struct snapshot *s)
+{
+	/* the same partition: for every pair of in-group functions, together
+	 * in one iff together in the other; checked through a mapping of
+	 * group ids both ways */
+	int *to_pred = xcalloc((size_t)p->ngroups + 1, sizeof(int));
+	bool ok = true;
+	int max_real = -1;
+	for (size_t i = 0; i < s->ndev; i++)
+		if (s->dev[i].group > max_real)
+			max_real = s->dev[i].group;
+	{
+		int *to_real = xcalloc((size_t)max_real + 2, sizeof(int));
+		for (int g = 0; g < p->ngroups; g++)
+			to_pred[g] = -1;
+		for (int g = 0; g <= max_real; g++)
+			to_real[g] = -1;
+		for (size_t i = 0; i < s->ndev && ok; i++) {
+			int r = s->dev[i].group, q = p->group[i];
+			if ((r < 0) != (q < 0)) {
+				ok = false;
+				break;
+			}
+			if (r < 0)
+				continue;
+			if (to_pred[q] == -1 && to_real[r] == -1) {
+				to_pred[q] = r;
+				to_real[r] = q;
+			}
+			ok = to_pred[q] == r && to_real[r] == q;
+		}
+		free(to_real);
+	}
+	free(to_pred);
+	return ok;
+}
+
+enum tri isolation_choose(struct isolation *iso, const struct snapshot *s, bool predict)
+{
+	struct isolation with;
+	struct prediction pw, pn;
+	enum tri active = TRI_UNKNOWN;
+
+	isolation_init(iso, s, predict, false);
+	isolation_init(&with, s, predict, true);
+	if (!with.override) {
+		isolation_release(&with);
+		return TRI_NO;
+	}
+	if (predict || s->ngrp == 0) {
+		isolation_release(&with);
+		return TRI_UNKNOWN;
+	}
+	predict_groups(iso, &pn);
+	predict_groups(&with, &pw);
+	if (!prediction_matches(&pn, s) && prediction_matches(&pw, s)) {
+		/* the groups are split as only the override splits them */
+		isolation_release(iso);
+		*iso = with;
+		active = TRI_YES;
+	} else {
+		isolation_release(&with);
+		active = TRI_NO;
+	}
+	prediction_release(&pn);
+	prediction_release(&pw);
+	return active;
+}

@@ -267,7 +267,7 @@ int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *is
 	int rc = app_load(app, SNAP_LOAD_ALL, s);
 	if (rc != EXIT_OK)
 		return rc;
-	isolation_init(iso, s, predict, true);
+	isolation_choose(iso, s, predict);
 	predict_groups(iso, &probe);
 	if (!probe.complete) {
 		const struct pci_device *d = &s->dev[probe.unknown_dev];
@@ -293,7 +293,7 @@ static struct group_why *groups_why(const struct isolation *iso, const struct pr
 		strvec_init(&why[i].codes);
 		if (group_member_count(&s->grp[i]) < 2)
 			continue;
-		explain_group(iso, pred, NULL, s->grp[i].id, &e);
+		explain_group(iso, pred, s->grp[i].id, &e);
 		why[i].summary = explanation_sentence(s, &e);
 		for (size_t r = 0; r < e.nreasons; r++)
 			if (!strvec_contains(&why[i].codes, e.reasons[r].code))

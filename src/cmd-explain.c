@@ -35,13 +35,14 @@ static bool parse_device_arg(const char *arg, struct pci_addr *a)
 static int explain_run(struct app *app, int argc, char **argv)
 {
 	struct snapshot s;
-	struct isolation iso, iso_plain;
-	struct prediction pred, plain;
+	struct isolation iso, iso_override;
+	struct prediction pred;
+	enum tri override_active = TRI_UNKNOWN;
 	struct explanation *ex = NULL;
 	size_t nex = 0;
 	int *wanted = NULL, opt, rc;
 	size_t nwanted = 0;
-	bool predict = false, have_plain = false;
+	bool predict = false, have_override = false;
 
 	optind = 1;
 	opterr = 0;
@@ -72,18 +73,18 @@ static int explain_run(struct app *app, int argc, char **argv)
 	if (!predict && s.ngrp == 0) {
 		/* no IOMMU groups: explain the ones the kernel would form */
 		isolation_release(&iso);
-		isolation_init(&iso, &s, true, true);
+		isolation_choose(&iso, &s, true);
 		predict = true;
 	}
+	/* the rules chosen honour pcie_acs_override only if this kernel did */
+	if (!predict)
+		override_active = iso.override ? TRI_YES : TRI_NO;
+	/* what pcie_acs_override claims, applied or not */
+	isolation_init(&iso_override, &s, predict, true);
+	have_override = iso_override.override;
 	predict_groups(&iso, &pred);
 	if (predict)
 		prediction_apply(&pred, &s);
-	else if (iso.override) {
-		/* to tell whether this kernel applied pcie_acs_override */
-		isolation_init(&iso_plain, &s, false, false);
-		predict_groups(&iso_plain, &plain);
-		have_plain = true;
-	}
 
 	wanted = xcalloc((size_t)argc + s.ngrp + 1, sizeof(*wanted));
 	for (int i = optind; i < argc; i++) {
@@ -123,8 +124,12 @@ static int explain_run(struct app *app, int argc, char **argv)
 		bool dup = false;
 		for (size_t j = 0; j < nex; j++)
 			dup = dup || ex[j].group == wanted[i];
-		if (!dup)
-			explain_group(&iso, &pred, have_plain ? &plain : NULL, wanted[i], &ex[nex++]);
+		if (dup)
+			continue;
+		explain_group(&iso, &pred, wanted[i], &ex[nex]);
+		if (have_override)
+			explain_acs_override(&iso_override, predict ? TRI_UNKNOWN : override_active, &ex[nex]);
+		nex++;
 	}
 	{
 		struct explain_view v = {&s, &iso, predict, ex, nex, names_warning(app->names)};
@@ -138,10 +143,7 @@ out:
 		explanation_release(&ex[i]);
 	free(ex);
 	free(wanted);
-	if (have_plain) {
-		prediction_release(&plain);
-		isolation_release(&iso_plain);
-	}
+	isolation_release(&iso_override);
 	prediction_release(&pred);
 	isolation_release(&iso);
 	snapshot_release(&s);

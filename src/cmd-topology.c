@@ -40,7 +40,7 @@ static int topology_run(struct app *app, int argc, char **argv)
 	}
 	/* verdicts as the kernel reaches them with an IOMMU active: on this
 	 * machine's controls if it has one, else as it would set them */
-	isolation_init(&iso, &s, s.ngrp == 0, true);
+	isolation_choose(&iso, &s, s.ngrp == 0);
 	app_print_warnings(app, &s);
 	rc = app->json ? json_print_topology(&s, &iso, names_warning(app->names), app->pretty)
 		       : render_topology_text(&s, &iso, &req.lo);

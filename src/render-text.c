@@ -586,9 +586,6 @@ int render_explain_text(const struct explain_view *v)
 		}
 		printf("\n  %s\n", sentence);
 		free(sentence);
-		if (!e->model_agrees)
-			printf("  (iommuctl's model of the kernel groups these functions differently: the reasons above are "
-			       "the model's)\n");
 		if (e->nremedies) {
 			printf("  To split it:\n");
 			for (size_t r = 0; r < e->nremedies; r++)

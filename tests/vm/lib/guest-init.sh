@@ -105,19 +105,26 @@ settle final
 
 # ---- iommuctl --------------------------------------------------------------------
 IC=/usr/local/bin/iommuctl
-run_ic() { # name args...
-	name=$1
+run_ic() { # name args... (ash has no locals: ic_ names are run_ic's own)
+	ic_name=$1
 	shift
-	"$IC" "$@" >$OUT/iommuctl/$name.out 2>$OUT/iommuctl/$name.err
-	echo $? >$OUT/iommuctl/$name.rc
+	"$IC" "$@" >$OUT/iommuctl/$ic_name.out 2>$OUT/iommuctl/$ic_name.err
+	echo $? >$OUT/iommuctl/$ic_name.rc
 }
 if [ -x $IC ]; then
 	run_ic list-commands --list-commands
 	# /etc/iommuctl-commands: "NAME ARGS..." (from tests/vm/lib/vmcheck.py); each runs
-	# only when iommuctl lists NAME.
+	# only when iommuctl lists its command (the first word of ARGS not starting with
+	# "-").  The options of every such command are kept in options-COMMAND.out, so that
+	# the host can tell a missing option (skip) from a failing one.
 	while read -r name args; do
 		[ -n "$name" ] || continue
-		grep -qx "$name" $OUT/iommuctl/list-commands.out || continue
+		cmd=""
+		for a in $args; do
+			case $a in -*) ;; *) cmd=$a; break ;; esac
+		done
+		grep -qx "$cmd" $OUT/iommuctl/list-commands.out || continue
+		[ -e $OUT/iommuctl/options-$cmd.rc ] || run_ic "options-$cmd" --list-options "$cmd"
 		# shellcheck disable=SC2086
 		run_ic "$name" $args
 	done </etc/iommuctl-commands

@@ -27,20 +27,37 @@ import shutil
 import subprocess
 import sys
 
-# iommuctl invocations made in the guest: NAME -> arguments.  NAME must be a command in
-# `iommuctl --list-commands`, otherwise the guest does not run it.  (`snapshot` is run
-# separately: `iommuctl snapshot /tmp/snap`.)
+# iommuctl invocations made in the guest: NAME -> arguments.  The guest runs an entry
+# only when `iommuctl --list-commands` lists its command (the first word of the arguments
+# not starting with "-"), and keeps `iommuctl --list-options COMMAND` for the host.  A
+# check that requires NAME is skipped when the command is not listed, or when a long
+# option of the entry (after the command) is not in that command's --list-options.
+# (`snapshot` is run separately: `iommuctl snapshot /tmp/snap`.)
 GUEST_COMMANDS = [
     ("groups", "-j groups"),
     ("devices", "-j devices"),
+    ("predict", "-j groups --predict"),
+    ("topology", "-j topology"),
+    ("explain", "-j explain"),
     # Commands that do not exist yet; their checks below are skipped until they do.
     # The argument lists and JSON shapes are assumptions: adjust them with the command.
     ("check-vfio", "-j check-vfio"),
     ("swiotlb", "-j swiotlb"),
-    ("predict", "-j predict"),
-    ("acs", "-j acs"),
 ]
 CORE_COMMANDS = {"groups", "devices"}
+
+
+def entry_command(name):
+    """(command, [long options after it]) of a GUEST_COMMANDS entry; a name that is not an
+    entry (e.g. "snapshot") is a command of its own."""
+    args = dict(GUEST_COMMANDS).get(name)
+    if args is None:
+        return name, []
+    words = args.split()
+    for i, w in enumerate(words):
+        if not w.startswith("-"):
+            return w, [o.split("=", 1)[0] for o in words[i + 1:] if o.startswith("--")]
+    return None, []
 
 BEGIN = b"===IOMMUCTL-VM-BEGIN==="
 END = b"===IOMMUCTL-VM-END==="
@@ -131,6 +148,27 @@ class Case:
         if self.ic_rc("list-commands") != 0:
             return set()
         return {l.strip() for l in (self.ic_out("list-commands") or "").splitlines() if l.strip()}
+
+    def options(self, command):
+        """The options `iommuctl --list-options COMMAND` printed, or None if unknown."""
+        if self.ic_rc("options-" + command) != 0:
+            return None
+        return {l.strip() for l in (self.ic_out("options-" + command) or "").splitlines() if l.strip()}
+
+    def absent(self, name):
+        """Why the GUEST_COMMANDS entry NAME cannot be run ("" if it can)."""
+        cmd, opts = entry_command(name)
+        if cmd not in self.commands():
+            return "iommuctl has no %s command" % cmd
+        known = self.options(cmd)
+        missing = [o for o in opts if known is not None and o not in known]
+        if missing:
+            return "iommuctl %s has no %s option" % (cmd, " ".join(missing))
+        return ""
+
+    def has_iommu(self):
+        """The kernel formed IOMMU groups in this guest."""
+        return bool(self.groups())
 
     def ic_json(self, name):
         """Parsed stdout of `iommuctl -j NAME`; raises Fail with the reason otherwise."""
@@ -238,6 +276,11 @@ class Case:
                 res.setdefault(dev, {})["cap" if m.group(1) == "ACSCap" else "ctl"] = {
                     k: v == "+" for k, v in flags.items()}
         return res
+
+    def lspci_devices(self):
+        """Every device `lspci -vvv -nn -D` lists (a header line starts with the BDF)."""
+        return sorted(re.findall(r"^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) ",
+                                 self.kfile("lspci-vvv-nn-D.txt"), re.M))
 
 
 # --------------------------------------------------------------------- check registry
@@ -396,36 +439,156 @@ def check_swiotlb(c):
         raise Fail("swiotlb differs", diff(exp, got, "debugfs"))
 
 
-@check("predict: predicted groups equal the kernel's groups", requires=("predict",))
+# --- groups --predict, topology (ACS), explain -----------------------------------------
+def json_partition(data):
+    """A groups -j document's groups as sorted "member member ..." strings (sysfs names)."""
+    return sorted(" ".join(sorted(str(d.get("sysfs_name") or d.get("bdf")) for d in g.get("devices") or []))
+                  for g in data.get("groups") or [])
+
+
+def kernel_partition(groups):
+    return sorted(" ".join(sorted(g["members"])) for g in groups.values())
+
+
+def compare_partitions(exp, got, grouped, what):
+    """Fail unless the partitions are equal; the message says whether they are equal when
+    restricted to the functions the kernel put in groups (GROUPED)."""
+    if exp == got:
+        return
+    extra = sorted({m for p in got for m in p.split()} - grouped)
+    restricted = sorted(filter(None, (" ".join(m for m in p.split() if m in grouped) for p in got)))
+    why = "%s differ" % what
+    if extra:
+        why += "; iommuctl predicts %d function(s) the kernel gave no group (%s)%s" % (
+            len(extra), " ".join(extra[:6]) + (" ..." if len(extra) > 6 else ""),
+            ", and equals the kernel without them" if restricted == exp else "")
+    raise Fail(why, diff(exp, got))
+
+
+@check("predict: `groups --predict` equals the kernel's groups (as sets of members)", requires=("predict",))
 def check_predict(c):
-    # ASSUMED shape: {"groups": [{"devices": ["bdf", ...]}, ...]}: compared as partitions.
-    data = c.ic_json("predict")
     kern = c.groups()
-    exp = sorted(" ".join(sorted(g["members"])) for g in kern.values())
-    got = sorted(" ".join(sorted(map(str, g.get("devices") or []))) for g in data.get("groups") or [])
     if not kern:
-        raise Skip("no IOMMU groups in this guest")
-    if exp != got:
-        raise Fail("predicted groups differ", diff(exp, got))
+        raise Skip("no IOMMU groups in this guest; see the pair check")
+    data = c.ic_json("predict")
+    if data.get("predicted") is not True:
+        raise Fail('"predicted" is %s, not true' % json.dumps(data.get("predicted")))
+    grouped = {m for g in kern.values() for m in g["members"]}
+    compare_partitions(kernel_partition(kern), json_partition(data), grouped, "predicted groups")
 
 
-@check("acs: ACS capability/control match lspci -vvv", requires=("acs",))
+ACS_BITS = [("SrcValid", 0x01), ("TransBlk", 0x02), ("ReqRedir", 0x04), ("CmpltRedir", 0x08),
+            ("UpstreamFwd", 0x10), ("EgressCtrl", 0x20), ("DirectTrans", 0x40)]
+
+
+def topology_nodes(data):
+    """Every node of a topology -j document (host bridges' subtrees, then unplaced)."""
+    out = []
+
+    def walk(n):
+        out.append(n)
+        for ch in n.get("children") or []:
+            walk(ch)
+    for hb in data.get("topology") or []:
+        for n in hb.get("children") or []:
+            walk(n)
+    for n in data.get("unplaced") or []:
+        walk(n)
+    return out
+
+
+def acs_line(part, flags):
+    """lspci's way: "cap SrcValid+ TransBlk- ..." from {name: bool} (unknown names last)."""
+    names = [n for n, _ in ACS_BITS] + sorted(set(flags) - {n for n, _ in ACS_BITS})
+    return "%s %s" % (part, " ".join("%s%s" % (n, "+" if flags.get(n) else "-") for n in names))
+
+
+@check("acs: topology -j ACS cap/ctl registers match lspci -vvv ACSCap/ACSCtl", requires=("topology",))
 def check_acs(c):
-    # ASSUMED shape: {"devices": [{"bdf": str, "acs": {"cap": {"SrcValid": bool, ...},
-    # "ctl": {...}} | null}]}; flag names as lspci prints them.
-    data = c.ic_json("acs")
+    data = c.ic_json("topology")
     kern = c.acs()
+    mine = {}
+    for n in topology_nodes(data):
+        mine.setdefault(str(n.get("sysfs_name") or n.get("bdf")), n.get("acs"))
     exp, got = [], []
-    for b in sorted(kern):
+    for b in c.lspci_devices():
+        k = kern.get(b)
+        if k is None:
+            exp.append("%s present=false" % b)
+        else:
+            exp.append("%s present=true" % b)
+            for part in ("cap", "ctl"):
+                exp.append("%s %s" % (b, acs_line(part, k.get(part, {}))))
+                exp.append("%s %s_flags=%s" % (b, part, " ".join(n for n, v in k.get(part, {}).items() if v)))
+        if b not in mine:
+            got.append("%s not in topology -j" % b)
+            continue
+        a = mine[b] if isinstance(mine[b], dict) else {}
+        got.append("%s present=%s" % (b, json.dumps(a.get("present"))))
+        if k is None and a.get("present") is False:
+            continue
         for part in ("cap", "ctl"):
-            exp.append("%s %s %s" % (b, part, sorted(kern[b].get(part, {}).items())))
-    mine = {d.get("bdf"): d.get("acs") for d in data.get("devices") or []}
-    for b in sorted(kern):
-        a = mine.get(b) or {}
-        for part in ("cap", "ctl"):
-            got.append("%s %s %s" % (b, part, sorted((a.get(part) or {}).items())))
+            raw = a.get(part)
+            if isinstance(raw, int):
+                got.append("%s %s" % (b, acs_line(part, {n: bool(raw & bit) for n, bit in ACS_BITS})))
+            else:
+                got.append("%s %s=%s" % (b, part, json.dumps(raw)))
+            fl = a.get(part + "_flags")
+            order = [n for n, _ in ACS_BITS]
+            got.append("%s %s_flags=%s" % (b, part, " ".join(sorted(map(str, fl), key=lambda n: (
+                order.index(n) if n in order else 99, n))) if isinstance(fl, list) else json.dumps(fl)))
+    for b in sorted(set(mine) - set(c.lspci_devices())):
+        got.append("%s not listed by lspci" % b)
     if exp != got:
         raise Fail("ACS differs", diff(exp, got, "lspci"))
+
+
+@check("explain: every group of several devices has a reason, and model_agrees", requires=("explain",))
+def check_explain(c):
+    kern = c.groups()
+    if not kern:
+        raise Skip("no IOMMU groups in this guest")
+    data = c.ic_json("explain")
+    expl = {}
+    for e in data.get("explanations") or []:
+        expl.setdefault(e.get("group"), e)
+    exp = ["predicted=false"]
+    got = ["predicted=%s" % json.dumps(data.get("predicted"))]
+    detail = []
+    for gid, g in sorted(kern.items()):
+        if len(g["members"]) < 2:
+            continue
+        exp.append("group %d devices=%s reasons=yes model_agrees=true" % (gid, " ".join(sorted(g["members"]))))
+        e = expl.get(gid)
+        if e is None:
+            got.append("group %d: no explanation" % gid)
+            continue
+        got.append("group %d devices=%s reasons=%s model_agrees=%s" % (
+            gid, " ".join(sorted(map(str, e.get("devices") or []))), "yes" if e.get("reasons") else "no",
+            json.dumps(e.get("model_agrees"))))
+        detail.append("group %d: %s (%s)" % (gid, e.get("summary"),
+                                              " ".join(str(r.get("code")) for r in e.get("reasons") or [])))
+    if exp != got:
+        raise Fail("explanations differ", diff(exp, got) + detail[:8])
+
+
+# --- pairs: the same topology with and without an IOMMU (PAIR= in the no-IOMMU case) ----
+def check_pair(c, p):
+    """c: a case without an IOMMU; p: the case PAIR names (same topology, IOMMU on)."""
+    if c.groups():
+        raise Fail("%s has IOMMU groups; PAIR belongs in the case without an IOMMU" % c.name)
+    kern = p.groups()
+    if not kern:
+        raise Fail("%s has no IOMMU groups" % p.name)
+    a, b = sorted(c.pci()), sorted(p.pci())
+    if a != b:
+        raise Fail("the two guests' PCI devices differ: not the same topology", diff(b, a, p.name, c.name))
+    data = c.ic_json("predict")
+    if data.get("predicted") is not True:
+        raise Fail('"predicted" is %s, not true' % json.dumps(data.get("predicted")))
+    grouped = {m for g in kern.values() for m in g["members"]}
+    compare_partitions(kernel_partition(kern), json_partition(data), grouped,
+                       "groups predicted without an IOMMU and %s's real groups" % p.name)
 
 
 # --- expectations on the kernel's own answers (the case really is what it says) --------
@@ -532,16 +695,17 @@ def run_checks(runroot, names):
         for title, fn in expectation_checks(c):
             tests.append((title, (), fn))
         for title, requires, fn in tests:
-            absent = [r for r in requires if r not in cmds]
-            if absent and not (set(absent) & CORE_COMMANDS):
+            why = [w for w in map(c.absent, requires) if w]
+            core = [r for r in requires if r in CORE_COMMANDS and r not in cmds]
+            if why and not core:
                 skipped += 1
-                emit("skip", name, "%s (iommuctl has no %s command)" % (title, ", ".join(absent)))
+                emit("skip", name, "%s (%s)" % (title, "; ".join(why)))
                 continue
             try:
-                if absent and not c.ic_present():
+                if core and not c.ic_present():
                     raise Fail("iommuctl is missing from the guest")
-                if absent:
-                    raise Fail("iommuctl does not list the %s command" % ", ".join(absent))
+                if core:
+                    raise Fail("iommuctl does not list the %s command" % ", ".join(core))
                 fn()
             except Skip as s:
                 skipped += 1
@@ -555,6 +719,38 @@ def run_checks(runroot, names):
             else:
                 passed += 1
                 emit("ok", name, title)
+    # pairs: run after every case, over the cases of this run
+    for name in names:
+        c = Case(runroot, name)
+        pair = c.env.get("PAIR")
+        if not pair:
+            continue
+        title = "pair: `groups --predict` without an IOMMU equals %s's real groups" % pair
+        p = Case(runroot, pair)
+        if pair not in names:
+            why = "%s was not run" % pair
+        elif not c.booted or not p.booted:
+            why = "%s did not boot" % (name if not c.booted else pair)
+        else:
+            why = c.absent("predict")
+        if why:
+            skipped += 1
+            emit("skip", name, "%s (%s)" % (title, why))
+            continue
+        try:
+            check_pair(c, p)
+        except Skip as s:
+            skipped += 1
+            emit("skip", name, "%s (%s)" % (title, s))
+        except Fail as f:
+            failed += 1
+            emit("FAIL", name, "%s: %s" % (title, f), f.detail)
+        except Exception as ex:
+            failed += 1
+            emit("FAIL", name, "%s: %s: %s" % (title, type(ex).__name__, ex))
+        else:
+            passed += 1
+            emit("ok", name, title)
     print("# %d skipped" % skipped)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
