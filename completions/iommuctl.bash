@@ -6,8 +6,10 @@
 # Installed as .../bash-completion/completions/iommuctl.  Works with the
 # bash-completion package (its _init_completion and _filedir) and without it.
 # Column names for -o/--output are asked of iommuctl itself
-# (`iommuctl CMD --list-columns --raw --noheadings`); the rest is listed here
-# and checked against the binary by tests/check-docs.
+# (`iommuctl CMD --list-columns --raw --noheadings`), and so are the group
+# numbers and PCI addresses explain takes (`iommuctl groups -r -n -o GROUP`,
+# `iommuctl devices -r -n -o BDF`, on the --root given); the rest is listed
+# here and checked against the binary by tests/check-docs.
 
 # Prints the column names of list command $2, asking the iommuctl $1;
 # nothing if that fails.
@@ -17,6 +19,34 @@ _iommuctl_columns()
     "$1" "$2" --list-columns --raw --noheadings 2>/dev/null |
         while IFS= read -r line; do
             [[ -n $line ]] && printf '%s\n' "${line%% *}"
+        done
+}
+
+# Prints the group numbers and PCI addresses `explain` takes, asking the
+# iommuctl $1 about the root $2 (none: the live system); with $3 = predict,
+# the predicted groups.  Without IOMMU groups, explain explains the
+# predicted ones: those are offered then.  Addresses are given whole
+# (0000:05:00.0) and, when $4 is set, in the short form of domain 0
+# (05:00.0).
+_iommuctl_explain_targets()
+{
+    local -a root_opt=()
+    [[ -n $2 ]] && root_opt=(--root "$2")
+    local groups=''
+    [[ $3 == predict ]] ||
+        groups=$("$1" "${root_opt[@]}" groups -r -n -o GROUP 2>/dev/null)
+    [[ -n $groups ]] ||
+        groups=$("$1" "${root_opt[@]}" groups --predict -r -n -o GROUP 2>/dev/null)
+    printf '%s\n' "$groups" | sort -un
+    local bdf
+    "$1" "${root_opt[@]}" devices -r -n -o BDF 2>/dev/null |
+        while IFS= read -r bdf; do
+            [[ -n $bdf ]] || continue
+            if [[ -n $4 ]]; then
+                [[ $bdf == 0000:* ]] && printf '%s\n' "${bdf#0000:}"
+            else
+                printf '%s\n' "$bdf"
+            fi
         done
 }
 
@@ -41,7 +71,8 @@ _iommuctl()
 {
     local cur prev words cword split=false
     if declare -F _init_completion >/dev/null; then
-        _init_completion -s || return
+        # (-n :: PCI addresses are one word)
+        _init_completion -s -n : || return
     else
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
         cur=${COMP_WORDS[COMP_CWORD]} prev=
@@ -54,31 +85,42 @@ _iommuctl()
         fi
     fi
 
-    local commands="groups devices snapshot"
+    local commands="groups devices topology tree explain snapshot"
     # Before the command (-n is --numeric there).
     local global_opts="-j --json -p --pretty -n --numeric --root --pci-ids
         -V --version -h --help --list-commands --list-options"
     # The global options also accepted after a command.
     local after_opts="-j --json -p --pretty --root --numeric --pci-ids -h --help"
     # After a list command, -n is --noheadings.
-    local groups_opts="-o --output -t --tree -r --raw -P --pairs -n --noheadings
-        --list-columns $after_opts"
+    local groups_opts="-o --output -t --tree --predict --why -r --raw -P --pairs
+        -n --noheadings --list-columns $after_opts"
     local devices_opts="-o --output -r --raw -P --pairs -n --noheadings
         --list-columns $after_opts"
+    # topology, and tree (its alias)
+    local topology_opts="-o --output -r --raw -P --pairs -n --noheadings
+        --list-columns $after_opts"
+    local explain_opts="--predict $after_opts"
     local snapshot_opts="$after_opts"
 
     # The command: the first word that is neither an option nor the
-    # argument of one; nargs: the words after it that are not options.
-    local cmd='' i w skip=false nargs=0
+    # argument of one; nargs: the words after it that are not options;
+    # root: the --root DIR given, predict: whether --predict was.
+    local cmd='' i w skip=false nargs=0 root='' root_next=false predict=''
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
         if $skip; then
             # ("--root = DIR" without bash-completion: '=' is a word break)
-            [[ $w == = ]] || skip=false
+            [[ $w == = ]] && continue
+            skip=false
+            $root_next && root=$w
+            root_next=false
             continue
         fi
         case $w in
-        --root | --pci-ids | -o | --output) skip=true ;;
+        --root) skip=true root_next=true ;;
+        --root=*) root=${w#--root=} ;;
+        --pci-ids | -o | --output) skip=true ;;
+        --predict) predict=predict ;;
         -*) ;;
         *)
             if [[ -z $cmd ]]; then
@@ -104,7 +146,8 @@ _iommuctl()
         return
         ;;
     -o | --output)
-        if [[ $cmd == groups || $cmd == devices ]]; then
+        [[ $cmd == tree ]] && cmd=topology
+        if [[ $cmd == groups || $cmd == devices || $cmd == topology ]]; then
             # COLS, +COLS: a comma-separated list; complete its last name.
             local prefix='' last=$cur bin=${words[0]}
             if [[ $last == +* ]]; then
@@ -137,6 +180,33 @@ _iommuctl()
     case $cmd in
     groups) COMPREPLY=($(compgen -W "$groups_opts" -- "$cur")) ;;
     devices) COMPREPLY=($(compgen -W "$devices_opts" -- "$cur")) ;;
+    topology | tree) COMPREPLY=($(compgen -W "$topology_opts" -- "$cur")) ;;
+    explain)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$explain_opts" -- "$cur"))
+        else
+            # GROUP or BDF: "05:" asks for the short addresses.  Without
+            # bash-completion, ':' splits the word: take it from the line.
+            local word=$cur bin=${words[0]} short=''
+            if ! declare -F _init_completion >/dev/null; then
+                word=${COMP_LINE:0:COMP_POINT}
+                word=${word##*[[:space:]]}
+            fi
+            # shellcheck disable=SC2088 # (a literal "~/" as typed)
+            [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
+            # shellcheck disable=SC2088
+            [[ $root == "~/"* ]] && root=$HOME/${root#"~/"}
+            [[ $word == [0-9a-fA-F][0-9a-fA-F]:* ]] && short=1
+            COMPREPLY=($(compgen -W "$(_iommuctl_explain_targets "$bin" "$root" "$predict" "$short")" -- "$word"))
+            # readline replaces only what follows the last ':'
+            if [[ $word == *:* && ${COMP_WORDBREAKS-} == *:* ]]; then
+                local colon_prefix=${word%"${word##*:}"}
+                for i in "${!COMPREPLY[@]}"; do
+                    COMPREPLY[i]=${COMPREPLY[i]#"$colon_prefix"}
+                done
+            fi
+        fi
+        ;;
     snapshot)
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$snapshot_opts" -- "$cur"))

@@ -1,11 +1,13 @@
 # fish completion for iommuctl(8).  Installed as
 # .../fish/vendor_completions.d/iommuctl.fish.  Column names for -o/--output
 # are asked of iommuctl itself (`iommuctl CMD --list-columns --raw
-# --noheadings`); the rest is listed here and checked against the binary by
-# tests/check-docs.
+# --noheadings`), and so are the group numbers and PCI addresses explain takes
+# (`iommuctl groups -r -n -o GROUP`, `iommuctl devices -r -n -o BDF,NAME`, on
+# the --root given); the rest is listed here and checked against the binary
+# by tests/check-docs.
 
 # Prints the command of the command line being completed (groups, devices,
-# snapshot), or fails if there is none yet.
+# topology, tree, explain, snapshot), or fails if there is none yet.
 function __iommuctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -61,6 +63,53 @@ function __iommuctl_snapshot_needs_dir
     test $seen = 1; and test (__iommuctl_command) = snapshot
 end
 
+# explain's arguments: "NUMBER<TAB>IOMMU group" and "BDF<TAB>name", from the
+# iommuctl being completed, on the --root given.  Without IOMMU groups, or
+# after --predict, the predicted groups (explain explains those then).
+function __iommuctl_explain_targets
+    set -l tokens (commandline -opc)
+    set -l bin $tokens[1]
+    set -e tokens[1]
+    set -l root
+    set -l predict 0
+    set -l next_root 0
+    for t in $tokens
+        if test $next_root = 1
+            set root --root $t
+            set next_root 0
+            continue
+        end
+        switch $t
+            case --root
+                set next_root 1
+            case '--root=*'
+                set root --root (string replace -- '--root=' '' $t)
+            case --predict
+                set predict 1
+        end
+    end
+    set -l rows
+    if test $predict = 0
+        set rows ($bin $root groups -r -n -o GROUP,NDEV 2>/dev/null)
+    end
+    if test (count $rows) = 0
+        set rows ($bin $root groups --predict -r -n -o GROUP,NDEV 2>/dev/null)
+    end
+    set -l seen
+    for line in $rows
+        set -l f (string split ' ' -- $line)
+        string match -qr '^[0-9]+$' -- $f[1]; or continue
+        contains -- $f[1] $seen; and continue
+        set -a seen $f[1]
+        printf '%s\tIOMMU group of %s device%s\n' $f[1] $f[-1] (test "$f[-1]" = 1; or echo s)
+    end
+    for line in ($bin $root devices -r -n -o BDF,NAME 2>/dev/null)
+        set -l f (string split -m 1 ' ' -- $line)
+        test -n "$f[1]"; or continue
+        printf '%s\t%s\n' $f[1] (string replace -a '\x20' ' ' -- $f[2])
+    end
+end
+
 # Column names for -o/--output: COLS or +COLS, a comma-separated list.
 # Prints "PREFIXNAME<TAB>description" for the last name of the list.
 function __iommuctl_columns
@@ -82,6 +131,9 @@ complete -c iommuctl -f
 # Commands
 complete -c iommuctl -n __iommuctl_no_command -a groups -d 'List IOMMU groups and their devices'
 complete -c iommuctl -n __iommuctl_no_command -a devices -d 'List every PCI function with its group, driver and IOMMU'
+complete -c iommuctl -n __iommuctl_no_command -a topology -d 'Show the PCI hierarchy with port types, groups and ACS'
+complete -c iommuctl -n __iommuctl_no_command -a tree -d 'Alias of topology'
+complete -c iommuctl -n __iommuctl_no_command -a explain -d 'Explain why devices share an IOMMU group'
 complete -c iommuctl -n __iommuctl_no_command -a snapshot -d 'Copy everything iommuctl reads into DIR'
 
 # Global options, before the command (-n is --numeric there)
@@ -93,23 +145,29 @@ complete -c iommuctl -n __iommuctl_no_command -l pci-ids -r -F -d 'Take names fr
 complete -c iommuctl -n __iommuctl_no_command -s V -l version -d 'Print the version'
 complete -c iommuctl -n __iommuctl_no_command -s h -l help -d 'Show the help'
 complete -c iommuctl -n __iommuctl_no_command -l list-commands -d 'Print the command names'
-complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices snapshot' -d 'Print the options of a command'
+complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain snapshot' -d 'Print the options of a command'
 
 # The global options also accepted after a command
-complete -c iommuctl -n '__iommuctl_using groups devices snapshot' -s j -l json -d 'JSON output'
-complete -c iommuctl -n '__iommuctl_using groups devices snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
-complete -c iommuctl -n '__iommuctl_using groups devices snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
-complete -c iommuctl -n '__iommuctl_using groups devices snapshot' -l numeric -d 'Show ids instead of names'
-complete -c iommuctl -n '__iommuctl_using groups devices snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
-complete -c iommuctl -n '__iommuctl_using groups devices snapshot' -s h -l help -d 'Show the help of the command'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain snapshot' -s j -l json -d 'JSON output'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain snapshot' -l numeric -d 'Show ids instead of names'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain snapshot' -s h -l help -d 'Show the help of the command'
 
-# groups and devices (after a list command, -n is --noheadings)
-complete -c iommuctl -n '__iommuctl_using groups devices' -s o -l output -x -a '(__iommuctl_columns)' -d 'Columns to show (COLS, or +COLS to add to the defaults)'
-complete -c iommuctl -n '__iommuctl_using groups devices' -l list-columns -d 'List the columns and what they show'
-complete -c iommuctl -n '__iommuctl_using groups devices' -s r -l raw -d 'Raw output: no alignment'
-complete -c iommuctl -n '__iommuctl_using groups devices' -s P -l pairs -d 'KEY="value" output'
-complete -c iommuctl -n '__iommuctl_using groups devices' -s n -l noheadings -d 'Do not print headings'
+# groups, devices, topology and tree (after a list command, -n is --noheadings)
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree' -s o -l output -x -a '(__iommuctl_columns)' -d 'Columns to show (COLS, or +COLS to add to the defaults)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree' -l list-columns -d 'List the columns and what they show'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree' -s r -l raw -d 'Raw output: no alignment'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree' -s P -l pairs -d 'KEY="value" output'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree' -s n -l noheadings -d 'Do not print headings'
 complete -c iommuctl -n '__iommuctl_using groups' -s t -l tree -d 'Show a tree: each group with its devices under it'
+complete -c iommuctl -n '__iommuctl_using groups' -l predict -d 'The groups the kernel would form, from topology, ACS and quirks'
+complete -c iommuctl -n '__iommuctl_using groups' -l why -d 'Say why each group of several devices holds them'
+
+# explain [--predict] [GROUP|BDF]...
+complete -c iommuctl -n '__iommuctl_using explain' -l predict -d 'Explain the groups the kernel would form'
+complete -c iommuctl -n '__iommuctl_using explain' -a '(__iommuctl_explain_targets)'
 
 # snapshot DIR: a new or empty directory
 complete -c iommuctl -n __iommuctl_snapshot_needs_dir -x -a '(__fish_complete_directories)'

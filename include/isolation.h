@@ -130,7 +130,7 @@ bool dma_alias_quirk(const struct pci_device *a, const struct pci_device *b);
 struct reason {
 	const char *code;  /* dma_alias_bridge, upstream_not_isolated,
 			    * multifunction_no_acs, dma_alias_quirk, vmd_alias,
-			    * isolated, acs_unknown */
+			    * isolated */
 	int subject;       /* the bridge, port or function concerned, or -1 */
 	size_t *devs;      /* the functions this reason puts together */
 	size_t ndevs;
@@ -140,7 +140,7 @@ struct reason {
 
 struct remedy {
 	const char *code;  /* move_device, firmware_acs, kernel_quirk,
-			    * remove_cmdline_option, assign_together */
+			    * remove_cmdline_option, enable_iommu, assign_together */
 	char *message;
 };
 

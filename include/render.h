@@ -23,6 +23,7 @@ struct list_options {
 	bool tree;           /* -t (groups) */
 	bool numeric;        /* --numeric: ids instead of names */
 	bool color;          /* highlight shared groups (a terminal) */
+	bool predicted;      /* groups --predict: no type, no reserved regions */
 };
 
 enum list_kind { LIST_GROUPS, LIST_DEVICES, LIST_TOPOLOGY };
@@ -65,7 +66,9 @@ int json_print_explain(const struct explain_view *v, bool pretty);
 
 /* topology: the PCI hierarchy, with ACS and its verdicts from ISO. */
 int render_topology_text(const struct snapshot *s, const struct isolation *iso, const struct list_options *o);
-int json_print_topology(const struct snapshot *s, const struct isolation *iso, const char *names_warning,
+/* PREDICTED: the verdicts are those the kernel would reach once an IOMMU
+ * driver enables ACS (no IOMMU here). */
+int json_print_topology(const struct snapshot *s, const struct isolation *iso, bool predicted, const char *names_warning,
 			bool pretty);
 
 /* Human output.  Returns 0, or -1 if libsmartcols failed. */

@@ -141,7 +141,8 @@ static void write_reason(const struct isolation *iso, struct explanation *e, str
 		short_bdf(&s->dev[r->subject], subj);
 	buf_init(&b);
 	if (strcmp(r->code, "upstream_not_isolated") == 0) {
-		r->missing = iso->acs[r->subject].missing;
+		/* as topology says it: a port without ACS misses all four */
+		r->missing = iso->acs[r->subject].rule == ACS_RULE_NO_CAP ? PCI_ACS_REQUIRED : iso->acs[r->subject].missing;
 		describe_failure(&b, iso, r->subject);
 		buf_appendf(&b, ", so the kernel cannot isolate ");
 		append_list(&b, s, r->devs, r->ndevs);
@@ -165,11 +166,6 @@ static void write_reason(const struct isolation *iso, struct explanation *e, str
 		append_list(&b, s, r->devs, r->ndevs);
 		buf_appendf(&b, " %s behind Intel VMD controller %s and use%s its requester ID", plural ? "sit" : "sits", subj,
 			    plural ? "" : "s");
-	} else if (strcmp(r->code, "acs_unknown") == 0) {
-		describe_failure(&b, iso, r->subject);
-		buf_appendf(&b, ": whether ");
-		append_list(&b, s, r->devs, r->ndevs);
-		buf_appendf(&b, " can be isolated cannot be told");
 	}
 	r->message = buf_steal(&b);
 	(void)e;
@@ -260,10 +256,16 @@ static void remedies_for(const struct isolation *iso, struct explanation *e, con
 					     "(drivers/pci/quirks.c, pci_dev_acs_enabled) can say so",
 					     subj, s->dev[r->subject].ident.vendor_id, s->dev[r->subject].ident.device_id));
 	} else if (strcmp(r->code, "multifunction_no_acs") == 0) {
+		bool pcie = false;
+		for (size_t i = 0; i < r->ndevs; i++)
+			pcie = pcie || s->dev[r->devs[i]].caps.pcie;
 		append_list(&b, s, r->devs, r->ndevs);
 		add_remedy(e, "kernel_quirk",
-			   xstrdup("functions of one device are kept apart only if each has ACS or a kernel quirk vouches "
-				   "for the device (pci_quirk_mf_endpoint_acs in drivers/pci/quirks.c lists such devices)"));
+			   pcie ? xstrdup("functions of one device are kept apart only if each has ACS or a kernel quirk "
+					  "vouches for the device (pci_quirk_mf_endpoint_acs in drivers/pci/quirks.c lists "
+					  "such devices)")
+				: xstrdup("conventional PCI functions cannot have ACS: only a kernel quirk for the device "
+					  "(drivers/pci/quirks.c, pci_dev_acs_enabled) can keep them apart"));
 		add_remedy(e, "assign_together", xasprintf("otherwise assign %s to the same VM together", b.data));
 	} else if (strcmp(r->code, "dma_alias_bridge") == 0 || strcmp(r->code, "vmd_alias") == 0 ||
 		   strcmp(r->code, "dma_alias_quirk") == 0) {
@@ -272,8 +274,6 @@ static void remedies_for(const struct isolation *iso, struct explanation *e, con
 			   xasprintf("devices that share a requester ID can never be told apart by the IOMMU: assign %s "
 				     "together, or move %s to a PCIe slot of %s own",
 				     b.data, r->ndevs > 1 ? "them" : "it", r->ndevs > 1 ? "their" : "its"));
-	} else if (strcmp(r->code, "acs_unknown") == 0) {
-		add_remedy(e, "run_as_root", xstrdup("run iommuctl as root to read the configuration space past 64 bytes"));
 	}
 	buf_release(&b);
 }
@@ -357,10 +357,8 @@ void explain_group(const struct isolation *iso, const struct prediction *p, int 
 				r = reason_for(e, "dma_alias_bridge", j->via);
 				break;
 			case JOIN_UPSTREAM:
+			case JOIN_UNKNOWN: /* (refused before: ACS unknown) */
 				r = reason_for(e, "upstream_not_isolated", j->failed);
-				break;
-			case JOIN_UNKNOWN:
-				r = reason_for(e, "acs_unknown", j->failed);
 				break;
 			case JOIN_ALIAS_QUIRK:
 				r = reason_for(e, "dma_alias_quirk", j->via);

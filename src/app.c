@@ -233,6 +233,7 @@ int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char 
 		return rc;
 	}
 	req->lo.numeric = app->numeric;
+	req->lo.predicted = req->predict;
 	/* NO_COLOR (no-color.org): any non-empty value turns colour off */
 	req->lo.color = !app->json && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	if (req->list_columns) {

@@ -33,6 +33,7 @@ static int topology_run(struct app *app, int argc, char **argv)
 	int rc = app_parse_list_options(app, LIST_TOPOLOGY, argc, argv, &req);
 	if (rc >= 0)
 		return rc;
+	req.lo.tree = true; /* the hierarchy is drawn as a tree */
 	rc = app_load(app, SNAP_LOAD_ALL, &s);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
@@ -42,7 +43,7 @@ static int topology_run(struct app *app, int argc, char **argv)
 	 * machine's controls if it has one, else as it would set them */
 	isolation_choose(&iso, &s, s.ngrp == 0);
 	app_print_warnings(app, &s);
-	rc = app->json ? json_print_topology(&s, &iso, names_warning(app->names), app->pretty)
+	rc = app->json ? json_print_topology(&s, &iso, s.ngrp == 0, names_warning(app->names), app->pretty)
 		       : render_topology_text(&s, &iso, &req.lo);
 	if (rc < 0)
 		rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));

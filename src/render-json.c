@@ -361,11 +361,13 @@ static json_t *topology_node(const struct isolation *iso, size_t i)
 	return o;
 }
 
-int json_print_topology(const struct snapshot *s, const struct isolation *iso, const char *names_warning, bool pretty)
+int json_print_topology(const struct snapshot *s, const struct isolation *iso, bool predicted, const char *names_warning,
+			bool pretty)
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	js_field(&js, "predicted", json_boolean(predicted));
 	js_array_begin(&js, "topology");
 	for (size_t h = 0; h < s->host_bridges.n && !js.err; h++) {
 		unsigned dom = 0, bus = 0;

@@ -246,9 +246,11 @@ static char *group_cell(const struct row *r, int col)
 	case COL_NDEV:
 		return xasprintf("%zu", group_member_count(g));
 	case COL_TYPE:
+		if (r->o->predicted)
+			return NULL; /* only a running kernel has one */
 		return xstrdup(g->type ? g->type : "?");
 	case COL_RESV:
-		return resv_text(g);
+		return r->o->predicted ? NULL : resv_text(g);
 	default:
 		return NULL;
 	}
@@ -522,9 +524,9 @@ static int add_subtree(struct libscols_table *tb, struct libscols_line *parent, 
 {
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, NULL, NULL, o, iso, NULL};
+		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL};
 		struct libscols_line *ln;
-		if (d->parent != up || (up < 0 && d->host_bridge != host))
+		if (!d->topology_known || d->parent != up || (up < 0 && d->host_bridge != host))
 			continue;
 		if (!(ln = fill_line(tb, parent, &r, colv, ncol, NULL)))
 			return -1;
@@ -556,7 +558,8 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	/* functions whose place could not be read */
 	for (size_t i = 0; i < s->ndev; i++)
 		if (!s->dev[i].topology_known) {
-			struct row r = {s, &s->dev[i], NULL, NULL, o, iso, NULL};
+			const struct pci_device *d = &s->dev[i];
+			struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL};
 			if (!fill_line(tb, NULL, &r, colv, ncol, NULL))
 				goto fail;
 		}
