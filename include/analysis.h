@@ -1,6 +1,6 @@
 /* analysis.h - conclusions drawn from a snapshot.  Pure functions over a
  * const snapshot: no files, no output.  Kernel rules live here and nowhere
- * else (see ../shared/docs/KERNEL-FACTS.md for their sources). */
+ * else, each with the kernel source it follows. */
 #ifndef IOMMUCTL_ANALYSIS_H
 #define IOMMUCTL_ANALYSIS_H
 
