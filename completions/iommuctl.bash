@@ -8,11 +8,13 @@
 # Column names for -o/--output are asked of iommuctl itself
 # (`iommuctl CMD --list-columns --raw --noheadings`), and so are the group
 # numbers and PCI addresses explain takes (`iommuctl groups -r -n -o GROUP`,
-# `iommuctl devices -r -n -o BDF`, on the --root given); the rest is listed
-# here and checked against the binary by tests/check-docs.
+# `iommuctl devices -r -n -o BDF`, on the --root given) and the PCI
+# addresses check-vfio takes; the rest is listed here and checked against
+# the binary by tests/check-docs.  swiotlb takes its options before its
+# subcommand (stats or devices), and nothing after it.
 
-# Prints the column names of list command $2, asking the iommuctl $1;
-# nothing if that fails.
+# Prints the column names of list command (or status) $2, asking the
+# iommuctl $1; nothing if that fails.
 _iommuctl_columns()
 {
     local line
@@ -38,16 +40,56 @@ _iommuctl_explain_targets()
     [[ -n $groups ]] ||
         groups=$("$1" "${root_opt[@]}" groups --predict -r -n -o GROUP 2>/dev/null)
     printf '%s\n' "$groups" | sort -un
+    _iommuctl_devices "$1" "$2" "$4"
+}
+
+# Prints the PCI addresses of the functions, asking the iommuctl $1 about
+# the root $2 (none: the live system): whole (0000:05:00.0) or, when $3 is
+# set, in the short form of domain 0 (05:00.0).
+_iommuctl_devices()
+{
+    local -a root_opt=()
+    [[ -n $2 ]] && root_opt=(--root "$2")
     local bdf
     "$1" "${root_opt[@]}" devices -r -n -o BDF 2>/dev/null |
         while IFS= read -r bdf; do
             [[ -n $bdf ]] || continue
-            if [[ -n $4 ]]; then
+            if [[ -n $3 ]]; then
                 [[ $bdf == 0000:* ]] && printf '%s\n' "${bdf#0000:}"
             else
                 printf '%s\n' "$bdf"
             fi
         done
+}
+
+# Sets COMPREPLY to explain's arguments ($1 = explain) or check-vfio's
+# ($1 = devices) matching the word being completed, with the caller's
+# words, cur, root and predict.  "05:" asks for the short addresses.
+_iommuctl_targets()
+{
+    # Without bash-completion, ':' splits the word: take it from the line.
+    local word=$cur bin=${words[0]} short='' i
+    if ! declare -F _init_completion >/dev/null; then
+        word=${COMP_LINE:0:COMP_POINT}
+        word=${word##*[[:space:]]}
+    fi
+    # shellcheck disable=SC2088 # (a literal "~/" as typed)
+    [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
+    # shellcheck disable=SC2088
+    [[ $root == "~/"* ]] && root=$HOME/${root#"~/"}
+    [[ $word == [0-9a-fA-F][0-9a-fA-F]:* ]] && short=1
+    if [[ $1 == explain ]]; then
+        COMPREPLY=($(compgen -W "$(_iommuctl_explain_targets "$bin" "$root" "$predict" "$short")" -- "$word"))
+    else
+        COMPREPLY=($(compgen -W "$(_iommuctl_devices "$bin" "$root" "$short")" -- "$word"))
+    fi
+    # readline replaces only what follows the last ':'
+    if [[ $word == *:* && ${COMP_WORDBREAKS-} == *:* ]]; then
+        local colon_prefix=${word%"${word##*:}"}
+        for i in "${!COMPREPLY[@]}"; do
+            COMPREPLY[i]=${COMPREPLY[i]#"$colon_prefix"}
+        done
+    fi
 }
 
 # Sets COMPREPLY to the directories (or, with $1 = files, the files)
@@ -85,7 +127,7 @@ _iommuctl()
         fi
     fi
 
-    local commands="groups devices topology tree explain snapshot"
+    local commands="groups devices topology tree explain check-vfio status swiotlb snapshot"
     # Before the command (-n is --numeric there).
     local global_opts="-j --json -p --pretty -n --numeric --root --pci-ids
         -V --version -h --help --list-commands --list-options"
@@ -100,12 +142,22 @@ _iommuctl()
     local topology_opts="-o --output -r --raw -P --pairs -n --noheadings
         --list-columns $after_opts"
     local explain_opts="--predict $after_opts"
+    local check_vfio_opts="--all --script $after_opts"
+    # (after status, too, -n is --noheadings)
+    local status_opts="-o --output -r --raw -P --pairs -n --noheadings
+        --list-columns $after_opts"
+    # swiotlb: --watch, --count and --format are for stats, -r, -P and -n
+    # (--noheadings here too) for devices; all before the subcommand.
+    local swiotlb_stats_opts="--watch --count --format"
+    local swiotlb_devices_opts="-r --raw -P --pairs -n --noheadings"
     local snapshot_opts="$after_opts"
 
     # The command: the first word that is neither an option nor the
     # argument of one; nargs: the words after it that are not options;
-    # root: the --root DIR given, predict: whether --predict was.
-    local cmd='' i w skip=false nargs=0 root='' root_next=false predict=''
+    # root: the --root DIR given, predict: whether --predict was, all:
+    # whether --all was; swiotlb_for: the swiotlb subcommand its options
+    # so far are for (stats or devices).
+    local cmd='' i w skip=false nargs=0 root='' root_next=false predict='' all='' swiotlb_for=''
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
         if $skip; then
@@ -121,6 +173,16 @@ _iommuctl()
         --root=*) root=${w#--root=} ;;
         --pci-ids | -o | --output) skip=true ;;
         --predict) predict=predict ;;
+        --all) all=all ;;
+        --watch | --count | --format | --watch=* | --count=* | --format=*)
+            if [[ $cmd == swiotlb ]]; then
+                swiotlb_for=stats
+                [[ $w == *=* ]] || skip=true
+            fi
+            ;;
+        -r | --raw | -P | --pairs | -n | --noheadings | -[rPn][rPn] | -[rPn][rPn][rPn])
+            [[ $cmd == swiotlb ]] && swiotlb_for=devices
+            ;;
         -*) ;;
         *)
             if [[ -z $cmd ]]; then
@@ -145,9 +207,17 @@ _iommuctl()
         [[ -z $cmd ]] && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         return
         ;;
+    --format)
+        [[ $cmd == swiotlb ]] && COMPREPLY=($(compgen -W "text prometheus" -- "$cur"))
+        return
+        ;;
+    --watch | --count)
+        # SECONDS, N: nothing to offer
+        [[ $cmd == swiotlb ]] && return
+        ;;
     -o | --output)
         [[ $cmd == tree ]] && cmd=topology
-        if [[ $cmd == groups || $cmd == devices || $cmd == topology ]]; then
+        if [[ $cmd == groups || $cmd == devices || $cmd == topology || $cmd == status ]]; then
             # COLS, +COLS: a comma-separated list; complete its last name.
             local prefix='' last=$cur bin=${words[0]}
             if [[ $last == +* ]]; then
@@ -185,26 +255,36 @@ _iommuctl()
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$explain_opts" -- "$cur"))
         else
-            # GROUP or BDF: "05:" asks for the short addresses.  Without
-            # bash-completion, ':' splits the word: take it from the line.
-            local word=$cur bin=${words[0]} short=''
-            if ! declare -F _init_completion >/dev/null; then
-                word=${COMP_LINE:0:COMP_POINT}
-                word=${word##*[[:space:]]}
-            fi
-            # shellcheck disable=SC2088 # (a literal "~/" as typed)
-            [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
-            # shellcheck disable=SC2088
-            [[ $root == "~/"* ]] && root=$HOME/${root#"~/"}
-            [[ $word == [0-9a-fA-F][0-9a-fA-F]:* ]] && short=1
-            COMPREPLY=($(compgen -W "$(_iommuctl_explain_targets "$bin" "$root" "$predict" "$short")" -- "$word"))
-            # readline replaces only what follows the last ':'
-            if [[ $word == *:* && ${COMP_WORDBREAKS-} == *:* ]]; then
-                local colon_prefix=${word%"${word##*:}"}
-                for i in "${!COMPREPLY[@]}"; do
-                    COMPREPLY[i]=${COMPREPLY[i]#"$colon_prefix"}
-                done
-            fi
+            # GROUP or BDF
+            _iommuctl_targets explain
+        fi
+        ;;
+    check-vfio)
+        if [[ $cur == -* ]]; then
+            # (--all or addresses, not both)
+            ((nargs > 0)) && check_vfio_opts=${check_vfio_opts/--all /}
+            COMPREPLY=($(compgen -W "$check_vfio_opts" -- "$cur"))
+        elif [[ -z $all ]]; then
+            # BDF...
+            _iommuctl_targets devices
+        fi
+        ;;
+    status) COMPREPLY=($(compgen -W "$status_opts" -- "$cur")) ;;
+    swiotlb)
+        # Nothing after the subcommand.
+        ((nargs > 0)) && return
+        if [[ $cur == -* ]]; then
+            case $swiotlb_for in
+            stats) COMPREPLY=($(compgen -W "$swiotlb_stats_opts $after_opts" -- "$cur")) ;;
+            devices) COMPREPLY=($(compgen -W "$swiotlb_devices_opts $after_opts" -- "$cur")) ;;
+            *) COMPREPLY=($(compgen -W "$swiotlb_stats_opts $swiotlb_devices_opts $after_opts" -- "$cur")) ;;
+            esac
+        else
+            case $swiotlb_for in
+            stats) COMPREPLY=($(compgen -W "stats" -- "$cur")) ;;
+            devices) COMPREPLY=($(compgen -W "devices" -- "$cur")) ;;
+            *) COMPREPLY=($(compgen -W "stats devices" -- "$cur")) ;;
+            esac
         fi
         ;;
     snapshot)

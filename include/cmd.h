@@ -58,6 +58,7 @@ struct command {
 };
 
 extern const struct command cmd_groups, cmd_devices, cmd_topology, cmd_tree, cmd_explain, cmd_snapshot;
+extern const struct command cmd_status, cmd_check_vfio, cmd_swiotlb;
 
 /* Handles a global option met after a command.  Returns true if OPT was
  * one. */
@@ -94,6 +95,9 @@ int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char 
 int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *iso, bool predict);
 /* A whole list command (groups, devices): options, load, render. */
 int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv);
+
+/* A device argument: "0000:05:00.0", or "05:00.0" in domain 0. */
+bool app_parse_device(const char *arg, struct pci_addr *a);
 
 void app_release(struct app *app);
 

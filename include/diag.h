@@ -11,6 +11,7 @@ enum {
 	EXIT_BLOCKING = 1, /* a check found a blocking problem */
 	EXIT_USAGE = 2,    /* bad command line or argument */
 	EXIT_ENV = 3,      /* cannot read (or write) what is needed */
+	EXIT_STEPS = 4,    /* check-vfio: viable only after the steps */
 };
 
 /* "iommuctl: <message>" on stderr. */

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dma.h"
+#include "host.h"
 #include "pci.h"
 #include "sysroot.h"
 #include "util.h"
@@ -50,6 +52,19 @@ struct pci_device {
 			  * snapshot.host_bridges, or -1 */
 	int dma_dev;     /* behind an Intel VMD controller: the controller's
 			  * index, whose requester ID it uses; else -1 */
+	/* SNAP_LOAD_HOST: what VFIO and resets care about */
+	char *reset_method;     /* the enabled methods ("flr bus"), NULL if
+				 * the attribute is absent (before 5.15) */
+	bool reset_method_known;
+	char *driver_override;  /* NULL when unset ("(null)") */
+	int boot_vga;           /* VGA devices: 1 or 0; -1 otherwise */
+	int sriov_numvfs;       /* PFs: VFs enabled; -1 otherwise */
+	/* SNAP_LOAD_DMA: the masks as the last driver set them (fls64 of
+	 * the mask: 32 for DMA_BIT_MASK(32)); -1 unknown */
+	int dma_mask_bits;
+	int coherent_dma_mask_bits;
+	char *removable;        /* "removable" (below an external-facing
+				 * port), "fixed", "unknown"; NULL if absent */
 	const char *driver;  /* points into snapshot.drivers; NULL: none */
 	bool driver_known;
 	int group;           /* IOMMU group id, or -1 */
@@ -78,6 +93,11 @@ struct iommu_unit {
 	const char *driver; /* "intel", "amd", "arm-smmu-v3", "arm-smmu", "virtio", or NULL */
 	bool members_known;
 	struct strvec members; /* device names as listed, sorted */
+	/* SNAP_LOAD_HOST: the unit's registers, as the driver shows them */
+	bool regs_known;
+	uint64_t cap, ecap;     /* Intel CAP_REG/ECAP_REG; AMD: cap (header) */
+	uint64_t features;      /* AMD: the EFR */
+	char *version;          /* Intel "1:0" */
 };
 
 /* Something that could not be read or made no sense.  err is a negative
@@ -125,6 +145,11 @@ struct snapshot {
 	size_t config_restricted;
 	char *config_restricted_path;
 
+	/* SNAP_LOAD_HOST */
+	struct host_facts host;
+	/* SNAP_LOAD_DMA */
+	struct dma_facts dma;
+
 	struct load_issue *issues;
 	size_t nissues;
 	size_t cap_issues;
@@ -137,7 +162,16 @@ enum snapshot_load_flags {
 	/* Find each function's place in the hierarchy (one link read per
 	 * function). */
 	SNAP_LOAD_TOPOLOGY = 1u << 1,
-	SNAP_LOAD_ALL = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY,
+	/* What VFIO and a host-wide status need: /dev/vfio, module
+	 * parameters, reset methods, mounts, routes, interrupt remapping,
+	 * the IOMMU units' registers, the ACPI tables. */
+	SNAP_LOAD_HOST = 1u << 2,
+	/* Where DMA goes without translation: swiotlb pools (debugfs), the
+	 * memory map, each function's DMA masks. */
+	SNAP_LOAD_DMA = 1u << 3,
+	/* What the isolation analysis needs (topology, explain, predict). */
+	SNAP_LOAD_ISOLATION = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY,
+	SNAP_LOAD_ALL = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY | SNAP_LOAD_HOST | SNAP_LOAD_DMA,
 };
 
 void snapshot_init(struct snapshot *s);
@@ -149,6 +183,11 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s);
 
 /* Look-ups (binary searches over the sorted arrays). */
 struct pci_device *snapshot_find_device(const struct snapshot *s, const struct pci_addr *a);
+/* By kernel name ("0000:01:00.0"); NULL for anything else. */
+struct pci_device *snapshot_find_by_name(const struct snapshot *s, const char *name);
+/* The last PCI function named in a sysfs path (the device a block or
+ * network device hangs off), or NULL. */
+struct pci_device *snapshot_device_in_path(const struct snapshot *s, const char *path);
 const struct iommu_group *snapshot_find_group(const struct snapshot *s, int id);
 
 /* Parses a function's sysfs location ("../../../devices/pci0000:00/

@@ -11,6 +11,7 @@
 #include "analysis.h"
 #include "isolation.h"
 #include "model.h"
+#include "vfio.h"
 
 #define IOMMUCTL_SCHEMA_VERSION 1
 
@@ -71,6 +72,32 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 int json_print_topology(const struct snapshot *s, const struct isolation *iso, bool predicted, const char *names_warning,
 			bool pretty);
 
+/* check-vfio: one verdict per device asked about.  The checks are made one
+ * at a time as they are written (CHECK fills OUT for the I-th device; the
+ * renderer releases it), so memory stays flat over thousands of functions;
+ * TALLY counts the verdicts written. */
+struct vfio_tally {
+	size_t viable, after_steps, not_viable;
+};
+struct vfio_view {
+	const struct snapshot *s;
+	size_t n;
+	void (*check)(const struct vfio_view *v, size_t i, struct vfio_check *out);
+	const void *ctx;
+	const char *names_warning;
+	bool numeric;
+};
+void vfio_tally_add(struct vfio_tally *t, enum vfio_verdict v);
+int render_check_vfio_text(const struct vfio_view *v, struct vfio_tally *tally);
+/* --script: the steps of every device as one shell script, commands once
+ * each, in order; devices that cannot be made viable are comments. */
+int render_check_vfio_script(const struct vfio_view *v, struct vfio_tally *tally);
+int json_print_check_vfio(const struct vfio_view *v, bool pretty, struct vfio_tally *tally);
+
+/* "Red Hat, Inc. Virtio network device" (lspci's wording when a name is
+ * missing), or "1af4:1041" when NUMERIC.  Heap string. */
+char *device_name_text(const struct pci_device *d, bool numeric);
+
 /* Human output.  Returns 0, or -1 if libsmartcols failed. */
 int render_groups_text(const struct list_view *v, const struct list_options *o);
 int render_devices_text(const struct list_view *v, const struct list_options *o);
@@ -82,6 +109,22 @@ int render_devices_text(const struct list_view *v, const struct list_options *o)
 int json_print_groups(const struct list_view *v, bool pretty);
 int json_print_devices(const struct list_view *v, bool pretty);
 json_t *json_error_doc(const char *message, int exit_status);
+/* The "warnings" array every document ends with: the snapshot's load
+ * issues ({"path", "message"}) and the names warning (path null). */
+json_t *json_warnings(const struct snapshot *s, const char *names_warning);
+/* swiotlb stats and devices (render-swiotlb.c); WHEN: the sample's time
+ * under --watch, else NULL. */
+struct swiotlb_report;
+struct swiotlb_device;
+int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_report *r);
+json_t *json_swiotlb(const struct swiotlb_report *r);
+int json_print_swiotlb_stats(const struct snapshot *s, const struct swiotlb_report *r, const char *names_warning,
+			     const char *when, bool pretty);
+int render_swiotlb_prometheus(const struct swiotlb_report *r);
+int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_report *r,
+				const struct swiotlb_device *d, size_t n, const struct list_options *o);
+int json_print_swiotlb_devices(const struct snapshot *s, const struct swiotlb_report *r,
+			       const struct swiotlb_device *d, size_t n, const char *names_warning, bool pretty);
 /* Prints DOC (consumed) on stdout, indented if PRETTY.  Returns 0 or -1. */
 int json_print(json_t *doc, bool pretty);
 

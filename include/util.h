@@ -56,6 +56,8 @@ bool parse_u64(const char *s, int base, uint64_t *out);
 bool parse_int(const char *s, int *out);
 /* Removes trailing whitespace (in place) and returns s. */
 char *rstrip(char *s);
+/* BYTES in binary units for people: "64 MiB", "2 KiB", "1.5 GiB", "512 B". */
+const char *format_bytes(unsigned long long bytes, char *out, size_t size);
 /* True if s is a non-empty string of printable ASCII without spaces. */
 bool is_token(const char *s);
 /* True if s holds only decimal digits (and is non-empty). */

@@ -164,6 +164,18 @@ void app_print_warnings(const struct app *app, const struct snapshot *s)
 		diag_warning("%s", names_warning(app->names));
 }
 
+bool app_parse_device(const char *arg, struct pci_addr *a)
+{
+	char *full;
+	bool ok;
+	if (pci_addr_parse(arg, a))
+		return true;
+	full = xasprintf("0000:%s", arg);
+	ok = pci_addr_parse(full, a);
+	free(full);
+	return ok;
+}
+
 void app_release(struct app *app)
 {
 	names_free(app->names);
@@ -265,7 +277,7 @@ static int render_list(struct app *app, enum list_kind kind, const struct list_r
 int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *iso, bool predict)
 {
 	struct prediction probe;
-	int rc = app_load(app, SNAP_LOAD_ALL, s);
+	int rc = app_load(app, SNAP_LOAD_ISOLATION, s);
 	if (rc != EXIT_OK)
 		return rc;
 	isolation_choose(iso, s, predict);

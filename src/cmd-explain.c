@@ -19,19 +19,6 @@ static const struct opt_help explain_help[] = {
 	{NULL, NULL},
 };
 
-/* "05:00.0" (domain 0) or "0000:05:00.0" */
-static bool parse_device_arg(const char *arg, struct pci_addr *a)
-{
-	char *full;
-	bool ok;
-	if (pci_addr_parse(arg, a))
-		return true;
-	full = xasprintf("0000:%s", arg);
-	ok = pci_addr_parse(full, a);
-	free(full);
-	return ok;
-}
-
 static int explain_run(struct app *app, int argc, char **argv)
 {
 	struct snapshot s;
@@ -61,7 +48,7 @@ static int explain_run(struct app *app, int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		struct pci_addr a;
-		if (!is_decimal(argv[i]) && !parse_device_arg(argv[i], &a))
+		if (!is_decimal(argv[i]) && !app_parse_device(argv[i], &a))
 			return app_usage_error(app, "'%s' is neither a group number nor a PCI address", argv[i]);
 	}
 
@@ -98,7 +85,7 @@ static int explain_run(struct app *app, int argc, char **argv)
 			}
 		} else {
 			const struct pci_device *d;
-			parse_device_arg(argv[i], &a);
+			app_parse_device(argv[i], &a);
 			d = snapshot_find_device(&s, &a);
 			if (!d) {
 				rc = app_usage_error(app, "there is no PCI function %s", argv[i]);

@@ -34,7 +34,7 @@ static int topology_run(struct app *app, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	req.lo.tree = true; /* the hierarchy is drawn as a tree */
-	rc = app_load(app, SNAP_LOAD_ALL, &s);
+	rc = app_load(app, SNAP_LOAD_ISOLATION, &s);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;

@@ -15,7 +15,7 @@
 #endif
 
 static const struct command *const commands[] = {&cmd_groups, &cmd_devices, &cmd_topology, &cmd_tree, &cmd_explain,
-						 &cmd_snapshot};
+						 &cmd_check_vfio, &cmd_status, &cmd_swiotlb, &cmd_snapshot};
 
 static const struct option global_options[] = {
 	GLOBAL_LONG_OPTIONS,
@@ -45,7 +45,7 @@ static void usage(FILE *f)
 	       "      --list-commands    print the command names (for shell completion)\n"
 	       "      --list-options     print the options of the command named after it\n"
 	       "\nExit status: 0 ok, 1 a check found a blocking problem, 2 usage error,\n"
-	       "3 cannot read (or write) what is needed.\n");
+	       "3 cannot read (or write) what is needed, 4 check-vfio: viable only after steps.\n");
 }
 
 static const struct command *find_command(const char *name)

@@ -14,6 +14,7 @@
  * the per-device links (driver, iommu_group, iommu) point at. */
 #define _GNU_SOURCE
 #include "model.h"
+#include "model-internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +32,8 @@ void snapshot_init(struct snapshot *s)
 	strvec_init(&s->drivers);
 	strvec_init(&s->host_bridges);
 	strvec_init(&s->fw_tables);
+	host_facts_init(&s->host);
+	dma_facts_init(&s->dma);
 	s->cmdline_err = -ENODATA;
 }
 
@@ -47,14 +50,21 @@ static void group_release(struct iommu_group *g)
 
 void snapshot_release(struct snapshot *s)
 {
-	for (size_t i = 0; i < s->ndev; i++)
+	for (size_t i = 0; i < s->ndev; i++) {
 		free(s->dev[i].config);
+		free(s->dev[i].reset_method);
+		free(s->dev[i].removable);
+		free(s->dev[i].driver_override);
+	}
 	free(s->dev);
+	host_facts_release(&s->host);
+	dma_facts_release(&s->dma);
 	for (size_t i = 0; i < s->ngrp; i++)
 		group_release(&s->grp[i]);
 	free(s->grp);
 	for (size_t i = 0; i < s->nunit; i++) {
 		free(s->unit[i].name);
+		free(s->unit[i].version);
 		strvec_release(&s->unit[i].members);
 	}
 	free(s->unit);
@@ -95,12 +105,38 @@ struct pci_device *snapshot_find_device(const struct snapshot *s, const struct p
 	return bsearch(&key, s->dev, s->ndev, sizeof(*s->dev), cmp_dev);
 }
 
-static struct pci_device *find_by_name(const struct snapshot *s, const char *name)
+struct pci_device *snapshot_find_by_name(const struct snapshot *s, const char *name)
 {
 	struct pci_addr a;
 	if (!pci_addr_parse(name, &a))
 		return NULL;
 	return snapshot_find_device(s, &a);
+}
+
+static struct pci_device *find_by_name(const struct snapshot *s, const char *name)
+{
+	return snapshot_find_by_name(s, name);
+}
+
+struct pci_device *snapshot_device_in_path(const struct snapshot *s, const char *path)
+{
+	struct pci_device *last = NULL;
+	char comp[64];
+	for (const char *p = path; *p;) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len < sizeof(comp)) {
+			struct pci_device *d;
+			memcpy(comp, p, len);
+			comp[len] = '\0';
+			if ((d = find_by_name(s, comp)))
+				last = d;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return last;
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -263,8 +299,10 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 		pci_addr_parse(dir.ent[i].name, &d->addr);
 		pci_addr_format(&d->addr, d->bdf);
 		d->group = -1;
+		d->dma_mask_bits = d->coherent_dma_mask_bits = -1;
 		d->unit = -1;
 		d->parent = d->host_bridge = d->dma_dev = -1;
+		d->boot_vga = d->sriov_numvfs = -1;
 	}
 	if (s->ndev > 1)
 		qsort(s->dev, s->ndev, sizeof(*s->dev), cmp_dev);
@@ -772,8 +810,12 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 	load_units(s, sr);
 	load_groups(s, sr);
 	load_cmdline(s, sr);
-	if (s->nunit == 0)
+	if (s->nunit == 0 || (flags & SNAP_LOAD_HOST))
 		load_fw_tables(s, sr);
+	if (flags & SNAP_LOAD_HOST)
+		load_host(s, sr);
+	if (flags & SNAP_LOAD_DMA)
+		load_dma(s, sr);
 	sysroot_flush(sr);
 	return 0;
 }

@@ -123,7 +123,7 @@ static json_t *json_resv(const struct iommu_group *g)
 	return a;
 }
 
-static json_t *json_warnings(const struct snapshot *s, const char *names_warning)
+json_t *json_warnings(const struct snapshot *s, const char *names_warning)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < s->nissues; i++) {
@@ -455,9 +455,78 @@ json_t *json_error_doc(const char *message, int exit_status)
 	return doc;
 }
 
+/* ---- check-vfio ------------------------------------------------------------------ */
+
+static json_t *json_finding(const struct finding *f)
+{
+	return json_pack("{s:s, s:s, s:o, s:s, s:o}", "code", f->code, "severity", severity_name(f->severity), "subject",
+			 str_or_null(f->subject), "message", f->message, "remedy", str_or_null(f->remedy));
+}
+
+static json_t *json_vfio_check(const struct snapshot *s, const struct vfio_check *c)
+{
+	const struct pci_device *d = &s->dev[c->dev];
+	json_t *o = json_object(), *a = json_array(), *reset = json_object(), *methods = json_null();
+	json_object_set_new(o, "bdf", json_string(d->bdf));
+	json_object_set_new(o, "driver", str_or_null(d->driver));
+	json_object_set_new(o, "group", c->group >= 0 ? json_integer(c->group) : json_null());
+	json_object_set_new(o, "verdict", json_string(vfio_verdict_id(c->verdict)));
+	json_object_set_new(o, "group_viable", c->group >= 0 ? json_boolean(c->group_viable) : json_null());
+	for (size_t i = 0; i < c->nfindings; i++)
+		json_array_append_new(a, json_finding(&c->findings[i]));
+	json_object_set_new(o, "findings", a);
+	a = json_array();
+	for (size_t i = 0; i < c->nsteps; i++)
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s}", "command", c->steps[i].command, "subject",
+						   str_or_null(c->steps[i].subject >= 0 ? s->dev[c->steps[i].subject].bdf
+											 : NULL),
+						   "purpose", c->steps[i].purpose));
+	json_object_set_new(o, "steps", a);
+	a = json_array();
+	for (size_t i = 0; i < c->persistent.n; i++)
+		json_array_append_new(a, json_string(c->persistent.v[i]));
+	json_object_set_new(o, "persistent_steps", a);
+	if (c->reset_method) {
+		struct strvec words;
+		strvec_init(&words);
+		cmdline_split(c->reset_method, &words);
+		methods = json_array();
+		for (size_t i = 0; i < words.n; i++)
+			json_array_append_new(methods, json_string(words.v[i]));
+		strvec_release(&words);
+	}
+	json_object_set_new(reset, "methods", methods);
+	json_object_set_new(reset, "flr", c->flr_known ? json_boolean(c->flr) : json_null());
+	json_object_set_new(reset, "bus_reset_also",
+			    c->bus_reset_known ? bdf_list(s, c->bus_reset_also, c->nbus_reset_also) : json_null());
+	json_object_set_new(o, "reset", reset);
+	return o;
+}
+
+int json_print_check_vfio(const struct vfio_view *v, bool pretty, struct vfio_tally *tally)
+{
+	struct jstream js;
+	memset(tally, 0, sizeof(*tally));
+	js_begin(&js, stdout, pretty);
+	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	js_array_begin(&js, "devices");
+	for (size_t i = 0; i < v->n && !js.err; i++) {
+		struct vfio_check c;
+		v->check(v, i, &c);
+		vfio_tally_add(tally, c.verdict);
+		js_array_item(&js, json_vfio_check(v->s, &c));
+		vfio_check_release(&c);
+	}
+	js_array_end(&js);
+	js_field(&js, "summary", json_pack("{s:I, s:I, s:I}", "viable", (json_int_t)tally->viable, "viable_after_steps",
+					   (json_int_t)tally->after_steps, "not_viable", (json_int_t)tally->not_viable));
+	js_field(&js, "warnings", json_warnings(v->s, v->names_warning));
+	return js_end(&js);
+}
+
 int json_print(json_t *doc, bool pretty)
 {
-	size_t flags = JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
 	int rc = json_dumpf(doc, stdout, flags);
 	json_decref(doc);
 	if (rc == 0 && fputc('\n', stdout) == EOF)

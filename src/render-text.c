@@ -222,7 +222,7 @@ static char *resv_text(const struct iommu_group *g)
 	return buf_steal(&b);
 }
 
-static char *device_name_text(const struct pci_device *d, bool numeric)
+char *device_name_text(const struct pci_device *d, bool numeric)
 {
 	const char *v = d->vendor_name, *n = d->device_name;
 	if (numeric)

@@ -247,3 +247,19 @@ bool is_decimal(const char *s)
 			return false;
 	return true;
 }
+
+const char *format_bytes(unsigned long long bytes, char *out, size_t size)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	unsigned i = 0;
+	unsigned long long whole = bytes;
+	while (whole >= 1024 && i + 1 < sizeof(unit) / sizeof(unit[0])) {
+		whole /= 1024;
+		i++;
+	}
+	if (i == 0 || bytes % (1ull << (10 * i)) == 0)
+		snprintf(out, size, "%llu %s", whole, unit[i]);
+	else
+		snprintf(out, size, "%.1f %s", (double)bytes / (double)(1ull << (10 * i)), unit[i]);
+	return out;
+}

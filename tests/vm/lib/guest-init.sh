@@ -157,15 +157,18 @@ done >$K/iommu_groups.txt
 [ -d /sys/kernel/iommu_groups ] || echo "# /sys/kernel/iommu_groups absent" >$K/iommu_groups.walk
 
 # every PCI device: bdf driver group iommu-unit ('-' when absent)
-for d in $(ls /sys/bus/pci/devices | sort); do
-	p=/sys/bus/pci/devices/$d
-	drv=- grp=- unit=-
-	# -L: on AMD the IOMMU's own PCI function has a *directory* named iommu
-	[ -L $p/driver ] && drv=$(basename "$(readlink $p/driver)")
-	[ -L $p/iommu_group ] && grp=$(basename "$(readlink $p/iommu_group)")
-	[ -L $p/iommu ] && unit=$(basename "$(readlink $p/iommu)")
-	echo "$d $drv $grp $unit"
-done >$K/pci-devices.txt
+pci_walk() {
+	for d in $(ls /sys/bus/pci/devices | sort); do
+		p=/sys/bus/pci/devices/$d
+		drv=- grp=- unit=-
+		# -L: on AMD the IOMMU's own PCI function has a *directory* named iommu
+		[ -L $p/driver ] && drv=$(basename "$(readlink $p/driver)")
+		[ -L $p/iommu_group ] && grp=$(basename "$(readlink $p/iommu_group)")
+		[ -L $p/iommu ] && unit=$(basename "$(readlink $p/iommu)")
+		echo "$d $drv $grp $unit"
+	done
+}
+pci_walk >$K/pci-devices.txt
 
 # /sys/class/iommu: "unit NAME KIND" then "dev NAME BDF" lines
 for u in $(ls /sys/class/iommu 2>/dev/null | sort); do
@@ -222,6 +225,29 @@ for f in /sys/kernel/iommu_groups /sys/class/iommu; do [ -d $f ] && echo "$f"; d
 cat $OUT/insmod-errors.txt >/dev/console 2>/dev/null
 echo "collected=$(cut -d' ' -f1 /proc/uptime)" >>$OUT/timing.txt
 dmesg >$K/dmesg.txt
+
+# ---- VFIO_APPLY_STEPS="BDF ...": carry out check-vfio's own steps, then ask again ------
+# Only now, after everything above: the snapshot (and so fixtures/) and every other file
+# in kernel/ show the state before the steps.  Files: iommuctl/steps-before.* (-j
+# check-vfio BDF...), iommuctl/steps-script.* (check-vfio --script BDF...: .out is the
+# script), steps-run.out/.rc (sh -x of that script), kernel/vfio-status-after.txt,
+# kernel/pci-devices-after.txt, kernel/dmesg-steps.txt (dmesg lines added since
+# dmesg.txt), iommuctl/steps-after.* (-j check-vfio BDF... again).
+if [ -n "$VFIO_APPLY_STEPS" ] && [ -x $IC ] && grep -qx check-vfio $OUT/iommuctl/list-commands.out; then
+	# shellcheck disable=SC2086
+	run_ic steps-before -j check-vfio $VFIO_APPLY_STEPS
+	# shellcheck disable=SC2086
+	run_ic steps-script check-vfio --script $VFIO_APPLY_STEPS
+	sh -x $OUT/iommuctl/steps-script.out >$OUT/steps-run.out 2>&1
+	echo $? >$OUT/steps-run.rc
+	/usr/local/bin/vfio-status >$K/vfio-status-after.txt 2>&1
+	pci_walk >$K/pci-devices-after.txt
+	# shellcheck disable=SC2086
+	run_ic steps-after -j check-vfio $VFIO_APPLY_STEPS
+	dmesg | tail -n +$(($(wc -l <$K/dmesg.txt) + 1)) >$K/dmesg-steps.txt
+	log "VFIO_APPLY_STEPS: script exit $(cat $OUT/steps-run.rc), check-vfio exit" \
+		"$(cat $OUT/iommuctl/steps-before.rc) before, $(cat $OUT/iommuctl/steps-after.rc) after"
+fi
 
 # ---- ship -------------------------------------------------------------------------
 tar -C /tmp -czf /tmp/out.tgz out

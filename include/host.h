@@ -1,0 +1,73 @@
+/* host.h - what the host itself uses and allows, for VFIO checks and the
+ * host-wide status: VFIO device nodes and module parameters, the kernel
+ * release, interrupt remapping, the devices under the root file system and
+ * the default route, and the IOMMU units' registers.  Loaded through
+ * sysroot like the rest of the snapshot (snapshot_load with
+ * SNAP_LOAD_HOST); never prints, never exits. */
+#ifndef IOMMUCTL_HOST_H
+#define IOMMUCTL_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* Why the host needs a device: it holds a mounted file system the system
+ * runs from, carries the default route, or is the boot display. */
+struct host_use {
+	size_t dev;   /* index into snapshot.dev */
+	char *what;   /* "/ (ext4 on /dev/nvme0n1p2)", "the default route (eth0)" */
+	char *kind;   /* "root_storage", "default_route" */
+};
+
+struct vfio_nodes {
+	int dir_err;            /* /dev/vfio: 0, or -errno */
+	bool container;         /* /dev/vfio/vfio is a character device */
+	int *groups;            /* /dev/vfio/N that are character devices */
+	size_t ngroups;
+	int *noiommu_groups;    /* /dev/vfio/noiommu-N */
+	size_t nnoiommu;
+	size_t cdevs;           /* /dev/vfio/devices/vfioX */
+	bool iommufd;           /* /dev/iommu */
+};
+
+/* A boolean module parameter: unknown (-1) when the module is not loaded
+ * or the file is unreadable. */
+struct host_params {
+	bool vfio_loaded, vfio_pci_loaded, type1_loaded, iommufd_loaded;
+	int type1_allow_unsafe_interrupts;
+	long type1_dma_entry_limit;   /* -1 unknown */
+	int iommufd_allow_unsafe_interrupts;
+	int noiommu_mode;             /* vfio.enable_unsafe_noiommu_mode */
+	int vfio_pci_disable_denylist; /* vfio_pci.disable_denylist */
+};
+
+struct host_facts {
+	bool loaded;
+	char *kernel_release;         /* "6.1.0-56-amd64", NULL if unread */
+	int kver_major, kver_minor;   /* 0 0 if unknown */
+	/* interrupt remapping seen in /proc/interrupts (IR- chips): 1 yes,
+	 * 0 no, -1 unreadable */
+	int ir_active;
+	/* Arm: the GICv3 ITS isolates MSIs (ITS-MSI chips): 1, 0, -1 */
+	int its_msi;
+	/* /proc/interrupts is an x86 one (LOC:, the local timer): 1, 0, -1 */
+	int x86;
+	struct vfio_nodes vfio;
+	struct host_params params;
+	struct host_use *uses;
+	size_t nuses;
+	bool uses_known;              /* mounts and routes could be read */
+};
+
+void host_facts_init(struct host_facts *h);
+void host_facts_release(struct host_facts *h);
+
+/* The uses of device DEV (NULL-terminated scan: returns the next use of DEV
+ * after *cursor, or NULL). */
+const struct host_use *host_use_of(const struct host_facts *h, size_t dev, size_t *cursor);
+/* True if the kernel release is at least MAJOR.MINOR (unknown: false). */
+bool kernel_at_least(const struct host_facts *h, int major, int minor);
+
+#endif

@@ -1,0 +1,447 @@
+/* model-host.c - SNAP_LOAD_HOST: VFIO nodes and parameters, the kernel
+ * release, interrupt remapping, reset methods, the IOMMU units' registers,
+ * and the devices the host runs from (root and /boot storage, the default
+ * route). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model-internal.h"
+
+#define ATTR_MAX (1u << 20)
+
+void host_facts_init(struct host_facts *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ir_active = -1;
+	h->its_msi = -1;
+	h->x86 = -1;
+	h->params.type1_allow_unsafe_interrupts = -1;
+	h->params.iommufd_allow_unsafe_interrupts = -1;
+	h->params.vfio_pci_disable_denylist = -1;
+	h->params.noiommu_mode = -1;
+	h->params.type1_dma_entry_limit = -1;
+}
+
+void host_facts_release(struct host_facts *h)
+{
+	free(h->kernel_release);
+	free(h->vfio.groups);
+	free(h->vfio.noiommu_groups);
+	for (size_t i = 0; i < h->nuses; i++) {
+		free(h->uses[i].what);
+		free(h->uses[i].kind);
+	}
+	free(h->uses);
+	host_facts_init(h);
+}
+
+const struct host_use *host_use_of(const struct host_facts *h, size_t dev, size_t *cursor)
+{
+	for (; *cursor < h->nuses; (*cursor)++)
+		if (h->uses[*cursor].dev == dev)
+			return &h->uses[(*cursor)++];
+	return NULL;
+}
+
+bool kernel_at_least(const struct host_facts *h, int major, int minor)
+{
+	if (!h->kver_major)
+		return false;
+	return h->kver_major > major || (h->kver_major == major && h->kver_minor >= minor);
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+char *model_read_text(struct snapshot *s, struct sysroot *sr, const char *path, size_t max, bool report, int *err)
+{
+	struct buf b;
+	int e;
+	buf_init(&b);
+	e = sr_read(sr, path, max, SR_PREFIX, &b);
+	if (err)
+		*err = e;
+	if (e) {
+		if (report && e != -ENOENT)
+			snapshot_add_issue(s, path, e, NULL);
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* "Y"/"N"/"1"/"0" of a boolean parameter; -1 if unreadable. */
+static int read_bool_param(struct snapshot *s, struct sysroot *sr, const char *path)
+{
+	char *t = model_read_text(s, sr, path, 64, true, NULL);
+	int v = -1;
+	if (t) {
+		rstrip(t);
+		if (!strcmp(t, "Y") || !strcmp(t, "1"))
+			v = 1;
+		else if (!strcmp(t, "N") || !strcmp(t, "0"))
+			v = 0;
+		free(t);
+	}
+	return v;
+}
+
+static bool exists(struct sysroot *sr, const char *path)
+{
+	struct sr_node n;
+	return sr_kind(sr, path, &n) == 0;
+}
+
+static void add_use(struct snapshot *s, const struct pci_device *d, const char *kind, const char *what)
+{
+	struct host_facts *h = &s->host;
+	for (size_t i = 0; i < h->nuses; i++)
+		if (h->uses[i].dev == (size_t)(d - s->dev) && strcmp(h->uses[i].what, what) == 0)
+			return;
+	h->uses = xrealloc(h->uses, (h->nuses + 1) * sizeof(*h->uses));
+	h->uses[h->nuses].dev = (size_t)(d - s->dev);
+	h->uses[h->nuses].kind = xstrdup(kind);
+	h->uses[h->nuses].what = xstrdup(what);
+	h->nuses++;
+}
+
+/* ---- storage the system runs from ------------------------------------------- */
+
+/* The PCI functions behind the block device at sysfs path LINK (a link
+ * such as sys/dev/block/259:2): its own place, else (device mapper, md)
+ * those of the devices it is built on. */
+static void block_devices(struct snapshot *s, struct sysroot *sr, const char *link, const char *what, int depth)
+{
+	char *target = NULL, *slaves;
+	struct sr_dir dir;
+	const struct pci_device *d;
+
+	if (depth > 8 || sr_readlink(sr, link, &target) != 0)
+		return;
+	d = snapshot_device_in_path(s, target);
+	free(target);
+	if (d) {
+		add_use(s, d, "root_storage", what);
+		return;
+	}
+	sr_dir_init(&dir);
+	slaves = xasprintf("%s/slaves", link);
+	if (sr_list(sr, slaves, NULL, &dir) == 0)
+		for (size_t i = 0; i < dir.n; i++) {
+			char *sub = xasprintf("sys/class/block/%s", dir.ent[i].name);
+			block_devices(s, sr, sub, what, depth + 1);
+			free(sub);
+		}
+	free(slaves);
+	sr_dir_release(&dir);
+}
+
+static bool system_mountpoint(const char *m)
+{
+	return !strcmp(m, "/") || !strcmp(m, "/boot") || !strcmp(m, "/boot/efi") || !strcmp(m, "/usr");
+}
+
+static bool load_mounts(struct snapshot *s, struct sysroot *sr)
+{
+	char *text = model_read_text(s, sr, "proc/self/mountinfo", 16u << 20, false, NULL);
+	if (text) {
+		/* "36 35 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw" */
+		for (char *line = text, *next; line && *line; line = next) {
+			char majmin[32], root[16], mnt[4096], *dash, fstype[64] = "", source[256] = "";
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (sscanf(line, "%*s %*s %31s %15s %4095s", majmin, root, mnt) != 3 || !system_mountpoint(mnt))
+				continue;
+			if ((dash = strstr(line, " - ")))
+				sscanf(dash + 3, "%63s %255s", fstype, source);
+			{
+				char *link = xasprintf("sys/dev/block/%s", majmin);
+				char *what = xasprintf("%s (%s on %s)", mnt, fstype, source);
+				block_devices(s, sr, link, what, 0);
+				free(what);
+				free(link);
+			}
+		}
+		free(text);
+		return true;
+	}
+	/* older captures have only the mounts table: map /dev/NAME by name */
+	text = model_read_text(s, sr, "proc/self/mounts", 16u << 20, false, NULL);
+	if (!text)
+		return false;
+	for (char *line = text, *next; line && *line; line = next) {
+		char source[256], mnt[4096], fstype[64];
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%255s %4095s %63s", source, mnt, fstype) != 3 || !system_mountpoint(mnt) ||
+		    strncmp(source, "/dev/", 5) != 0)
+			continue;
+		{
+			char *link = xasprintf("sys/class/block/%s", source + 5);
+			char *what = xasprintf("%s (%s on %s)", mnt, fstype, source);
+			block_devices(s, sr, link, what, 0);
+			free(what);
+			free(link);
+		}
+	}
+	free(text);
+	return true;
+}
+
+/* ---- the default route ------------------------------------------------------- */
+
+static void net_devices(struct snapshot *s, struct sysroot *sr, const char *iface, const char *what, int depth)
+{
+	char *link = xasprintf("sys/class/net/%s", iface), *target = NULL;
+	const struct pci_device *d = NULL;
+	struct sr_dir dir;
+
+	if (depth > 8 || sr_readlink(sr, link, &target) != 0) {
+		free(link);
+		return;
+	}
+	d = snapshot_device_in_path(s, target);
+	free(target);
+	if (d) {
+		add_use(s, d, "default_route", what);
+		free(link);
+		return;
+	}
+	/* a bond, bridge or VLAN: the devices below it */
+	sr_dir_init(&dir);
+	if (sr_list(sr, link, NULL, &dir) == 0)
+		for (size_t i = 0; i < dir.n; i++)
+			if (strncmp(dir.ent[i].name, "lower_", 6) == 0)
+				net_devices(s, sr, dir.ent[i].name + 6, what, depth + 1);
+	sr_dir_release(&dir);
+	free(link);
+}
+
+static bool load_routes(struct snapshot *s, struct sysroot *sr)
+{
+	char *text = model_read_text(s, sr, "proc/net/route", 16u << 20, false, NULL), *t6;
+	bool have4 = text != NULL, have6;
+	for (char *line = text, *next; line && *line; line = next) {
+		char iface[64], dest[16], gw[16], mask[16];
+		unsigned flags;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
+		if (sscanf(line, "%63s %15s %15s %x %*s %*s %*s %15s", iface, dest, gw, &flags, mask) != 5)
+			continue;
+		if (!strcmp(dest, "00000000") && !strcmp(mask, "00000000") && (flags & 1)) {
+			char *what = xasprintf("the default route (%s)", iface);
+			net_devices(s, sr, iface, what, 0);
+			free(what);
+		}
+	}
+	free(text);
+	t6 = model_read_text(s, sr, "proc/net/ipv6_route", 16u << 20, false, NULL);
+	have6 = t6 != NULL;
+	for (char *line = t6, *next; line && *line; line = next) {
+		char dest[40], plen[4], iface[64];
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		/* dest plen src plen nexthop metric refcnt use flags iface */
+		if (sscanf(line, "%39s %3s %*s %*s %*s %*s %*s %*s %*s %63s", dest, plen, iface) != 3)
+			continue;
+		if (!strcmp(dest, "00000000000000000000000000000000") && !strcmp(plen, "00") && strcmp(iface, "lo")) {
+			char *what = xasprintf("the default IPv6 route (%s)", iface);
+			net_devices(s, sr, iface, what, 0);
+			free(what);
+		}
+	}
+	free(t6);
+	return have4 || have6;
+}
+
+/* ---- the rest ------------------------------------------------------------------- */
+
+static bool is_group_node(const char *name)
+{
+	return is_decimal(name);
+}
+
+static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
+{
+	struct vfio_nodes *v = &s->host.vfio;
+	struct sr_dir dir;
+	struct sr_node n;
+
+	sr_dir_init(&dir);
+	v->dir_err = sr_list(sr, "dev/vfio", NULL, &dir);
+	if (v->dir_err && v->dir_err != -ENOENT)
+		snapshot_add_issue(s, "dev/vfio", v->dir_err, NULL);
+	v->groups = xcalloc(dir.n + 1, sizeof(int));
+	v->noiommu_groups = xcalloc(dir.n + 1, sizeof(int));
+	for (size_t i = 0; i < dir.n; i++) {
+		const char *name = dir.ent[i].name;
+		char *path = xasprintf("dev/vfio/%s", name);
+		int id;
+		if (!strcmp(name, "devices")) {
+			struct sr_dir cd;
+			sr_dir_init(&cd);
+			if (sr_list(sr, path, NULL, &cd) == 0)
+				v->cdevs = cd.n;
+			sr_dir_release(&cd);
+		} else if (sr_kind(sr, path, &n) == 0 && n.kind == SR_KIND_CHAR) {
+			if (!strcmp(name, "vfio"))
+				v->container = true;
+			else if (is_group_node(name) && parse_int(name, &id))
+				v->groups[v->ngroups++] = id;
+			else if (!strncmp(name, "noiommu-", 8) && parse_int(name + 8, &id))
+				v->noiommu_groups[v->nnoiommu++] = id;
+		}
+		free(path);
+	}
+	sr_dir_release(&dir);
+	v->iommufd = sr_kind(sr, "dev/iommu", &n) == 0 && n.kind == SR_KIND_CHAR;
+}
+
+static void load_params(struct snapshot *s, struct sysroot *sr)
+{
+	struct host_params *p = &s->host.params;
+	char *t;
+	p->vfio_loaded = exists(sr, "sys/module/vfio");
+	p->vfio_pci_loaded = exists(sr, "sys/module/vfio_pci") || strvec_contains(&s->drivers, "vfio-pci");
+	p->type1_loaded = exists(sr, "sys/module/vfio_iommu_type1");
+	p->iommufd_loaded = exists(sr, "sys/module/iommufd");
+	if (p->type1_loaded) {
+		p->type1_allow_unsafe_interrupts =
+			read_bool_param(s, sr, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
+		t = model_read_text(s, sr, "sys/module/vfio_iommu_type1/parameters/dma_entry_limit", 64, true, NULL);
+		if (t) {
+			uint64_t v;
+			if (parse_u64(rstrip(t), 10, &v))
+				p->type1_dma_entry_limit = (long)v;
+			free(t);
+		}
+	}
+	if (p->iommufd_loaded)
+		p->iommufd_allow_unsafe_interrupts =
+			read_bool_param(s, sr, "sys/module/iommufd/parameters/allow_unsafe_interrupts");
+	if (p->vfio_pci_loaded)
+		p->vfio_pci_disable_denylist =
+			read_bool_param(s, sr, "sys/module/vfio_pci/parameters/disable_denylist");
+	if (p->vfio_loaded)
+		p->noiommu_mode = read_bool_param(s, sr, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
+}
+
+static void load_device_facts(struct snapshot *s, struct sysroot *sr)
+{
+	for (size_t i = 0; i < s->ndev; i++) {
+		struct pci_device *d = &s->dev[i];
+		char path[96], *t;
+		int err;
+		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/reset_method", d->bdf);
+		t = model_read_text(s, sr, path, ATTR_MAX, true, &err);
+		/* the attribute is there from 5.15 on, for functions with at
+		 * least one method: absent from a 5.15+ kernel means none */
+		d->reset_method_known = err == 0 || (err == -ENOENT && kernel_at_least(&s->host, 5, 15));
+		d->reset_method = t ? rstrip(t) : NULL;
+		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->bdf);
+		t = model_read_text(s, sr, path, ATTR_MAX, true, NULL);
+		if (t && strcmp(rstrip(t), "(null)") != 0 && *t)
+			d->driver_override = t;
+		else
+			free(t);
+		if (d->class_known && (d->ident.class_code >> 8) == 0x0300) {
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/boot_vga", d->bdf);
+			t = model_read_text(s, sr, path, 64, true, NULL);
+			if (t)
+				d->boot_vga = atoi(t) != 0;
+			free(t);
+		}
+		if (d->caps.sriov_off) {
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/sriov_numvfs", d->bdf);
+			t = model_read_text(s, sr, path, 64, true, NULL);
+			if (t && parse_int(rstrip(t), &d->sriov_numvfs) == false)
+				d->sriov_numvfs = -1;
+			free(t);
+		}
+	}
+}
+
+static bool read_hex_attr(struct snapshot *s, struct sysroot *sr, const char *path, uint64_t *out)
+{
+	char *t = model_read_text(s, sr, path, 256, true, NULL);
+	bool ok = false;
+	if (t) {
+		char *colon;
+		rstrip(t);
+		/* AMD 6.0+ prints "EFR:EFR2" (or the other way round on some
+		 * versions): the first half is the EFR on current kernels */
+		if ((colon = strchr(t, ':')))
+			*colon = '\0';
+		ok = parse_u64(t, 16, out);
+		if (!ok)
+			snapshot_add_issue(s, path, 0, "not a hexadecimal register value");
+		free(t);
+	}
+	return ok;
+}
+
+static void load_unit_registers(struct snapshot *s, struct sysroot *sr)
+{
+	for (size_t i = 0; i < s->nunit; i++) {
+		struct iommu_unit *u = &s->unit[i];
+		char path[160];
+		if (!u->driver)
+			continue;
+		if (!strcmp(u->driver, "intel")) {
+			snprintf(path, sizeof(path), "sys/class/iommu/%s/intel-iommu/cap", u->name);
+			u->regs_known = read_hex_attr(s, sr, path, &u->cap);
+			snprintf(path, sizeof(path), "sys/class/iommu/%s/intel-iommu/ecap", u->name);
+			u->regs_known = read_hex_attr(s, sr, path, &u->ecap) && u->regs_known;
+			snprintf(path, sizeof(path), "sys/class/iommu/%s/intel-iommu/version", u->name);
+			u->version = model_read_text(s, sr, path, 64, true, NULL);
+			if (u->version)
+				rstrip(u->version);
+		} else if (!strcmp(u->driver, "amd")) {
+			snprintf(path, sizeof(path), "sys/class/iommu/%s/amd-iommu/cap", u->name);
+			u->regs_known = read_hex_attr(s, sr, path, &u->cap);
+			snprintf(path, sizeof(path), "sys/class/iommu/%s/amd-iommu/features", u->name);
+			u->regs_known = read_hex_attr(s, sr, path, &u->features) && u->regs_known;
+		}
+	}
+}
+
+static void load_kernel_release(struct snapshot *s, struct sysroot *sr)
+{
+	char *t = model_read_text(s, sr, "proc/version", 4096, true, NULL), rel[128];
+	int major = 0, minor = 0;
+	if (t && sscanf(t, "Linux version %127s", rel) == 1) {
+		s->host.kernel_release = xstrdup(rel);
+		if (sscanf(rel, "%d.%d", &major, &minor) == 2) {
+			s->host.kver_major = major;
+			s->host.kver_minor = minor;
+		}
+	}
+	free(t);
+}
+
+void load_host(struct snapshot *s, struct sysroot *sr)
+{
+	char *t;
+	int err;
+	s->host.loaded = true;
+	load_kernel_release(s, sr);
+	t = model_read_text(s, sr, "proc/interrupts", 64u << 20, false, &err);
+	s->host.ir_active = t ? strstr(t, " IR-") != NULL : -1;
+	s->host.its_msi = t ? strstr(t, " ITS-") != NULL : -1;
+	s->host.x86 = t ? strstr(t, " LOC:") != NULL : -1;
+	free(t);
+	load_vfio_nodes(s, sr);
+	load_params(s, sr);
+	load_device_facts(s, sr);
+	load_unit_registers(s, sr);
+	s->host.uses_known = load_mounts(s, sr);
+	s->host.uses_known = load_routes(s, sr) && s->host.uses_known;
+}

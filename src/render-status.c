@@ -1,0 +1,540 @@
+/* render-status.c - `iommuctl status` output: a libsmartcols table (one
+ * column table drives -o, --list-columns and the cells, as in the list
+ * commands) and the JSON document (schema: man/iommuctl.schema.json,
+ * status_document), both from the same status_report. */
+#define _GNU_SOURCE
+#include "status.h"
+
+#include <errno.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "diag.h"
+#include "render.h"
+
+enum status_col { SCOL_STATE, SCOL_CHECK, SCOL_DETAIL, SCOL_REMEDY, SCOL_CODE, SCOL_SUBJECT };
+
+static const struct {
+	const char *name;
+	double whint;
+	int flags;
+	const char *help;
+} cols[] = {
+	[SCOL_STATE] = {"STATE", 7, 0, "PASS, WARN, FAIL, INFO (a fact) or UNKNOWN (what decides it could not be read)"},
+	[SCOL_CHECK] = {"CHECK", 0.12, 0, "what is checked (with the unit's name for an IOMMU unit)"},
+	[SCOL_DETAIL] = {"DETAIL", 0.5, SCOLS_FL_WRAP, "what is true, and why"},
+	[SCOL_REMEDY] = {"REMEDY", 0.3, SCOLS_FL_WRAP, "what to do about it (empty when nothing)"},
+	[SCOL_CODE] = {"CODE", 0.1, 0, "the check's stable code, as in JSON (iommu_hardware, default_domain, ...)"},
+	[SCOL_SUBJECT] = {"SUBJECT", 0.05, 0, "the IOMMU unit a unit line is about"},
+};
+
+static const int defaults[] = {SCOL_STATE, SCOL_CHECK, SCOL_DETAIL, SCOL_REMEDY};
+
+static int col_by_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
+		if (strlen(cols[i].name) == len && strncasecmp(cols[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The columns to show: the defaults, replaced by "A,B" or extended by
+ * "+A,B".  Returns the count, or -1 with *why (heap) set. */
+static int pick_columns(const char *spec, int *out, size_t max, char **why)
+{
+	size_t n = 0;
+	if (!spec || *spec == '+') {
+		for (size_t i = 0; i < ARRAY_SIZE(defaults) && n < max; i++)
+			out[n++] = defaults[i];
+		if (spec)
+			spec++;
+	}
+	while (spec && *spec) {
+		const char *e = strchr(spec, ',');
+		size_t len = e ? (size_t)(e - spec) : strlen(spec);
+		int c = col_by_name(spec, len);
+		if (c < 0) {
+			char *name = xstrndup(spec, len);
+			*why = xasprintf("unknown column '%s'", name);
+			free(name);
+			return -1;
+		}
+		if (n < max)
+			out[n++] = c;
+		spec = e ? e + 1 : NULL;
+	}
+	if (n == 0) {
+		*why = xstrdup("no column given");
+		return -1;
+	}
+	return (int)n;
+}
+
+bool status_columns_valid(const char *spec, char **why)
+{
+	int tmp[64];
+	return pick_columns(spec, tmp, ARRAY_SIZE(tmp), why) >= 0;
+}
+
+static const char *state_label(enum status_state st)
+{
+	static const char *const labels[] = {"PASS", "WARN", "FAIL", "INFO", "UNKNOWN"};
+	return labels[st];
+}
+
+static const char *state_color(enum status_state st)
+{
+	return st == STATUS_PASS ? "green" : st == STATUS_WARN ? "yellow" : st == STATUS_FAIL ? "red" : NULL;
+}
+
+static char *cell_text(const struct status_check *c, int col)
+{
+	switch (col) {
+	case SCOL_STATE:
+		return xstrdup(state_label(c->state));
+	case SCOL_CHECK:
+		return c->subject ? xasprintf("%s %s", c->title, c->subject) : xstrdup(c->title);
+	case SCOL_DETAIL:
+		return xstrdup(c->detail);
+	case SCOL_REMEDY:
+		return c->remedy ? xstrdup(c->remedy) : NULL;
+	case SCOL_CODE:
+		return xstrdup(c->code);
+	default:
+		return c->subject ? xstrdup(c->subject) : NULL;
+	}
+}
+
+/* "iommu_hardware and iommu_driver" */
+static void codes_of(const struct status_report *r, enum status_state st, struct buf *b)
+{
+	size_t n = 0, total = 0;
+	for (size_t i = 0; i < r->nchecks; i++)
+		total += r->checks[i].state == st;
+	for (size_t i = 0; i < r->nchecks; i++) {
+		const struct status_check *c = &r->checks[i];
+		bool dup = false;
+		if (c->state != st)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup = dup || (r->checks[j].state == st && !strcmp(r->checks[j].code, c->code));
+		n++;
+		if (dup)
+			continue;
+		buf_appendf(b, "%s%s", n == 1 ? "" : n == total ? " and " : ", ", c->code);
+	}
+}
+
+static char *word_wrap(const char *text, size_t width);
+
+/* The verdict under the table (broken at words for a terminal WIDTH). */
+static void print_verdict(const struct status_report *r, size_t width)
+{
+	size_t counts[STATUS_UNKNOWN + 1] = {0};
+	struct buf b;
+	for (size_t i = 0; i < r->nchecks; i++)
+		counts[r->checks[i].state]++;
+	buf_init(&b);
+	if (counts[STATUS_FAIL]) {
+		buf_appendf(&b, "%zu %s failed: ", counts[STATUS_FAIL], counts[STATUS_FAIL] == 1 ? "check" : "checks");
+		codes_of(r, STATUS_FAIL, &b);
+		buf_appendf(&b, ".");
+	} else {
+		buf_appendf(&b, "No check failed.");
+	}
+	if (counts[STATUS_WARN]) {
+		buf_appendf(&b, " %s: ", counts[STATUS_WARN] == 1 ? "Warning" : "Warnings");
+		codes_of(r, STATUS_WARN, &b);
+		buf_appendf(&b, ".");
+	}
+	if (counts[STATUS_UNKNOWN]) {
+		buf_appendf(&b, " Unknown (not in what could be read): ");
+		codes_of(r, STATUS_UNKNOWN, &b);
+		buf_appendf(&b, ".");
+	}
+	if (width) {
+		char *w = word_wrap(b.data, width - 1);
+		printf("\n%s\n", w);
+		free(w);
+	} else {
+		printf("\n%s\n", b.data);
+	}
+	buf_release(&b);
+}
+
+/* TEXT broken into lines of at most WIDTH characters at spaces (a longer
+ * word gets a line of its own).  Heap string. */
+static char *word_wrap(const char *text, size_t width)
+{
+	struct buf b;
+	size_t col = 0;
+	buf_init(&b);
+	for (const char *p = text; *p;) {
+		size_t len;
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, " ");
+		if (!len)
+			break;
+		if (col && col + 1 + len > width) {
+			buf_append(&b, "\n", 1);
+			col = 0;
+		} else if (col) {
+			buf_append(&b, " ", 1);
+			col++;
+		}
+		buf_append(&b, p, len);
+		col += len;
+		p += len;
+	}
+	return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+static bool is_wrapped(int col)
+{
+	return col == SCOL_DETAIL || col == SCOL_REMEDY;
+}
+
+/* With a terminal WIDTH: the widths the long columns get once the others
+ * have what they need (DETAIL 60%, REMEDY 40% of the rest). */
+static void wrap_widths(const struct status_report *r, const int *colv, int ncol, size_t width, size_t *out)
+{
+	size_t fixed = (size_t)(ncol - 1), rest, nwrap = 0, both = 0;
+	for (int i = 0; i < ncol; i++) {
+		size_t w = strlen(cols[colv[i]].name);
+		out[i] = 0;
+		if (is_wrapped(colv[i])) {
+			nwrap++;
+			both += colv[i] == SCOL_DETAIL ? 1 : 0;
+			continue;
+		}
+		for (size_t k = 0; k < r->nchecks; k++) {
+			char *cell = cell_text(&r->checks[k], colv[i]);
+			if (cell && strlen(cell) > w)
+				w = strlen(cell);
+			free(cell);
+		}
+		fixed += w;
+	}
+	rest = width > fixed + 20 * nwrap ? width - fixed - 1 : 20 * nwrap;
+	for (int i = 0; i < ncol; i++) {
+		if (!is_wrapped(colv[i]))
+			continue;
+		if (nwrap == 1)
+			out[i] = rest;
+		else if (colv[i] == SCOL_DETAIL)
+			out[i] = rest * 6 / 10 / (both ? both : 1);
+		else
+			out[i] = (rest - rest * 6 / 10) / (nwrap - both ? nwrap - both : 1);
+		if (out[i] < 20)
+			out[i] = 20;
+	}
+}
+
+int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o,
+		       size_t width)
+{
+	int colv[64], ncol, rc;
+	size_t wrapw[64];
+	char *why = NULL;
+	struct libscols_table *tb;
+	(void)s;
+
+	ncol = pick_columns(o->columns, colv, ARRAY_SIZE(colv), &why);
+	if (ncol < 0) {
+		free(why);
+		return -1;
+	}
+	if (width)
+		wrap_widths(r, colv, ncol, width, wrapw);
+	tb = scols_new_table();
+	if (!tb)
+		return -1;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_export(tb, o->pairs);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_enable_colors(tb, o->color && !o->raw && !o->pairs);
+	for (int i = 0; i < ncol; i++) {
+		struct libscols_column *cl =
+			scols_table_new_column(tb, cols[colv[i]].name, cols[colv[i]].whint,
+					       width && is_wrapped(colv[i]) ? SCOLS_FL_WRAP : 0);
+		if (!cl)
+			goto fail;
+		/* the cells are broken at words here; libsmartcols breaks them
+		 * at the newlines */
+		if (width && is_wrapped(colv[i]) &&
+		    (scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
+		     scols_column_set_safechars(cl, "\n")))
+			goto fail;
+	}
+	for (size_t k = 0; k < r->nchecks; k++) {
+		const struct status_check *c = &r->checks[k];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			goto fail;
+		for (int i = 0; i < ncol; i++) {
+			char *cell = cell_text(c, colv[i]);
+			if (cell && width && is_wrapped(colv[i])) {
+				char *w = word_wrap(cell, wrapw[i]);
+				free(cell);
+				cell = w;
+			}
+			if (cell && scols_line_refer_data(ln, (size_t)i, cell) != 0) {
+				free(cell);
+				goto fail;
+			}
+			if (colv[i] == SCOL_STATE && o->color && state_color(c->state))
+				scols_cell_set_color(scols_line_get_cell(ln, (size_t)i), state_color(c->state));
+		}
+	}
+	rc = scols_print_table(tb);
+	scols_unref_table(tb);
+	if (rc)
+		return -1;
+	if (!o->raw && !o->pairs && !o->noheadings)
+		print_verdict(r, width);
+	return ferror(stdout) ? -1 : 0;
+fail:
+	scols_unref_table(tb);
+	return -1;
+}
+
+int render_status_columns_text(const struct list_options *o)
+{
+	struct libscols_table *tb = scols_new_table();
+	int rc;
+	if (!tb)
+		return -1;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_export(tb, o->pairs);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	if (!scols_table_new_column(tb, "NAME", 10, 0) || !scols_table_new_column(tb, "DESCRIPTION", 0.8, 0))
+		goto fail;
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		if (!ln || scols_line_set_data(ln, 0, cols[i].name) || scols_line_set_data(ln, 1, cols[i].help))
+			goto fail;
+	}
+	rc = scols_print_table(tb);
+	scols_unref_table(tb);
+	return rc ? -1 : 0;
+fail:
+	scols_unref_table(tb);
+	return -1;
+}
+
+int json_print_status_columns(bool pretty)
+{
+	json_t *doc = json_object(), *arr = json_array();
+	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", cols[i].name, "description", cols[i].help));
+	json_object_set_new(doc, "columns", arr);
+	return json_print(doc, pretty);
+}
+
+/* ---- JSON ------------------------------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *tri_json(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+static json_t *strvec_json(const struct strvec *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i]));
+	return a;
+}
+
+static json_t *json_checks(const struct status_report *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < r->nchecks; i++) {
+		const struct status_check *c = &r->checks[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "code", json_string(c->code));
+		json_object_set_new(o, "state", json_string(status_state_id(c->state)));
+		json_object_set_new(o, "title", json_string(c->title));
+		json_object_set_new(o, "subject", str_or_null(c->subject));
+		json_object_set_new(o, "detail", json_string(c->detail));
+		json_object_set_new(o, "remedy", str_or_null(c->remedy));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *json_iommu_status(const struct snapshot *s, const struct status_report *r)
+{
+	json_t *o = json_object(), *drivers = json_array(), *types = json_object(), *ir = json_object();
+	json_object_set_new(o, "present", json_boolean(r->present));
+	for (size_t i = 0; i < r->drivers.n; i++)
+		json_array_append_new(drivers, *r->drivers.v[i] ? json_string(r->drivers.v[i]) : json_null());
+	json_object_set_new(o, "drivers", drivers);
+	json_object_set_new(o, "firmware_tables", s->fw_acpi ? strvec_json(&s->fw_tables) : json_null());
+	json_object_set_new(o, "kernel_release", str_or_null(s->host.kernel_release));
+	json_object_set_new(o, "cmdline_options", s->cmdline ? strvec_json(&r->cmdline_options) : json_null());
+	for (size_t i = 0; i < r->ntypes; i++)
+		json_object_set_new(types, r->types[i].type, json_integer((json_int_t)r->types[i].groups));
+	json_object_set_new(o, "group_types", types);
+	json_object_set_new(o, "groups_type_unknown", json_integer((json_int_t)r->groups_untyped));
+	json_object_set_new(o, "default_domain", str_or_null(r->default_domain));
+	json_object_set_new(o, "default_domain_set_by", str_or_null(r->default_domain_by));
+	json_object_set_new(o, "invalidation", str_or_null(r->invalidation));
+	json_object_set_new(o, "invalidation_set_by", str_or_null(r->invalidation_by));
+	json_object_set_new(ir, "active", tri_json(r->ir_active));
+	json_object_set_new(ir, "supported", tri_json(r->ir_supported));
+	json_object_set_new(ir, "disabled_by", str_or_null(r->ir_disabled_by));
+	json_object_set_new(o, "interrupt_remapping", ir);
+	return o;
+}
+
+static json_t *json_vfio_status(const struct snapshot *s, const struct status_report *r)
+{
+	const struct host_facts *h = &s->host;
+	const struct vfio_nodes *v = &h->vfio;
+	bool k = r->host_known, dev = k && (!v->dir_err || v->dir_err == -ENOENT);
+	json_t *o = json_object(), *mods = json_object();
+	json_object_set_new(mods, "vfio", tri_json(r->vfio_loaded));
+	json_object_set_new(mods, "vfio_pci", k ? json_boolean(h->params.vfio_pci_loaded) : json_null());
+	json_object_set_new(mods, "vfio_iommu_type1", k ? json_boolean(h->params.type1_loaded) : json_null());
+	json_object_set_new(mods, "iommufd", k ? json_boolean(h->params.iommufd_loaded) : json_null());
+	json_object_set_new(o, "modules", mods);
+	json_object_set_new(o, "container", dev ? json_boolean(v->container) : json_null());
+	if (dev) {
+		json_t *g = json_array(), *n = json_array();
+		for (size_t i = 0; i < v->ngroups; i++)
+			json_array_append_new(g, json_integer(v->groups[i]));
+		for (size_t i = 0; i < v->nnoiommu; i++)
+			json_array_append_new(n, json_integer(v->noiommu_groups[i]));
+		json_object_set_new(o, "group_nodes", g);
+		json_object_set_new(o, "noiommu_group_nodes", n);
+		json_object_set_new(o, "device_cdevs", json_integer((json_int_t)v->cdevs));
+	} else {
+		json_object_set_new(o, "group_nodes", json_null());
+		json_object_set_new(o, "noiommu_group_nodes", json_null());
+		json_object_set_new(o, "device_cdevs", json_null());
+	}
+	json_object_set_new(o, "iommufd_node", k ? json_boolean(v->iommufd) : json_null());
+	json_object_set_new(o, "allow_unsafe_interrupts",
+			    k ? tri_json(h->params.type1_allow_unsafe_interrupts) : json_null());
+	json_object_set_new(o, "iommufd_allow_unsafe_interrupts",
+			    k ? tri_json(h->params.iommufd_allow_unsafe_interrupts) : json_null());
+	json_object_set_new(o, "noiommu_mode", k ? tri_json(h->params.noiommu_mode) : json_null());
+	return o;
+}
+
+static json_t *json_intel(const struct intel_iommu_caps *k)
+{
+	json_t *o = json_object(), *w = json_array(), *l = json_array(), *sp = json_array();
+	json_object_set_new(o, "mgaw", json_integer(k->mgaw));
+	for (unsigned i = 0; i < k->nwidths; i++) {
+		json_array_append_new(w, json_integer(k->widths[i]));
+		json_array_append_new(l, json_integer(k->levels[i]));
+	}
+	json_object_set_new(o, "address_widths", w);
+	json_object_set_new(o, "page_table_levels", l);
+	if (k->super_2m)
+		json_array_append_new(sp, json_string("2M"));
+	if (k->super_1g)
+		json_array_append_new(sp, json_string("1G"));
+	json_object_set_new(o, "super_pages", sp);
+	json_object_set_new(o, "domains", json_integer((json_int_t)k->domains));
+#define B(key, field) json_object_set_new(o, key, json_boolean(k->field))
+	B("caching_mode", caching_mode);
+	B("interrupt_remapping", interrupt_remapping);
+	B("x2apic", x2apic);
+	B("pass_through", pass_through);
+	B("snoop_control", snoop_control);
+	B("queued_invalidation", queued_invalidation);
+	B("device_tlb", device_tlb);
+	B("coherent", coherent);
+	B("nested", nested);
+	B("scalable_mode", scalable_mode);
+	B("first_stage", first_stage);
+	B("second_stage", second_stage);
+	B("first_stage_1g_pages", fl1gp);
+	B("first_stage_5_level", fl5lp);
+	B("posted_interrupts", posted_interrupts);
+	B("pasid", pasid);
+	B("page_requests", page_requests);
+#undef B
+	return o;
+}
+
+static json_t *json_amd(const struct amd_iommu_caps *k)
+{
+	json_t *o = json_object();
+#define B(key, field) json_object_set_new(o, key, json_boolean(k->field))
+	B("iotlb", iotlb);
+	B("np_cache", np_cache);
+	B("efr_supported", efr_supported);
+	B("prefetch", prefetch);
+	B("ppr", ppr);
+	B("x2apic", x2apic);
+	B("nx", nx);
+	B("guest_translation", guest_translation);
+	B("invalidate_all", invalidate_all);
+	B("guest_apic", guest_apic);
+	B("hardware_errors", hardware_errors);
+	B("performance_counters", performance_counters);
+	B("guest_apic_vapic", guest_apic_vapic);
+	B("snp", snp);
+#undef B
+	json_object_set_new(o, "host_page_table_levels", k->host_levels ? json_integer(k->host_levels) : json_null());
+	json_object_set_new(o, "guest_page_table_levels",
+			    k->guest_translation && k->guest_levels ? json_integer(k->guest_levels) : json_null());
+	return o;
+}
+
+static json_t *hex_json(uint64_t v)
+{
+	char t[24];
+	snprintf(t, sizeof(t), "0x%llx", (unsigned long long)v);
+	return json_string(t);
+}
+
+static json_t *json_units(const struct snapshot *s, const struct status_report *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < r->nunits; i++) {
+		const struct status_unit *su = &r->units[i];
+		const struct iommu_unit *u = &s->unit[su->index];
+		json_t *o = json_object(), *regs = json_null();
+		json_object_set_new(o, "name", json_string(u->name));
+		json_object_set_new(o, "driver", str_or_null(u->driver));
+		json_object_set_new(o, "device_count", json_integer((json_int_t)u->members.n));
+		json_object_set_new(o, "version", str_or_null(u->version));
+		if (su->intel)
+			regs = json_pack("{s:o, s:o}", "cap", hex_json(u->cap), "ecap", hex_json(u->ecap));
+		else if (su->amd)
+			regs = json_pack("{s:o, s:o}", "cap", hex_json(u->cap), "features", hex_json(u->features));
+		json_object_set_new(o, "registers", regs);
+		json_object_set_new(o, "intel", su->intel ? json_intel(&su->intel_caps) : json_null());
+		json_object_set_new(o, "amd", su->amd ? json_amd(&su->amd_caps) : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+int json_print_status(const struct snapshot *s, const struct status_report *r, const char *names_warning, bool pretty)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	json_object_set_new(doc, "failed", json_boolean(r->failed));
+	json_object_set_new(doc, "checks", json_checks(r));
+	json_object_set_new(doc, "iommu", json_iommu_status(s, r));
+	json_object_set_new(doc, "units", json_units(s, r));
+	json_object_set_new(doc, "vfio", json_vfio_status(s, r));
+	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
+	return json_print(doc, pretty);
+}

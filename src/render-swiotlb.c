@@ -1,0 +1,310 @@
+/* render-swiotlb.c - `swiotlb stats` and `swiotlb devices` as text, JSON and
+ * Prometheus text-collector output, from the same swiotlb report. */
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+#include "swiotlb.h"
+
+/* ---- stats: text ---------------------------------------------------------------- */
+
+static const char *sz(long long bytes, char *out, size_t n)
+{
+	return bytes < 0 ? "unknown" : format_bytes((unsigned long long)bytes, out, n);
+}
+
+static void print_count(const char *label, const struct swiotlb_count *c, long long bytes, double pct,
+			const char *absent)
+{
+	char b[32];
+	printf("  %-12s", label);
+	if (c->underflow)
+		printf("reads 2^64-1 or near it: a wrapped counter (a kernel accounting bug), not usage\n");
+	else if (c->slabs < 0)
+		printf("%s\n", absent);
+	else if (pct >= 0)
+		printf("%s (%lld slabs, %.1f%%)\n", sz(bytes, b, sizeof(b)), c->slabs, pct);
+	else
+		printf("%s (%lld slabs)\n", sz(bytes, b, sizeof(b)), c->slabs);
+}
+
+static void print_pool(const struct swiotlb_pool_stats *p)
+{
+	char b[32];
+	if (p->pool->is_default)
+		printf("Default pool: %s (%lld slabs of 2 KiB)\n", sz(p->total_bytes, b, sizeof(b)), p->nslabs.slabs);
+	else
+		printf("Restricted DMA pool %s: %s (%lld slabs of 2 KiB; every mapping of its devices bounces)\n",
+		       p->pool->name, sz(p->total_bytes, b, sizeof(b)), p->nslabs.slabs);
+	print_count("used:", &p->used, p->used_bytes, p->used_pct, "unknown");
+	print_count("high-water:", &p->hiwater, p->hiwater_bytes, p->hiwater_pct,
+		    "not kept by this kernel (io_tlb_used_hiwater is 6.4+)");
+	if (p->pool->transient_nslabs.present)
+		print_count("transient:", &p->transient, p->transient.slabs < 0 ? -1 : p->transient.slabs * 2048, -1,
+			    "unknown");
+}
+
+int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_report *r)
+{
+	(void)s;
+	printf("swiotlb: %s\n", swiotlb_state_id(r->state));
+	if (r->message)
+		printf("  %s\n", r->message);
+	if (r->remedy)
+		printf("  fix: %s\n", r->remedy);
+	for (size_t i = 0; i < r->npools; i++)
+		if (r->pools[i].nslabs.slabs != 0 || !r->pools[i].pool->is_default)
+			print_pool(&r->pools[i]);
+	if (!r->cmdline_known)
+		printf("Forced:       unknown (/proc/cmdline could not be read)\n");
+	else if (r->forced == 1)
+		printf("Forced:       yes (swiotlb=force: every streaming DMA without an IOMMU bounces)\n");
+	else
+		printf("Forced:       no (unless this is a confidential-computing guest, SEV or TDX, where all DMA "
+		       "bounces)\n");
+	if (r->setting) {
+		int len = (int)strcspn(r->setting, " \t\n");
+		if (r->requested_slabs >= 0) {
+			char b[32];
+			printf("Setting:      %.*s (%lld slabs, %s)\n", len, r->setting, r->requested_slabs,
+			       sz(r->requested_slabs * 2048, b, sizeof(b)));
+		} else
+			printf("Setting:      %.*s\n", len, r->setting);
+	} else if (r->cmdline_known)
+		printf("Setting:      none on the command line (64 MiB when a pool is set up)\n");
+	if (r->advice)
+		printf("Advice:       %s\n", r->advice);
+	return ferror(stdout) ? -1 : 0;
+}
+
+/* ---- stats: JSON ------------------------------------------------------------------ */
+
+static json_t *count_json(const struct swiotlb_count *c)
+{
+	return c->slabs < 0 ? json_null() : json_integer(c->slabs);
+}
+
+static json_t *ll_json(long long v)
+{
+	return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *pct_json(double v)
+{
+	return v < 0 ? json_null() : json_real((double)(long long)(v * 10 + 0.5) / 10);
+}
+
+static json_t *pool_json(const struct swiotlb_pool_stats *p)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(p->pool->name));
+	json_object_set_new(o, "default", json_boolean(p->pool->is_default));
+	json_object_set_new(o, "nslabs", count_json(&p->nslabs));
+	json_object_set_new(o, "used", count_json(&p->used));
+	json_object_set_new(o, "hiwater", count_json(&p->hiwater));
+	json_object_set_new(o, "transient_nslabs", count_json(&p->transient));
+	json_object_set_new(o, "total_bytes", ll_json(p->total_bytes));
+	json_object_set_new(o, "used_bytes", ll_json(p->used_bytes));
+	json_object_set_new(o, "hiwater_bytes", ll_json(p->hiwater_bytes));
+	json_object_set_new(o, "used_percent", pct_json(p->used_pct));
+	json_object_set_new(o, "hiwater_percent", pct_json(p->hiwater_pct));
+	json_object_set_new(o, "used_underflow", json_boolean(p->used.underflow));
+	json_object_set_new(o, "hiwater_underflow", json_boolean(p->hiwater.underflow));
+	return o;
+}
+
+json_t *json_swiotlb(const struct swiotlb_report *r)
+{
+	json_t *o = json_object(), *pools = json_array();
+	const struct swiotlb_pool_stats *d = r->npools && r->pools[0].pool->is_default ? &r->pools[0] : NULL;
+	char *setting = NULL;
+	json_object_set_new(o, "present", json_boolean(r->present));
+	json_object_set_new(o, "state", json_string(swiotlb_state_id(r->state)));
+	json_object_set_new(o, "nslabs", d ? count_json(&d->nslabs) : json_null());
+	json_object_set_new(o, "used", d ? count_json(&d->used) : json_null());
+	json_object_set_new(o, "hiwater", d ? count_json(&d->hiwater) : json_null());
+	json_object_set_new(o, "transient_nslabs", d ? count_json(&d->transient) : json_null());
+	json_object_set_new(o, "slab_bytes", json_integer(SWIOTLB_SLAB_BYTES));
+	json_object_set_new(o, "total_bytes", d ? ll_json(d->total_bytes) : json_null());
+	json_object_set_new(o, "used_bytes", d ? ll_json(d->used_bytes) : json_null());
+	json_object_set_new(o, "hiwater_bytes", d ? ll_json(d->hiwater_bytes) : json_null());
+	json_object_set_new(o, "used_percent", d ? pct_json(d->used_pct) : json_null());
+	json_object_set_new(o, "used_underflow", json_boolean(d && d->used.underflow));
+	json_object_set_new(o, "hiwater_underflow", json_boolean(d && d->hiwater.underflow));
+	json_object_set_new(o, "forced", r->forced < 0 ? json_null() : json_boolean(r->forced));
+	json_object_set_new(o, "disabled", r->cmdline_known ? json_boolean(r->disabled) : json_null());
+	if (r->setting)
+		setting = strndup(r->setting, strcspn(r->setting, " \t\n"));
+	json_object_set_new(o, "setting", setting ? json_string(setting) : json_null());
+	free(setting);
+	json_object_set_new(o, "requested_slabs", ll_json(r->requested_slabs));
+	for (size_t i = 0; i < r->npools; i++)
+		json_array_append_new(pools, pool_json(&r->pools[i]));
+	json_object_set_new(o, "pools", pools);
+	json_object_set_new(o, "message", r->message ? json_string(r->message) : json_null());
+	json_object_set_new(o, "remedy", r->remedy ? json_string(r->remedy) : json_null());
+	json_object_set_new(o, "advice", r->advice ? json_string(r->advice) : json_null());
+	json_object_set_new(o, "advised_slabs", ll_json(r->advice_slabs));
+	return o;
+}
+
+int json_print_swiotlb_stats(const struct snapshot *s, const struct swiotlb_report *r, const char *names_warning,
+			     const char *when, bool pretty)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	if (when)
+		json_object_set_new(doc, "time", json_string(when));
+	json_object_set_new(doc, "swiotlb", json_swiotlb(r));
+	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
+	return json_print(doc, pretty);
+}
+
+/* ---- stats: Prometheus ------------------------------------------------------------- */
+
+static void metric_head(const char *name, const char *help)
+{
+	printf("# HELP iommuctl_swiotlb_%s %s\n# TYPE iommuctl_swiotlb_%s gauge\n", name, help, name);
+}
+
+static void pool_metric(const struct swiotlb_report *r, const char *name, const char *help,
+			const struct swiotlb_count *(*get)(const struct swiotlb_pool_stats *), long long scale)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->npools; i++) {
+		const struct swiotlb_count *c = get(&r->pools[i]);
+		if (c->slabs < 0)
+			continue;
+		if (!any)
+			metric_head(name, help);
+		any = true;
+		printf("iommuctl_swiotlb_%s{pool=\"%s\"} %lld\n", name, r->pools[i].pool->name, c->slabs * scale);
+	}
+}
+
+static const struct swiotlb_count *get_total(const struct swiotlb_pool_stats *p)
+{
+	return &p->nslabs;
+}
+static const struct swiotlb_count *get_used(const struct swiotlb_pool_stats *p)
+{
+	return &p->used;
+}
+static const struct swiotlb_count *get_hiwater(const struct swiotlb_pool_stats *p)
+{
+	return &p->hiwater;
+}
+static const struct swiotlb_count *get_transient(const struct swiotlb_pool_stats *p)
+{
+	return &p->transient;
+}
+
+int render_swiotlb_prometheus(const struct swiotlb_report *r)
+{
+	bool underflow = false;
+	metric_head("info", "The swiotlb state as iommuctl read it (the label), always 1.");
+	printf("iommuctl_swiotlb_info{state=\"%s\"} 1\n", swiotlb_state_id(r->state));
+	metric_head("present", "1 if a swiotlb bounce-buffer pool exists.");
+	printf("iommuctl_swiotlb_present %d\n", r->present);
+	if (r->forced >= 0) {
+		metric_head("forced", "1 if swiotlb=force makes every streaming DMA bounce.");
+		printf("iommuctl_swiotlb_forced %d\n", r->forced);
+	}
+	pool_metric(r, "slabs", "Slabs (2 KiB each) in the pool.", get_total, 1);
+	pool_metric(r, "size_bytes", "Size of the pool in bytes.", get_total, SWIOTLB_SLAB_BYTES);
+	pool_metric(r, "used_slabs", "Slabs in use now.", get_used, 1);
+	pool_metric(r, "used_bytes", "Bytes in use now.", get_used, SWIOTLB_SLAB_BYTES);
+	pool_metric(r, "hiwater_slabs", "Most slabs ever in use at once (kernel 6.4+).", get_hiwater, 1);
+	pool_metric(r, "transient_slabs", "Slabs in transient dynamic pools (kernel 6.9+).", get_transient, 1);
+	for (size_t i = 0; i < r->npools; i++)
+		underflow = underflow || r->pools[i].used.underflow || r->pools[i].hiwater.underflow;
+	metric_head("counter_underflow", "1 if a counter read as a wrapped negative number (a kernel bug).");
+	printf("iommuctl_swiotlb_counter_underflow %d\n", underflow);
+	return ferror(stdout) ? -1 : 0;
+}
+
+/* ---- devices ----------------------------------------------------------------------- */
+
+enum { DC_BDF, DC_DRIVER, DC_MASK, DC_PATH, DC_BOUNCES, DC_REASON };
+
+int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_report *r,
+				const struct swiotlb_device *d, size_t n, const struct list_options *o)
+{
+	static const char *const names[] = {"BDF", "DRIVER", "MASK", "PATH", "BOUNCES", "REASON"};
+	struct libscols_table *tb = scols_new_table();
+	int rc;
+	if (!tb)
+		return -1;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_export(tb, o->pairs);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!scols_table_new_column(tb, names[i], i == DC_REASON ? 0.5 : 0, 0))
+			goto fail;
+	for (size_t k = 0; k < n; k++) {
+		const struct pci_device *dev = &s->dev[d[k].dev];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		char mask[16];
+		if (dev->dma_mask_bits < 0)
+			snprintf(mask, sizeof(mask), "?");
+		else
+			snprintf(mask, sizeof(mask), "%d", dev->dma_mask_bits);
+		if (!ln || scols_line_set_data(ln, DC_BDF, dev->bdf) ||
+		    scols_line_set_data(ln, DC_DRIVER, dev->driver ? dev->driver : dev->driver_known ? "-" : "?") ||
+		    scols_line_set_data(ln, DC_MASK, mask) || scols_line_set_data(ln, DC_PATH, d[k].path) ||
+		    scols_line_set_data(ln, DC_BOUNCES, d[k].fails ? "fails" : swiotlb_bounce_id(d[k].bounces)) ||
+		    scols_line_set_data(ln, DC_REASON, d[k].reason))
+			goto fail;
+	}
+	rc = scols_print_table(tb);
+	scols_unref_table(tb);
+	if (rc)
+		return -1;
+	if (!o->raw && !o->pairs && !o->noheadings) {
+		char top[32];
+		size_t bounce = 0;
+		for (size_t k = 0; k < n; k++)
+			bounce += d[k].bounces == BOUNCE_ALWAYS || d[k].bounces == BOUNCE_ABOVE_MASK ||
+				  d[k].bounces == BOUNCE_UNALIGNED;
+		printf("\nRAM ends at %s (%s); swiotlb: %s. %zu of %zu functions can bounce.\n",
+		       s->dma.ram_top ? format_bytes(s->dma.ram_top, top, sizeof(top)) : "an unknown address",
+		       s->dma.memmap_source ? s->dma.memmap_source : "no memory map could be read",
+		       swiotlb_state_id(r->state), bounce, n);
+	}
+	return ferror(stdout) ? -1 : 0;
+fail:
+	scols_unref_table(tb);
+	return -1;
+}
+
+int json_print_swiotlb_devices(const struct snapshot *s, const struct swiotlb_report *r,
+			       const struct swiotlb_device *d, size_t n, const char *names_warning, bool pretty)
+{
+	json_t *doc = json_object(), *arr = json_array();
+	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+	json_object_set_new(doc, "ram_top", s->dma.ram_top ? json_integer((json_int_t)s->dma.ram_top) : json_null());
+	json_object_set_new(doc, "memory_map_source",
+			    s->dma.memmap_source ? json_string(s->dma.memmap_source) : json_null());
+	json_object_set_new(doc, "swiotlb_state", json_string(swiotlb_state_id(r->state)));
+	json_object_set_new(doc, "swiotlb_forced", r->forced < 0 ? json_null() : json_boolean(r->forced));
+	for (size_t k = 0; k < n; k++) {
+		const struct pci_device *dev = &s->dev[d[k].dev];
+		json_t *o = json_object();
+		json_object_set_new(o, "bdf", json_string(dev->bdf));
+		json_object_set_new(o, "driver", dev->driver ? json_string(dev->driver) : json_null());
+		json_object_set_new(o, "group", dev->group >= 0 ? json_integer(dev->group) : json_null());
+		json_object_set_new(o, "dma_mask_bits", dev->dma_mask_bits < 0 ? json_null() : json_integer(dev->dma_mask_bits));
+		json_object_set_new(o, "coherent_dma_mask_bits",
+				    dev->coherent_dma_mask_bits < 0 ? json_null() : json_integer(dev->coherent_dma_mask_bits));
+		json_object_set_new(o, "path", json_string(d[k].path));
+		json_object_set_new(o, "bounces", json_string(swiotlb_bounce_id(d[k].bounces)));
+		json_object_set_new(o, "fails", json_boolean(d[k].fails));
+		json_object_set_new(o, "reason", json_string(d[k].reason));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(doc, "devices", arr);
+	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
+	return json_print(doc, pretty);
+}
