@@ -124,9 +124,12 @@ static void advise(struct swiotlb_report *r)
 	} else if (hi) {
 		r->advice = xasprintf("the high-water mark is %s of the %s pool: it is large enough", a, b);
 	} else {
-		r->advice = xasprintf("%s of the %s pool is in use now; this kernel keeps no high-water mark "
-				      "(6.4+ does): sample it under load with --watch before resizing",
-				      a, b);
+		r->advice = xasprintf("%s of the %s pool is in use now; %s: sample it under load with --watch before "
+				      "resizing",
+				      a, b,
+				      d->pool->hiwater.present ? "the high-water mark could not be read (or read as a wrapped "
+								 "counter)"
+							       : "this kernel keeps no high-water mark (6.4+ does)");
 	}
 }
 

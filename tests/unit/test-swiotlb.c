@@ -385,6 +385,9 @@ static void counters_no_hiwater(void **state)
 	assert_int_equal(r.pools[0].hiwater.slabs, -1);
 	assert_true(r.pools[0].hiwater_pct < 0);
 	assert_int_equal(r.advice_slabs, -1); /* 25% of the pool */
+	/* the kernel has the file: the advice must not say it keeps none */
+	assert_non_null(strstr(r.advice, "the high-water mark could not be read"));
+	assert_null(strstr(r.advice, "keeps no high-water mark"));
 	swiotlb_report_release(&r);
 	snapshot_release(&s);
 }
