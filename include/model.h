@@ -166,9 +166,11 @@ enum snapshot_load_flags {
 	 * parameters, reset methods, mounts, routes, interrupt remapping,
 	 * the IOMMU units' registers, the ACPI tables. */
 	SNAP_LOAD_HOST = 1u << 2,
-	/* Where DMA goes without translation: swiotlb pools (debugfs), the
-	 * memory map, each function's DMA masks. */
-	SNAP_LOAD_DMA = 1u << 3,
+	/* The swiotlb pools (debugfs) alone: what `swiotlb stats` samples. */
+	SNAP_LOAD_SWIOTLB = 1u << 3,
+	/* Where DMA goes without translation: the pools, the memory map and
+	 * each function's DMA masks. */
+	SNAP_LOAD_DMA = SNAP_LOAD_SWIOTLB | 1u << 4,
 	/* What the isolation analysis needs (topology, explain, predict). */
 	SNAP_LOAD_ISOLATION = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY,
 	SNAP_LOAD_ALL = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY | SNAP_LOAD_HOST | SNAP_LOAD_DMA,

@@ -125,7 +125,15 @@ int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_r
 				const struct swiotlb_device *d, size_t n, const struct list_options *o);
 int json_print_swiotlb_devices(const struct snapshot *s, const struct swiotlb_report *r,
 			       const struct swiotlb_device *d, size_t n, const char *names_warning, bool pretty);
+/* Small builders: S or null; V when KNOWN, else null; a 1/0/-1 flag as
+ * true/false/null. */
+json_t *json_str_or_null(const char *s);
+json_t *json_int_if(bool known, long long v);
+json_t *json_tri(int v);
 /* Prints DOC (consumed) on stdout, indented if PRETTY.  Returns 0 or -1. */
 int json_print(json_t *doc, bool pretty);
+/* The same with reals written to PRECISION significant digits (0: enough
+ * to read back the same double), for measured fractions such as 3.3. */
+int json_print_real(json_t *doc, bool pretty, int precision);
 
 #endif

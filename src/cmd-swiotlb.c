@@ -196,7 +196,7 @@ static int run_stats(struct app *app, const struct swiotlb_args *a)
 			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 				;
 		}
-		rc = app_load(app, SNAP_LOAD_DMA, &s);
+		rc = app_load(app, SNAP_LOAD_SWIOTLB, &s);
 		if (rc != EXIT_OK) {
 			snapshot_release(&s);
 			return rc;

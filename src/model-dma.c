@@ -250,11 +250,16 @@ static void load_masks(struct snapshot *s, struct sysroot *sr)
 	}
 }
 
-void load_dma(struct snapshot *s, struct sysroot *sr)
+void load_dma(struct snapshot *s, struct sysroot *sr, bool all)
 {
 	s->dma.loaded = true;
 	load_swiotlb(s, sr);
-	load_debugfs_mount(s, sr);
-	load_memmap(s, sr);
-	load_masks(s, sr);
+	/* the mount table matters only when the pools cannot be listed: is
+	 * debugfs missing, or only the swiotlb directory? */
+	if (s->dma.swiotlb_err)
+		load_debugfs_mount(s, sr);
+	if (all) {
+		load_memmap(s, sr);
+		load_masks(s, sr);
+	}
 }

@@ -814,8 +814,8 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 		load_fw_tables(s, sr);
 	if (flags & SNAP_LOAD_HOST)
 		load_host(s, sr);
-	if (flags & SNAP_LOAD_DMA)
-		load_dma(s, sr);
+	if (flags & SNAP_LOAD_SWIOTLB)
+		load_dma(s, sr, (flags & SNAP_LOAD_DMA) == SNAP_LOAD_DMA);
 	sysroot_flush(sr);
 	return 0;
 }

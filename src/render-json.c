@@ -11,9 +11,19 @@
 
 #include "diag.h"
 
-static json_t *str_or_null(const char *s)
+json_t *json_str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+json_t *json_int_if(bool known, long long v)
+{
+	return known ? json_integer(v) : json_null();
+}
+
+json_t *json_tri(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
 }
 
 static json_t *u64_json(uint64_t v)
@@ -44,7 +54,7 @@ static json_t *json_iommu(const struct snapshot *s, const struct iommu_presence 
 		for (size_t j = 0; j < u->members.n; j++)
 			json_array_append_new(devs, json_string(u->members.v[j]));
 		json_array_append_new(units, json_pack("{s:s, s:o, s:o}", "name", u->name, "driver",
-						       str_or_null(u->driver), "devices", devs));
+						       json_str_or_null(u->driver), "devices", devs));
 	}
 	json_object_set_new(o, "units", units);
 	json_object_set_new(o, "iommu_groups_dir", json_string(dir_state(&s->iommu_groups)));
@@ -61,14 +71,9 @@ static json_t *json_iommu(const struct snapshot *s, const struct iommu_presence 
 	} else {
 		json_object_set_new(o, "firmware_tables", json_null());
 	}
-	json_object_set_new(o, "message", str_or_null(p->present ? NULL : p->absent.message));
-	json_object_set_new(o, "remedy", str_or_null(p->present ? NULL : p->absent.remedy));
+	json_object_set_new(o, "message", json_str_or_null(p->present ? NULL : p->absent.message));
+	json_object_set_new(o, "remedy", json_str_or_null(p->present ? NULL : p->absent.remedy));
 	return o;
-}
-
-static json_t *int_if(bool known, long long v)
-{
-	return known ? json_integer(v) : json_null();
 }
 
 static json_t *json_device(const struct snapshot *s, const struct pci_device *d)
@@ -81,18 +86,18 @@ static json_t *json_device(const struct snapshot *s, const struct pci_device *d)
 	json_object_set_new(o, "bus", json_integer(d->addr.bus));
 	json_object_set_new(o, "slot", json_integer(d->addr.dev));
 	json_object_set_new(o, "function", json_integer(d->addr.fn));
-	json_object_set_new(o, "vendor_id", int_if(id, d->ident.vendor_id));
-	json_object_set_new(o, "device_id", int_if(id, d->ident.device_id));
-	json_object_set_new(o, "subsystem_vendor_id", int_if(d->ident.has_subsys, d->ident.subsys_vendor_id));
-	json_object_set_new(o, "subsystem_device_id", int_if(d->ident.has_subsys, d->ident.subsys_device_id));
-	json_object_set_new(o, "class", int_if(d->class_known, d->ident.class_code));
-	json_object_set_new(o, "revision", int_if(d->revision_known, d->ident.revision));
-	json_object_set_new(o, "vendor_name", str_or_null(d->vendor_name));
-	json_object_set_new(o, "device_name", str_or_null(d->device_name));
-	json_object_set_new(o, "class_name", str_or_null(d->class_name));
-	json_object_set_new(o, "driver", str_or_null(d->driver));
+	json_object_set_new(o, "vendor_id", json_int_if(id, d->ident.vendor_id));
+	json_object_set_new(o, "device_id", json_int_if(id, d->ident.device_id));
+	json_object_set_new(o, "subsystem_vendor_id", json_int_if(d->ident.has_subsys, d->ident.subsys_vendor_id));
+	json_object_set_new(o, "subsystem_device_id", json_int_if(d->ident.has_subsys, d->ident.subsys_device_id));
+	json_object_set_new(o, "class", json_int_if(d->class_known, d->ident.class_code));
+	json_object_set_new(o, "revision", json_int_if(d->revision_known, d->ident.revision));
+	json_object_set_new(o, "vendor_name", json_str_or_null(d->vendor_name));
+	json_object_set_new(o, "device_name", json_str_or_null(d->device_name));
+	json_object_set_new(o, "class_name", json_str_or_null(d->class_name));
+	json_object_set_new(o, "driver", json_str_or_null(d->driver));
 	json_object_set_new(o, "iommu_group", d->group >= 0 ? json_integer(d->group) : json_null());
-	json_object_set_new(o, "iommu_unit", str_or_null(d->unit >= 0 ? s->unit[d->unit].name : NULL));
+	json_object_set_new(o, "iommu_unit", json_str_or_null(d->unit >= 0 ? s->unit[d->unit].name : NULL));
 	return o;
 }
 
@@ -233,8 +238,8 @@ static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 {
 	json_t *o = json_object(), *devs = json_array();
 	json_object_set_new(o, "id", json_integer(g->id));
-	json_object_set_new(o, "type", str_or_null(g->type));
-	json_object_set_new(o, "name", str_or_null(g->name));
+	json_object_set_new(o, "type", json_str_or_null(g->type));
+	json_object_set_new(o, "name", json_str_or_null(g->name));
 	json_object_set_new(o, "device_count", json_integer((json_int_t)group_member_count(g)));
 	json_object_set_new(o, "reserved_regions", json_resv(g));
 	for (size_t j = 0; j < g->ndev; j++)
@@ -330,8 +335,8 @@ static json_t *json_acs(const struct isolation *iso, size_t i)
 			    : v->rule == ACS_RULE_NO_CAP	 ? acs_flags_json(PCI_ACS_REQUIRED, true)
 			    : known				 ? json_array() : json_null());
 	json_object_set_new(o, "isolated", v->isolated == TRI_UNKNOWN ? json_null() : json_boolean(v->isolated == TRI_YES));
-	json_object_set_new(o, "rule", str_or_null(rule_id(v->rule)));
-	json_object_set_new(o, "quirk", str_or_null(v->quirk));
+	json_object_set_new(o, "rule", json_str_or_null(rule_id(v->rule)));
+	json_object_set_new(o, "quirk", json_str_or_null(v->quirk));
 	return o;
 }
 
@@ -352,7 +357,7 @@ static json_t *topology_node(const struct isolation *iso, size_t i)
 	const struct pci_device *d = &iso->s->dev[i];
 	json_t *o = json_device(iso->s, d);
 	bool known = d->caps.known;
-	json_object_set_new(o, "port_type", str_or_null(known && d->caps.pcie ? pcie_type_id(d->caps.pcie_type) : NULL));
+	json_object_set_new(o, "port_type", json_str_or_null(known && d->caps.pcie ? pcie_type_id(d->caps.pcie_type) : NULL));
 	json_object_set_new(o, "pcie", known ? json_boolean(d->caps.pcie) : json_null());
 	json_object_set_new(o, "multifunction", d->ident_known ? json_boolean(kernel_multifunction(d)) : json_null());
 	json_object_set_new(o, "virtfn", json_boolean(d->virtfn));
@@ -427,7 +432,7 @@ static json_t *json_explanation(const struct explain_view *v, const struct expla
 					      e->override_active == TRI_UNKNOWN ? json_null()
 										: json_boolean(e->override_active == TRI_YES),
 					      "claims", bdf_list(s, e->override_claims, e->noverride_claims), "message",
-					      str_or_null(e->override_message)));
+					      json_str_or_null(e->override_message)));
 	else
 		json_object_set_new(o, "acs_override", json_null());
 	return o;
@@ -460,7 +465,7 @@ json_t *json_error_doc(const char *message, int exit_status)
 static json_t *json_finding(const struct finding *f)
 {
 	return json_pack("{s:s, s:s, s:o, s:s, s:o}", "code", f->code, "severity", severity_name(f->severity), "subject",
-			 str_or_null(f->subject), "message", f->message, "remedy", str_or_null(f->remedy));
+			 json_str_or_null(f->subject), "message", f->message, "remedy", json_str_or_null(f->remedy));
 }
 
 static json_t *json_vfio_check(const struct snapshot *s, const struct vfio_check *c)
@@ -468,7 +473,7 @@ static json_t *json_vfio_check(const struct snapshot *s, const struct vfio_check
 	const struct pci_device *d = &s->dev[c->dev];
 	json_t *o = json_object(), *a = json_array(), *reset = json_object(), *methods = json_null();
 	json_object_set_new(o, "bdf", json_string(d->bdf));
-	json_object_set_new(o, "driver", str_or_null(d->driver));
+	json_object_set_new(o, "driver", json_str_or_null(d->driver));
 	json_object_set_new(o, "group", c->group >= 0 ? json_integer(c->group) : json_null());
 	json_object_set_new(o, "verdict", json_string(vfio_verdict_id(c->verdict)));
 	json_object_set_new(o, "group_viable", c->group >= 0 ? json_boolean(c->group_viable) : json_null());
@@ -478,7 +483,7 @@ static json_t *json_vfio_check(const struct snapshot *s, const struct vfio_check
 	a = json_array();
 	for (size_t i = 0; i < c->nsteps; i++)
 		json_array_append_new(a, json_pack("{s:s, s:o, s:s}", "command", c->steps[i].command, "subject",
-						   str_or_null(c->steps[i].subject >= 0 ? s->dev[c->steps[i].subject].bdf
+						   json_str_or_null(c->steps[i].subject >= 0 ? s->dev[c->steps[i].subject].bdf
 											 : NULL),
 						   "purpose", c->steps[i].purpose));
 	json_object_set_new(o, "steps", a);
@@ -526,7 +531,12 @@ int json_print_check_vfio(const struct vfio_view *v, bool pretty, struct vfio_ta
 
 int json_print(json_t *doc, bool pretty)
 {
-	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	return json_print_real(doc, pretty, 0);
+}
+
+int json_print_real(json_t *doc, bool pretty, int precision)
+{
+	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(precision) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
 	int rc = json_dumpf(doc, stdout, flags);
 	json_decref(doc);
 	if (rc == 0 && fputc('\n', stdout) == EOF)

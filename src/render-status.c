@@ -338,16 +338,6 @@ int json_print_status_columns(bool pretty)
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *tri_json(int v)
-{
-	return v < 0 ? json_null() : json_boolean(v);
-}
-
 static json_t *strvec_json(const struct strvec *v)
 {
 	json_t *a = json_array();
@@ -365,9 +355,9 @@ static json_t *json_checks(const struct status_report *r)
 		json_object_set_new(o, "code", json_string(c->code));
 		json_object_set_new(o, "state", json_string(status_state_id(c->state)));
 		json_object_set_new(o, "title", json_string(c->title));
-		json_object_set_new(o, "subject", str_or_null(c->subject));
+		json_object_set_new(o, "subject", json_str_or_null(c->subject));
 		json_object_set_new(o, "detail", json_string(c->detail));
-		json_object_set_new(o, "remedy", str_or_null(c->remedy));
+		json_object_set_new(o, "remedy", json_str_or_null(c->remedy));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -381,19 +371,19 @@ static json_t *json_iommu_status(const struct snapshot *s, const struct status_r
 		json_array_append_new(drivers, *r->drivers.v[i] ? json_string(r->drivers.v[i]) : json_null());
 	json_object_set_new(o, "drivers", drivers);
 	json_object_set_new(o, "firmware_tables", s->fw_acpi ? strvec_json(&s->fw_tables) : json_null());
-	json_object_set_new(o, "kernel_release", str_or_null(s->host.kernel_release));
+	json_object_set_new(o, "kernel_release", json_str_or_null(s->host.kernel_release));
 	json_object_set_new(o, "cmdline_options", s->cmdline ? strvec_json(&r->cmdline_options) : json_null());
 	for (size_t i = 0; i < r->ntypes; i++)
 		json_object_set_new(types, r->types[i].type, json_integer((json_int_t)r->types[i].groups));
 	json_object_set_new(o, "group_types", types);
 	json_object_set_new(o, "groups_type_unknown", json_integer((json_int_t)r->groups_untyped));
-	json_object_set_new(o, "default_domain", str_or_null(r->default_domain));
-	json_object_set_new(o, "default_domain_set_by", str_or_null(r->default_domain_by));
-	json_object_set_new(o, "invalidation", str_or_null(r->invalidation));
-	json_object_set_new(o, "invalidation_set_by", str_or_null(r->invalidation_by));
-	json_object_set_new(ir, "active", tri_json(r->ir_active));
-	json_object_set_new(ir, "supported", tri_json(r->ir_supported));
-	json_object_set_new(ir, "disabled_by", str_or_null(r->ir_disabled_by));
+	json_object_set_new(o, "default_domain", json_str_or_null(r->default_domain));
+	json_object_set_new(o, "default_domain_set_by", json_str_or_null(r->default_domain_by));
+	json_object_set_new(o, "invalidation", json_str_or_null(r->invalidation));
+	json_object_set_new(o, "invalidation_set_by", json_str_or_null(r->invalidation_by));
+	json_object_set_new(ir, "active", json_tri(r->ir_active));
+	json_object_set_new(ir, "supported", json_tri(r->ir_supported));
+	json_object_set_new(ir, "disabled_by", json_str_or_null(r->ir_disabled_by));
 	json_object_set_new(o, "interrupt_remapping", ir);
 	return o;
 }
@@ -404,7 +394,7 @@ static json_t *json_vfio_status(const struct snapshot *s, const struct status_re
 	const struct vfio_nodes *v = &h->vfio;
 	bool k = r->host_known, dev = k && (!v->dir_err || v->dir_err == -ENOENT);
 	json_t *o = json_object(), *mods = json_object();
-	json_object_set_new(mods, "vfio", tri_json(r->vfio_loaded));
+	json_object_set_new(mods, "vfio", json_tri(r->vfio_loaded));
 	json_object_set_new(mods, "vfio_pci", k ? json_boolean(h->params.vfio_pci_loaded) : json_null());
 	json_object_set_new(mods, "vfio_iommu_type1", k ? json_boolean(h->params.type1_loaded) : json_null());
 	json_object_set_new(mods, "iommufd", k ? json_boolean(h->params.iommufd_loaded) : json_null());
@@ -426,10 +416,10 @@ static json_t *json_vfio_status(const struct snapshot *s, const struct status_re
 	}
 	json_object_set_new(o, "iommufd_node", k ? json_boolean(v->iommufd) : json_null());
 	json_object_set_new(o, "allow_unsafe_interrupts",
-			    k ? tri_json(h->params.type1_allow_unsafe_interrupts) : json_null());
+			    k ? json_tri(h->params.type1_allow_unsafe_interrupts) : json_null());
 	json_object_set_new(o, "iommufd_allow_unsafe_interrupts",
-			    k ? tri_json(h->params.iommufd_allow_unsafe_interrupts) : json_null());
-	json_object_set_new(o, "noiommu_mode", k ? tri_json(h->params.noiommu_mode) : json_null());
+			    k ? json_tri(h->params.iommufd_allow_unsafe_interrupts) : json_null());
+	json_object_set_new(o, "noiommu_mode", k ? json_tri(h->params.noiommu_mode) : json_null());
 	return o;
 }
 
@@ -511,9 +501,9 @@ static json_t *json_units(const struct snapshot *s, const struct status_report *
 		const struct iommu_unit *u = &s->unit[su->index];
 		json_t *o = json_object(), *regs = json_null();
 		json_object_set_new(o, "name", json_string(u->name));
-		json_object_set_new(o, "driver", str_or_null(u->driver));
+		json_object_set_new(o, "driver", json_str_or_null(u->driver));
 		json_object_set_new(o, "device_count", json_integer((json_int_t)u->members.n));
-		json_object_set_new(o, "version", str_or_null(u->version));
+		json_object_set_new(o, "version", json_str_or_null(u->version));
 		if (su->intel)
 			regs = json_pack("{s:o, s:o}", "cap", hex_json(u->cap), "ecap", hex_json(u->ecap));
 		else if (su->amd)

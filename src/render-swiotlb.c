@@ -83,12 +83,12 @@ int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_rep
 
 static json_t *count_json(const struct swiotlb_count *c)
 {
-	return c->slabs < 0 ? json_null() : json_integer(c->slabs);
+	return json_int_if(c->slabs >= 0, c->slabs);
 }
 
 static json_t *ll_json(long long v)
 {
-	return v < 0 ? json_null() : json_integer(v);
+	return json_int_if(v >= 0, v);
 }
 
 static json_t *pct_json(double v)
@@ -133,19 +133,19 @@ json_t *json_swiotlb(const struct swiotlb_report *r)
 	json_object_set_new(o, "used_percent", d ? pct_json(d->used_pct) : json_null());
 	json_object_set_new(o, "used_underflow", json_boolean(d && d->used.underflow));
 	json_object_set_new(o, "hiwater_underflow", json_boolean(d && d->hiwater.underflow));
-	json_object_set_new(o, "forced", r->forced < 0 ? json_null() : json_boolean(r->forced));
+	json_object_set_new(o, "forced", json_tri(r->forced));
 	json_object_set_new(o, "disabled", r->cmdline_known ? json_boolean(r->disabled) : json_null());
 	if (r->setting)
 		setting = strndup(r->setting, strcspn(r->setting, " \t\n"));
-	json_object_set_new(o, "setting", setting ? json_string(setting) : json_null());
+	json_object_set_new(o, "setting", json_str_or_null(setting));
 	free(setting);
 	json_object_set_new(o, "requested_slabs", ll_json(r->requested_slabs));
 	for (size_t i = 0; i < r->npools; i++)
 		json_array_append_new(pools, pool_json(&r->pools[i]));
 	json_object_set_new(o, "pools", pools);
-	json_object_set_new(o, "message", r->message ? json_string(r->message) : json_null());
-	json_object_set_new(o, "remedy", r->remedy ? json_string(r->remedy) : json_null());
-	json_object_set_new(o, "advice", r->advice ? json_string(r->advice) : json_null());
+	json_object_set_new(o, "message", json_str_or_null(r->message));
+	json_object_set_new(o, "remedy", json_str_or_null(r->remedy));
+	json_object_set_new(o, "advice", json_str_or_null(r->advice));
 	json_object_set_new(o, "advised_slabs", ll_json(r->advice_slabs));
 	return o;
 }
@@ -159,7 +159,7 @@ int json_print_swiotlb_stats(const struct snapshot *s, const struct swiotlb_repo
 		json_object_set_new(doc, "time", json_string(when));
 	json_object_set_new(doc, "swiotlb", json_swiotlb(r));
 	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
-	return json_print(doc, pretty);
+	return json_print_real(doc, pretty, 15); /* percentages: 3.3, not 3.2999999999999998 */
 }
 
 /* ---- stats: Prometheus ------------------------------------------------------------- */
@@ -286,18 +286,18 @@ int json_print_swiotlb_devices(const struct snapshot *s, const struct swiotlb_re
 	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	json_object_set_new(doc, "ram_top", s->dma.ram_top ? json_integer((json_int_t)s->dma.ram_top) : json_null());
 	json_object_set_new(doc, "memory_map_source",
-			    s->dma.memmap_source ? json_string(s->dma.memmap_source) : json_null());
+			    json_str_or_null(s->dma.memmap_source));
 	json_object_set_new(doc, "swiotlb_state", json_string(swiotlb_state_id(r->state)));
-	json_object_set_new(doc, "swiotlb_forced", r->forced < 0 ? json_null() : json_boolean(r->forced));
+	json_object_set_new(doc, "swiotlb_forced", json_tri(r->forced));
 	for (size_t k = 0; k < n; k++) {
 		const struct pci_device *dev = &s->dev[d[k].dev];
 		json_t *o = json_object();
 		json_object_set_new(o, "bdf", json_string(dev->bdf));
-		json_object_set_new(o, "driver", dev->driver ? json_string(dev->driver) : json_null());
-		json_object_set_new(o, "group", dev->group >= 0 ? json_integer(dev->group) : json_null());
-		json_object_set_new(o, "dma_mask_bits", dev->dma_mask_bits < 0 ? json_null() : json_integer(dev->dma_mask_bits));
+		json_object_set_new(o, "driver", json_str_or_null(dev->driver));
+		json_object_set_new(o, "group", json_int_if(dev->group >= 0, dev->group));
+		json_object_set_new(o, "dma_mask_bits", json_int_if(dev->dma_mask_bits >= 0, dev->dma_mask_bits));
 		json_object_set_new(o, "coherent_dma_mask_bits",
-				    dev->coherent_dma_mask_bits < 0 ? json_null() : json_integer(dev->coherent_dma_mask_bits));
+				    json_int_if(dev->coherent_dma_mask_bits >= 0, dev->coherent_dma_mask_bits));
 		json_object_set_new(o, "path", json_string(d[k].path));
 		json_object_set_new(o, "bounces", json_string(swiotlb_bounce_id(d[k].bounces)));
 		json_object_set_new(o, "fails", json_boolean(d[k].fails));
