@@ -56,6 +56,12 @@ struct pci_ident {
  * 0xffff (a function that is gone, or an SR-IOV VF, whose Vendor and Device
  * ID registers read as all ones by specification). */
 bool pci_decode_ident(const uint8_t *cfg, size_t len, struct pci_ident *id);
+/* A bridge header: type 1 (PCI-to-PCI) or 2 (CardBus).  vfio-pci binds only
+ * type 0 functions, and a bridge maps no DMA of its own. */
+static inline bool pci_ident_is_bridge(const struct pci_ident *id)
+{
+	return id->header_type == 1 || id->header_type == 2;
+}
 
 /* PCI Express device/port types (PCIe capability + 2, bits 7:4). */
 enum pcie_type {

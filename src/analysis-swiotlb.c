@@ -274,7 +274,7 @@ static void judge(const struct snapshot *s, const struct swiotlb_report *r, size
 		o->reason = xstrdup("no driver is bound: nothing maps DMA for it");
 		return;
 	}
-	if (d->ident_known && (d->ident.header_type == 1 || d->ident.header_type == 2)) {
+	if (d->ident_known && pci_ident_is_bridge(&d->ident)) {
 		o->path = "none";
 		o->bounces = BOUNCE_NEVER;
 		o->reason = xstrdup("a bridge: it forwards the DMA of the devices below it and maps none of its own");

@@ -42,7 +42,7 @@ static bool is_vfio_driver(const char *driver)
 
 static bool is_bridge(const struct pci_device *d)
 {
-	return d->ident.header_type == 1 || d->ident.header_type == 2;
+	return pci_ident_is_bridge(&d->ident);
 }
 
 /* True if member MD leaves its group viable (3.2: 5.19+ DMA ownership, or

@@ -102,7 +102,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 	}
 	if (all)
 		for (size_t i = 0; i < s.ndev; i++)
-			if (s.dev[i].ident.header_type != 1 && s.dev[i].ident.header_type != 2 &&
+			if (!pci_ident_is_bridge(&s.dev[i].ident) &&
 			    (!s.dev[i].class_known || s.dev[i].ident.class_code >> 16 != 0x06))
 				devs[ndevs++] = i;
 

@@ -136,11 +136,6 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static bool is_decimal_name(const char *name)
-{
-	return is_decimal(name);
-}
-
 /* /sys/firmware/memmap/N/{start,end,type}: the firmware's map (e820 on
  * x86), readable by everyone. */
 static bool load_firmware_memmap(struct snapshot *s, struct sysroot *sr)
@@ -148,7 +143,7 @@ static bool load_firmware_memmap(struct snapshot *s, struct sysroot *sr)
 	struct sr_dir dir;
 	bool ok;
 	sr_dir_init(&dir);
-	ok = sr_list(sr, "sys/firmware/memmap", is_decimal_name, &dir) == 0 && dir.n > 0;
+	ok = sr_list(sr, "sys/firmware/memmap", is_decimal, &dir) == 0 && dir.n > 0;
 	for (size_t i = 0; ok && i < dir.n; i++) {
 		char path[96], *start, *end, *type;
 		uint64_t a, b;

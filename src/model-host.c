@@ -264,11 +264,6 @@ static bool load_routes(struct snapshot *s, struct sysroot *sr)
 
 /* ---- the rest ------------------------------------------------------------------- */
 
-static bool is_group_node(const char *name)
-{
-	return is_decimal(name);
-}
-
 static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 {
 	struct vfio_nodes *v = &s->host.vfio;
@@ -294,7 +289,7 @@ static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 		} else if (sr_kind(sr, path, &n) == 0 && n.kind == SR_KIND_CHAR) {
 			if (!strcmp(name, "vfio"))
 				v->container = true;
-			else if (is_group_node(name) && parse_int(name, &id))
+			else if (is_decimal(name) && parse_int(name, &id))
 				v->groups[v->ngroups++] = id;
 			else if (!strncmp(name, "noiommu-", 8) && parse_int(name + 8, &id))
 				v->noiommu_groups[v->nnoiommu++] = id;
