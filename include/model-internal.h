@@ -11,8 +11,8 @@
 /* model-host.c: SNAP_LOAD_HOST (host.h). */
 void load_host(struct snapshot *s, struct sysroot *sr);
 
-/* model-dma.c: SNAP_LOAD_SWIOTLB, and with ALL the rest of SNAP_LOAD_DMA
- * (dma.h). */
+/* model-dma.c: SNAP_LOAD_SWIOTLB, and with ALL the functions' masks too
+ * (SNAP_LOAD_DMA; dma.h). */
 void load_dma(struct snapshot *s, struct sysroot *sr, bool all);
 
 /* Reads PATH (at most MAX bytes) as a string; NULL if it cannot be read,

@@ -166,7 +166,8 @@ enum snapshot_load_flags {
 	 * parameters, reset methods, mounts, routes, interrupt remapping,
 	 * the IOMMU units' registers, the ACPI tables. */
 	SNAP_LOAD_HOST = 1u << 2,
-	/* The swiotlb pools (debugfs) alone: what `swiotlb stats` samples. */
+	/* The swiotlb pools (debugfs) and the memory map: what `swiotlb
+	 * stats` samples. */
 	SNAP_LOAD_SWIOTLB = 1u << 3,
 	/* Where DMA goes without translation: the pools, the memory map and
 	 * each function's DMA masks. */

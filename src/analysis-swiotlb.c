@@ -189,8 +189,20 @@ void swiotlb_analyse(const struct snapshot *s, struct swiotlb_report *r)
 		r->message = xstrdup("/sys/kernel/debug is readable by root only: the swiotlb counters cannot be read");
 		r->remedy = xstrdup("run iommuctl as root (sudo iommuctl swiotlb stats)");
 	} else if (f->swiotlb_err == 0 || f->debugfs_mounted == 1) {
+		char top[32];
 		r->state = SWIOTLB_NO_POOL;
-		r->message = xstrdup("no swiotlb pool: the kernel did not set one up (all RAM is within 32 bits, "
+		/* arch/x86/kernel/pci-dma.c pci_swiotlb_detect: a pool only
+		 * with RAM above 4 GiB, and never with iommu=off */
+		if (cl.iommu_off_by)
+			r->message = xasprintf("no swiotlb pool: %s sets none up (nor an IOMMU); a device that cannot "
+					       "reach a buffer fails to map it",
+					       cl.iommu_off_by);
+		else if (f->ram_top && f->ram_top <= 1ull << 32)
+			r->message = xasprintf("no swiotlb pool: all RAM lies below 4 GiB (the memory map's RAM ends at "
+					       "%s), where a 32-bit device reaches it, so the kernel set none up",
+					       format_bytes(f->ram_top, top, sizeof(top)));
+		else
+			r->message = xstrdup("no swiotlb pool: the kernel did not set one up (all RAM is within 32 bits, "
 					     "or iommu=off), or freed it at boot because an IOMMU translates DMA");
 	} else {
 		r->state = SWIOTLB_NO_DEBUGFS;

@@ -253,8 +253,7 @@ void load_dma(struct snapshot *s, struct sysroot *sr, bool all)
 	 * debugfs missing, or only the swiotlb directory? */
 	if (s->dma.swiotlb_err)
 		load_debugfs_mount(s, sr);
-	if (all) {
-		load_memmap(s, sr);
+	load_memmap(s, sr);
+	if (all)
 		load_masks(s, sr);
-	}
 }

@@ -235,6 +235,36 @@ static void state_no_pool_zero_slabs(void **state)
 	snapshot_release(&s);
 }
 
+/* No pool, and the reason is known: all RAM below 4 GiB (pci_swiotlb_detect
+ * sets none up), or iommu=off. */
+static void state_no_pool_reason(void **state)
+{
+	struct snapshot s;
+	struct swiotlb_report r;
+	(void)state;
+	snap(&s, "quiet", 0, 1, 0x3ffe0000);
+	swiotlb_analyse(&s, &r);
+	assert_int_equal(r.state, SWIOTLB_NO_POOL);
+	assert_string_equal(r.message, "no swiotlb pool: all RAM lies below 4 GiB (the memory map's RAM ends at "
+				       "1023.9 MiB), where a 32-bit device reaches it, so the kernel set none up");
+	assert_null(r.remedy);
+	swiotlb_report_release(&r);
+	snapshot_release(&s);
+	/* exactly 4 GiB still fits 32 bits */
+	snap(&s, "quiet", 0, 1, 4 * GiB);
+	swiotlb_analyse(&s, &r);
+	assert_contains(r.message, "all RAM lies below 4 GiB");
+	swiotlb_report_release(&r);
+	snapshot_release(&s);
+	/* iommu=off: none, whatever the RAM */
+	snap(&s, "iommu=off", 0, 1, 9 * GiB);
+	swiotlb_analyse(&s, &r);
+	assert_int_equal(r.state, SWIOTLB_NO_POOL);
+	assert_contains(r.message, "no swiotlb pool: iommu=off sets none up");
+	swiotlb_report_release(&r);
+	snapshot_release(&s);
+}
+
 /* debugfs mounted per the mount table, but no swiotlb directory in it. */
 static void state_no_pool_no_dir(void **state)
 {
@@ -1053,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(state_no_pool_empty_dir),
 		cmocka_unit_test(state_no_pool_zero_slabs),
 		cmocka_unit_test(state_no_pool_no_dir),
+		cmocka_unit_test(state_no_pool_reason),
 		cmocka_unit_test(state_no_pool_noforce),
 		cmocka_unit_test(state_no_debugfs),
 		cmocka_unit_test(state_no_permission),
