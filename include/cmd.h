@@ -58,11 +58,14 @@ struct command {
 };
 
 extern const struct command cmd_groups, cmd_devices, cmd_topology, cmd_tree, cmd_explain, cmd_snapshot;
-extern const struct command cmd_status, cmd_check_vfio, cmd_swiotlb;
+extern const struct command cmd_status, cmd_check_vfio, cmd_swiotlb, cmd_cmdline, cmd_dma_path;
 
 /* Handles a global option met after a command.  Returns true if OPT was
  * one. */
 bool app_global_option(struct app *app, int opt, const char *arg);
+/* The end of every command's option switch: -h prints the help (exit 0),
+ * a missing argument or an unknown option is a usage error (exit 2). */
+int app_other_option(struct app *app, int opt, char **argv);
 /* Prints the command's usage and options on stdout. */
 void app_command_help(const struct command *cmd);
 /* Reports a usage error ("iommuctl groups: ... (see iommuctl groups

@@ -172,6 +172,9 @@ enum snapshot_load_flags {
 	/* Where DMA goes without translation: the pools, the memory map and
 	 * each function's DMA masks. */
 	SNAP_LOAD_DMA = SNAP_LOAD_SWIOTLB | 1u << 4,
+	/* Only the kernel command line (`iommuctl cmdline`): no PCI, no
+	 * groups. */
+	SNAP_LOAD_CMDLINE_ONLY = 1u << 5,
 	/* What the isolation analysis needs (topology, explain, predict). */
 	SNAP_LOAD_ISOLATION = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY,
 	SNAP_LOAD_ALL = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY | SNAP_LOAD_HOST | SNAP_LOAD_DMA,

@@ -130,6 +130,30 @@ int json_print_swiotlb_devices(const struct snapshot *s, const struct swiotlb_re
 json_t *json_str_or_null(const char *s);
 json_t *json_int_if(bool known, long long v);
 json_t *json_tri(int v);
+/* S as a JSON string; bytes that are not UTF-8 become '?'. */
+json_t *json_string_lossy(const char *s);
+
+/* cmdline (render-cmdline.c): SOURCE is "/proc/cmdline" or "--cmdline";
+ * WIDTH a terminal's width (0: none).  WARNINGS (consumed) may be NULL. */
+struct iommu_cmdline;
+int render_cmdline_text(const char *cmdline, const char *source, const struct iommu_cmdline *c, size_t width);
+int json_print_cmdline(const char *cmdline, const char *source, const struct iommu_cmdline *c, json_t *warnings,
+		       bool pretty);
+/* dma-path (render-dmapath.c) */
+struct dma_path_request;
+struct dma_path;
+int render_dma_path_text(const struct snapshot *s, const struct dma_path_request *q, const struct dma_path *p,
+			 bool numeric);
+int json_print_dma_path(const struct snapshot *s, const struct dma_path_request *q, const struct dma_path *p,
+			const char *names_warning, bool pretty);
+/* The "effective" object: the settings in force. */
+json_t *json_cmdline_effective(const struct iommu_cmdline *c);
+/* TEXT broken into lines of at most WIDTH characters at spaces (a longer
+ * word gets a line of its own).  Heap string. */
+char *text_word_wrap(const char *text, size_t width);
+/* The width of the terminal on standard output, or 0 when it is not one. */
+size_t terminal_width(void);
+
 /* Prints DOC (consumed) on stdout, indented if PRETTY.  Returns 0 or -1. */
 int json_print(json_t *doc, bool pretty);
 /* The same with reals written to PRECISION significant digits (0: enough

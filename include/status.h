@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmdline.h"
 #include "model.h"
 #include "util.h"
 
@@ -61,48 +62,6 @@ struct amd_iommu_caps {
 	unsigned guest_levels;    /* EFR.GATS: guest page-table levels 4, 5; 0 reserved */
 };
 void amd_iommu_caps_decode(uint64_t cap, uint64_t efr, struct amd_iommu_caps *out);
-
-/* ---- the kernel command line --------------------------------------------------- */
-
-/* What the command line says about the IOMMU (KERNEL-FACTS 4.2, 6).  The
- * pointers are tokens of TOKENS (the owned, split command line), or NULL
- * when the option is absent. */
-struct iommu_cmdline {
-	struct strvec tokens;
-	int passthrough;                /* the last of iommu.passthrough=, iommu=pt/nopt: 1, 0, -1 unset */
-	const char *passthrough_by;
-	int strict;                     /* iommu.strict=: 1, 0, -1 unset */
-	const char *strict_by;
-	const char *legacy_strict_by;   /* intel_iommu=strict or amd_iommu=fullflush: beats iommu.strict=0 */
-	const char *intremap_off_by;    /* intremap=off or nointremap */
-	const char *iommu_off_by;       /* iommu=off */
-	const char *intel_off_by;       /* intel_iommu=off */
-	const char *amd_off_by;         /* amd_iommu=off */
-	const char *intel_any;          /* any intel_iommu= */
-	const char *amd_on;             /* amd_iommu=on: not an option */
-	const char *iommu_on;           /* iommu=on: not an option */
-	const char *acs_override;       /* pcie_acs_override= (out of tree) */
-	bool sm_on;                     /* intel_iommu=sm_on */
-	int type1_unsafe;               /* vfio_iommu_type1.allow_unsafe_interrupts=: 1, 0, -1 */
-	const char *type1_unsafe_by;
-	int iommufd_unsafe;             /* iommufd.allow_unsafe_interrupts= */
-	const char *iommufd_unsafe_by;
-	int noiommu_mode;               /* vfio.enable_unsafe_noiommu_mode= */
-	const char *noiommu_mode_by;
-	/* swiotlb=<nslabs>[,<nareas>][,force|noforce] (kernel/dma/swiotlb.c
-	 * setup_io_tlb_npages): the last one sets the size; force and
-	 * noforce stick once given */
-	const char *swiotlb_by;
-	long long swiotlb_nslabs;       /* rounded up to 128 slabs; -1 not given */
-	long long swiotlb_nareas;       /* -1 not given */
-	const char *swiotlb_force_by;
-	const char *swiotlb_noforce_by;
-	const char *iommu_soft_by;      /* iommu=soft: swiotlb on x86 */
-};
-void iommu_cmdline_parse(const char *cmdline, struct iommu_cmdline *out);
-void iommu_cmdline_release(struct iommu_cmdline *c);
-/* The kernel's kstrtobool: 1, 0, or -1 for anything else. */
-int kernel_bool(const char *value);
 
 /* ---- the checks ------------------------------------------------------------------ */
 
@@ -180,6 +139,8 @@ bool status_columns_valid(const char *spec, char **why);
 /* --list-columns */
 int render_status_columns_text(const struct list_options *o);
 int json_print_status_columns(bool pretty);
+/* node_exporter textfile-collector metrics (iommuctl_status_*). */
+int render_status_prometheus(const struct snapshot *s, const struct status_report *r);
 /* The status document ({"schema_version": 1, "checks": [...], ...}). */
 int json_print_status(const struct snapshot *s, const struct status_report *r, const char *names_warning, bool pretty);
 

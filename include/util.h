@@ -6,6 +6,7 @@
 #ifndef IOMMUCTL_UTIL_H
 #define IOMMUCTL_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@ void xgrow(void **p, size_t *cap, size_t need, size_t elsize);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A growable byte buffer, always NUL-terminated after buf_reserve/append. */
 struct buf {

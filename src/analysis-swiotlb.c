@@ -115,6 +115,9 @@ static void advise(struct swiotlb_report *r)
 		return;
 	format_bytes((unsigned long long)peak * SWIOTLB_SLAB_BYTES, a, sizeof(a));
 	format_bytes((unsigned long long)d->total_bytes, b, sizeof(b));
+	/* against the fixed pool, not counting transient pools (6.9+): the
+	 * kernel adds those only once the pool ran out, so a peak in them
+	 * already means the pool is too small */
 	if (peak * 4 >= d->nslabs.slabs * 3) {
 		r->advice_slabs = advised_slabs(peak);
 		format_bytes((unsigned long long)r->advice_slabs * SWIOTLB_SLAB_BYTES, c, sizeof(c));
@@ -152,6 +155,7 @@ void swiotlb_analyse(const struct snapshot *s, struct swiotlb_report *r)
 {
 	const struct dma_facts *f = &s->dma;
 	struct iommu_cmdline cl;
+	bool restricted = false;
 
 	memset(r, 0, sizeof(*r));
 	r->requested_slabs = r->advice_slabs = -1;
@@ -172,11 +176,31 @@ void swiotlb_analyse(const struct snapshot *s, struct swiotlb_report *r)
 		for (size_t i = 0; i < f->npools; i++)
 			pool_stats(&f->pools[i], &r->pools[r->npools++]);
 	}
+	/* a restricted DMA pool serves only the devices the device tree gives
+	 * it (kernel/dma/swiotlb.c rmem_swiotlb_device_init): the others
+	 * bounce through the default pool or not at all */
 	for (size_t i = 0; i < r->npools; i++)
-		r->present = r->present || r->pools[i].nslabs.slabs > 0;
+		if (r->pools[i].nslabs.slabs > 0) {
+			if (r->pools[i].pool->is_default)
+				r->present = true;
+			else
+				restricted = true;
+		}
 
 	if (r->present) {
 		r->state = SWIOTLB_ACTIVE;
+	} else if (restricted && !r->disabled) {
+		struct buf names;
+		buf_init(&names);
+		for (size_t i = 0; i < r->npools; i++)
+			if (!r->pools[i].pool->is_default && r->pools[i].nslabs.slabs > 0)
+				buf_appendf(&names, "%s%s", names.len ? ", " : "", r->pools[i].pool->name);
+		r->state = SWIOTLB_NO_POOL;
+		r->message = xasprintf("no default swiotlb pool, only restricted DMA pools (%s), which serve only the "
+				       "devices the device tree assigns to them: any other device that cannot reach a "
+				       "buffer fails to map it",
+				       names.data);
+		buf_release(&names);
 	} else if (r->disabled) {
 		/* swiotlb=noforce: no pool, whatever debugfs says */
 		r->state = SWIOTLB_NO_POOL;

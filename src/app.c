@@ -93,6 +93,17 @@ int app_usage_error_see(struct app *app, const char *see, const char *fmt, ...)
 	return rc;
 }
 
+int app_other_option(struct app *app, int opt, char **argv)
+{
+	if (opt == 'h') {
+		app_command_help(app->cmd);
+		return EXIT_OK;
+	}
+	if (opt == ':')
+		return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
+	return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
+}
+
 int app_fail(struct app *app, int status, const char *fmt, ...)
 {
 	va_list ap;

@@ -17,6 +17,7 @@ static const struct option status_options[] = {
 	{"pairs", no_argument, NULL, 'P'},
 	{"noheadings", no_argument, NULL, 'n'},
 	{"list-columns", no_argument, NULL, OPT_LIST_COLUMNS},
+	{"format", required_argument, NULL, OPT_FIRST_COMMAND_OPTION},
 	GLOBAL_LONG_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -27,18 +28,21 @@ static const struct opt_help status_help[] = {
 	{"-r, --raw", "raw output: no alignment"},
 	{"-P, --pairs", "KEY=\"value\" output"},
 	{"-n, --noheadings", "do not print headings (nor the verdict)"},
+	{"    --format FMT", "text (default) or prometheus (node_exporter textfile collector)"},
 	{NULL, NULL},
 };
 
 /* The list commands' options (app_parse_list_options), for status's own
  * columns.  Returns -1 to go on, or an exit status. */
-static int parse_options(struct app *app, int argc, char **argv, struct list_options *lo, bool *list_columns)
+static int parse_options(struct app *app, int argc, char **argv, struct list_options *lo, bool *list_columns,
+			 bool *prometheus)
 {
 	int opt;
 	char *bad = NULL;
 
 	memset(lo, 0, sizeof(*lo));
 	*list_columns = false;
+	*prometheus = false;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
@@ -60,6 +64,12 @@ static int parse_options(struct app *app, int argc, char **argv, struct list_opt
 		case OPT_LIST_COLUMNS:
 			*list_columns = true;
 			break;
+		case OPT_FIRST_COMMAND_OPTION:
+			if (!strcmp(optarg, "prometheus"))
+				*prometheus = true;
+			else if (strcmp(optarg, "text") != 0)
+				return app_usage_error(app, "--format is text or prometheus, not '%s'", optarg);
+			break;
 		case 'h':
 			app_command_help(app->cmd);
 			return EXIT_OK;
@@ -73,6 +83,9 @@ static int parse_options(struct app *app, int argc, char **argv, struct list_opt
 		return app_usage_error(app, "unexpected argument '%s'", argv[optind]);
 	if (lo->raw && lo->pairs)
 		return app_usage_error(app, "--raw and --pairs cannot be combined");
+	if (*prometheus && (app->json || lo->raw || lo->pairs || lo->noheadings || lo->columns || *list_columns))
+		return app_usage_error(app, "--format prometheus cannot be combined with %s",
+				       app->json ? "--json" : *list_columns ? "--list-columns" : "-o, -r, -P or -n");
 	if (lo->columns && !status_columns_valid(lo->columns, &bad)) {
 		int rc = app_usage_error_see(app, "--list-columns", "%s", bad);
 		free(bad);
@@ -105,8 +118,8 @@ static int status_run(struct app *app, int argc, char **argv)
 	struct list_options lo;
 	struct snapshot s;
 	struct status_report r;
-	bool list_columns;
-	int rc = parse_options(app, argc, argv, &lo, &list_columns);
+	bool list_columns, prometheus;
+	int rc = parse_options(app, argc, argv, &lo, &list_columns, &prometheus);
 	if (rc >= 0)
 		return rc;
 	rc = app_load(app, SNAP_LOAD_ALL, &s);
@@ -116,8 +129,9 @@ static int status_run(struct app *app, int argc, char **argv)
 	}
 	status_analyse(&s, &r);
 	app_print_warnings(app, &s);
-	if ((app->json ? json_print_status(&s, &r, names_warning(app->names), app->pretty)
-		       : render_status_text(&s, &r, &lo, text_width(&lo))) < 0)
+	if ((prometheus ? render_status_prometheus(&s, &r)
+	     : app->json ? json_print_status(&s, &r, names_warning(app->names), app->pretty)
+			 : render_status_text(&s, &r, &lo, text_width(&lo))) < 0)
 		rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
 	else
 		rc = r.failed ? EXIT_BLOCKING : EXIT_OK;

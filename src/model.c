@@ -797,6 +797,11 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 		return err;
 	if (node.kind != SR_KIND_DIR)
 		return -ENOTDIR;
+	if (flags & SNAP_LOAD_CMDLINE_ONLY) {
+		load_cmdline(s, sr);
+		sysroot_flush(sr);
+		return 0;
+	}
 	load_pci_devices(s, sr, flags);
 	if (s->config_restricted) {
 		char *detail = xasprintf("only the first 64 bytes of the configuration space of %zu function%s",

@@ -16,6 +16,22 @@ json_t *json_str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+json_t *json_string_lossy(const char *s)
+{
+	json_t *j = json_string(s);
+	if (!j) {
+		/* not UTF-8 (a hostile or corrupt capture): bytes outside ASCII
+		 * become '?' rather than losing the whole value */
+		char *copy = xstrdup(s);
+		for (char *p = copy; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_string(copy);
+		free(copy);
+	}
+	return j;
+}
+
 json_t *json_int_if(bool known, long long v)
 {
 	return known ? json_integer(v) : json_null();

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "analysis.h"
 #include "diag.h"
 #include "render.h"
 
@@ -128,8 +131,6 @@ static void codes_of(const struct status_report *r, enum status_state st, struct
 	}
 }
 
-static char *word_wrap(const char *text, size_t width);
-
 /* The verdict under the table (broken at words for a terminal WIDTH). */
 static void print_verdict(const struct status_report *r, size_t width)
 {
@@ -156,7 +157,7 @@ static void print_verdict(const struct status_report *r, size_t width)
 		buf_appendf(&b, ".");
 	}
 	if (width) {
-		char *w = word_wrap(b.data, width - 1);
+		char *w = text_word_wrap(b.data, width - 1);
 		printf("\n%s\n", w);
 		free(w);
 	} else {
@@ -165,9 +166,7 @@ static void print_verdict(const struct status_report *r, size_t width)
 	buf_release(&b);
 }
 
-/* TEXT broken into lines of at most WIDTH characters at spaces (a longer
- * word gets a line of its own).  Heap string. */
-static char *word_wrap(const char *text, size_t width)
+char *text_word_wrap(const char *text, size_t width)
 {
 	struct buf b;
 	size_t col = 0;
@@ -278,7 +277,7 @@ int render_status_text(const struct snapshot *s, const struct status_report *r, 
 		for (int i = 0; i < ncol; i++) {
 			char *cell = cell_text(c, colv[i]);
 			if (cell && width && is_wrapped(colv[i])) {
-				char *w = word_wrap(cell, wrapw[i]);
+				char *w = text_word_wrap(cell, wrapw[i]);
 				free(cell);
 				cell = w;
 			}
@@ -527,4 +526,81 @@ int json_print_status(const struct snapshot *s, const struct status_report *r, c
 	json_object_set_new(doc, "vfio", json_vfio_status(s, r));
 	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
 	return json_print(doc, pretty);
+}
+
+size_t terminal_width(void)
+{
+	struct winsize ws;
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* ---- Prometheus (node_exporter textfile collector) ------------------------------- */
+
+static void status_metric_head(const char *name, const char *help)
+{
+	printf("# HELP iommuctl_status_%s %s\n# TYPE iommuctl_status_%s gauge\n", name, help, name);
+}
+
+/* A label value as the exposition format wants it: \\, \" and \n escaped. */
+static void print_label(const char *v)
+{
+	putchar('"');
+	for (const char *p = v ? v : ""; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			printf("\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+int render_status_prometheus(const struct snapshot *s, const struct status_report *r)
+{
+	size_t counts[STATUS_UNKNOWN + 1] = {0};
+	status_metric_head("check", "One series per check, labelled with its state; always 1.");
+	for (size_t i = 0; i < r->nchecks; i++) {
+		const struct status_check *c = &r->checks[i];
+		counts[c->state]++;
+		printf("iommuctl_status_check{code=");
+		print_label(c->code);
+		printf(",subject=");
+		print_label(c->subject);
+		printf(",state=\"%s\"} 1\n", status_state_id(c->state));
+	}
+	status_metric_head("checks", "Checks in each state.");
+	for (int st = STATUS_PASS; st <= STATUS_UNKNOWN; st++)
+		printf("iommuctl_status_checks{state=\"%s\"} %zu\n", status_state_id((enum status_state)st), counts[st]);
+	status_metric_head("failed", "1 if any check fails (iommuctl status exits 1).");
+	printf("iommuctl_status_failed %d\n", r->failed);
+	status_metric_head("iommu_present", "1 if an IOMMU translates DMA.");
+	printf("iommuctl_status_iommu_present %d\n", r->present);
+	status_metric_head("units", "IOMMU units registered.");
+	printf("iommuctl_status_units %zu\n", s->nunit);
+	status_metric_head("pci_functions", "PCI functions.");
+	printf("iommuctl_status_pci_functions %zu\n", s->ndev);
+	status_metric_head("groups", "IOMMU groups by default domain type.");
+	for (size_t i = 0; i < r->ntypes; i++) {
+		printf("iommuctl_status_groups{type=");
+		print_label(r->types[i].type);
+		printf("} %zu\n", r->types[i].groups);
+	}
+	if (r->groups_untyped)
+		printf("iommuctl_status_groups{type=\"\"} %zu\n", r->groups_untyped);
+	status_metric_head("groups_shared", "IOMMU groups with more than one member.");
+	printf("iommuctl_status_groups_shared %zu\n", groups_shared_count(s));
+	if (r->ir_active >= 0) {
+		status_metric_head("interrupt_remapping", "1 if interrupt remapping is active.");
+		printf("iommuctl_status_interrupt_remapping %d\n", r->ir_active);
+	}
+	if (r->vfio_loaded >= 0) {
+		status_metric_head("vfio_loaded", "1 if the vfio module is loaded.");
+		printf("iommuctl_status_vfio_loaded %d\n", r->vfio_loaded);
+	}
+	return ferror(stdout) ? -1 : 0;
 }

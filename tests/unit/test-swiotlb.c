@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "status.h"
+#include "dmapath.h"
 #include "swiotlb.h"
 
 #define GiB (1ull << 30)
@@ -532,14 +533,16 @@ static void restricted_pools(void **state)
 	assert_string_equal(r.advice, "the high-water mark is 0 B of the 64 MiB pool: it is large enough");
 	swiotlb_report_release(&r);
 	snapshot_release(&s);
-	/* a restricted pool alone: active, nothing to advise */
+	/* a restricted pool alone: no default pool for the other devices,
+	 * nothing to advise */
 	snap(&s, "quiet", 0, 1, 9 * GiB);
 	p = add_pool(&s, "restricted", false);
 	set(&p->nslabs, 1024);
 	set(&p->used, 1024);
 	swiotlb_analyse(&s, &r);
-	assert_int_equal(r.state, SWIOTLB_ACTIVE);
-	assert_true(r.present);
+	assert_int_equal(r.state, SWIOTLB_NO_POOL);
+	assert_false(r.present);
+	assert_contains(r.message, "only restricted DMA pools (restricted)");
 	assert_int_equal(r.npools, 1);
 	assert_pct(r.pools[0].used_pct, 100.0);
 	assert_null(r.advice);
@@ -552,8 +555,8 @@ static void restricted_pools(void **state)
 	p = add_pool(&s, "restricted", false);
 	set(&p->nslabs, 1024);
 	swiotlb_analyse(&s, &r);
-	assert_int_equal(r.state, SWIOTLB_ACTIVE);
-	assert_true(r.present);
+	assert_int_equal(r.state, SWIOTLB_NO_POOL);
+	assert_false(r.present);
 	assert_null(r.advice);
 	swiotlb_report_release(&r);
 	snapshot_release(&s);
@@ -1075,10 +1078,134 @@ static void devices_odd(void **state)
 	done(&s, &r, d, n);
 }
 
+/* ---- dma-path: one mapping ----------------------------------------------------------- */
+
+/* Predicts a 4 KiB mapping at PHYS for device DEV of S, under CMDLINE
+ * (NULL: as the machine is). */
+static void predict(const struct snapshot *s, size_t dev, uint64_t phys, uint64_t size, const char *cmdline,
+		    struct dma_path *p)
+{
+	struct swiotlb_report r;
+	struct dma_path_request q = {.dev = dev, .phys = phys, .size = size, .dir = DMA_DIR_TO_DEVICE,
+				     .cmdline = cmdline};
+	char *why = NULL;
+	swiotlb_analyse(s, &r);
+	assert_int_equal(dma_path_predict(s, &r, &q, p, &why), 0);
+	assert_null(why);
+	swiotlb_report_release(&r);
+}
+
+static bool has_reason(const struct dma_path *p, const char *part)
+{
+	for (size_t i = 0; i < p->reasons.n; i++)
+		if (strstr(p->reasons.v[i], part))
+			return true;
+	return false;
+}
+
+/* No IOMMU, 6 GiB: a 32-bit device bounces a buffer above 4 GiB; without
+ * a pool (swiotlb=noforce) the mapping fails with the kernel's warning. */
+static void dma_path_no_iommu(void **state)
+{
+	struct snapshot s;
+	struct dma_path p;
+	size_t e1000;
+	(void)state;
+	snap(&s, "console=ttyS0", 0, 1, 6 * GiB);
+	default_pool(&s, 32768, 100, -1);
+	e1000 = add_dev(&s, "0000:0a:01.0", "e1000", -1, 32, NULL);
+	predict(&s, e1000, 5 * GiB, 4096, NULL, &p);
+	assert_int_equal(p.path, DMA_PATH_BOUNCE);
+	assert_int_equal(p.bounce_slabs, 2);
+	assert_false(p.translated);
+	dma_path_release(&p);
+	predict(&s, e1000, 2 * GiB, 4096, NULL, &p);
+	assert_int_equal(p.path, DMA_PATH_DIRECT);
+	assert_true(p.has_bus_range);
+	assert_int_equal(p.bus_start, 2 * GiB);
+	dma_path_release(&p);
+	predict(&s, e1000, 5 * GiB, 4096, "swiotlb=noforce", &p);
+	assert_int_equal(p.path, DMA_PATH_FAIL);
+	assert_string_equal(p.kernel_message, "DMA addr 0x0000000140000000+4096 overflow (mask ffffffff, bus limit 0).");
+	dma_path_release(&p);
+	/* iommu=off also keeps swiotlb from being set up */
+	predict(&s, e1000, 5 * GiB, 4096, "iommu=off", &p);
+	assert_int_equal(p.path, DMA_PATH_FAIL);
+	dma_path_release(&p);
+	/* a bounce is at most 256 KiB */
+	predict(&s, e1000, 5 * GiB, 256 * 1024 + 1, NULL, &p);
+	assert_int_equal(p.path, DMA_PATH_FAIL);
+	assert_non_null(strstr(p.kernel_message, "swiotlb buffer is full"));
+	dma_path_release(&p);
+	snapshot_release(&s);
+}
+
+/* An IOMMU: translated to an IOVA below 4 GiB first, clear of the MSI
+ * window; iommu=pt turns it into dma-direct, amd_iommu=off too. */
+static void dma_path_iommu(void **state)
+{
+	struct snapshot s;
+	struct dma_path p;
+	size_t nic, ext;
+	(void)state;
+	snap(&s, "iommu=pt", 0, 1, 1 * GiB);
+	add_group(&s, 3, "identity", NULL);
+	add_group(&s, 4, "identity", NULL);
+	s.grp[0].resv = calloc(1, sizeof(*s.grp[0].resv));
+	s.grp[0].resv[0] = (struct resv_region){0xfee00000, 0xfeefffff, strdup("msi")};
+	s.grp[0].nresv = 1;
+	strvec_push(&s.fw_tables, "IVRS");
+	nic = add_dev(&s, "0000:01:00.0", "e1000e", 3, 64, NULL);
+	ext = add_dev(&s, "0000:02:00.0", "igb", 4, 64, "removable");
+	predict(&s, nic, 5 * GiB, 4096, NULL, &p);
+	assert_int_equal(p.path, DMA_PATH_DIRECT);
+	assert_string_equal(p.domain_type, "identity");
+	dma_path_release(&p);
+	/* translated after the reboot: the first IOVA is the top page below 4 GiB */
+	predict(&s, nic, 5 * GiB + 0x10, 4096, "iommu=nopt", &p);
+	assert_int_equal(p.path, DMA_PATH_TRANSLATED);
+	assert_true(p.iova_32bit_first);
+	assert_true(p.domain_type_guessed);
+	/* 0x10 + 4 KiB spans two granules: an 8 KiB, 8 KiB-aligned IOVA */
+	assert_int_equal(p.bus_start, 0xffffe000ull + 0x10);
+	dma_path_release(&p);
+	/* 1 MiB: size-aligned below 4 GiB */
+	predict(&s, nic, 5 * GiB, 1 << 20, "iommu=nopt iommu.strict=1", &p);
+	assert_string_equal(p.domain_type, "DMA");
+	assert_int_equal(p.bus_start, 0xfff00000ull);
+	dma_path_release(&p);
+	/* 32 MiB: the aligned block under 4 GiB holds the MSI window, so the
+	 * next one down */
+	predict(&s, nic, 5 * GiB, 32 << 20, "iommu=nopt", &p);
+	assert_int_equal(p.bus_start, 0xfc000000ull);
+	dma_path_release(&p);
+	/* iommu.forcedac=1: top-down from the 64-bit limit */
+	predict(&s, nic, 5 * GiB, 4096, "iommu=nopt iommu.forcedac=1", &p);
+	assert_false(p.iova_32bit_first);
+	assert_int_equal(p.bus_start, UINT64_MAX - 4095);
+	dma_path_release(&p);
+	predict(&s, nic, 5 * GiB, 4096, "amd_iommu=off", &p);
+	assert_int_equal(p.path, DMA_PATH_DIRECT);
+	assert_null(p.domain_type);
+	dma_path_release(&p);
+	/* untrusted: always a strict DMA domain; unaligned buffers bounce,
+	 * and without a pool fail */
+	predict(&s, ext, 5 * GiB + 512, 1024, NULL, &p);
+	assert_string_equal(p.domain_type, "DMA");
+	assert_int_equal(p.path, DMA_PATH_FAIL);
+	assert_true(p.translated);
+	assert_string_equal(p.kernel_message, "DMA bounce buffers are inactive, unable to map unaligned transaction.");
+	assert_true(has_reason(&p, "external-facing"));
+	dma_path_release(&p);
+	snapshot_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids),
+		cmocka_unit_test(dma_path_no_iommu),
+		cmocka_unit_test(dma_path_iommu),
 		cmocka_unit_test(state_active),
 		cmocka_unit_test(state_no_pool_empty_dir),
 		cmocka_unit_test(state_no_pool_zero_slabs),
