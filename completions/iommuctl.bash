@@ -9,9 +9,11 @@
 # (`iommuctl CMD --list-columns --raw --noheadings`), and so are the group
 # numbers and PCI addresses explain takes (`iommuctl groups -r -n -o GROUP`,
 # `iommuctl devices -r -n -o BDF`, on the --root given) and the PCI
-# addresses check-vfio takes; the rest is listed here and checked against
-# the binary by tests/check-docs.  swiotlb takes its options before its
-# subcommand (stats or devices), and nothing after it.
+# addresses check-vfio and dma-path take; the rest is listed here and
+# checked against the binary by tests/check-docs.  swiotlb takes its options
+# before its subcommand (stats or devices), and nothing after it; dma-path
+# takes its options before or after its BDF.  The STRING of --cmdline
+# (cmdline, dma-path) is free text: nothing is offered for it.
 
 # Prints the column names of list command (or status) $2, asking the
 # iommuctl $1; nothing if that fails.
@@ -62,8 +64,8 @@ _iommuctl_devices()
         done
 }
 
-# Sets COMPREPLY to explain's arguments ($1 = explain) or check-vfio's
-# ($1 = devices) matching the word being completed, with the caller's
+# Sets COMPREPLY to explain's arguments ($1 = explain) or check-vfio's and
+# dma-path's ($1 = devices) matching the word being completed, with the caller's
 # words, cur, root and predict.  "05:" asks for the short addresses.
 _iommuctl_targets()
 {
@@ -127,7 +129,7 @@ _iommuctl()
         fi
     fi
 
-    local commands="groups devices topology tree explain check-vfio status swiotlb snapshot"
+    local commands="groups devices topology tree explain check-vfio status swiotlb cmdline dma-path snapshot"
     # Before the command (-n is --numeric there).
     local global_opts="-j --json -p --pretty -n --numeric --root --pci-ids
         -V --version -h --help --list-commands --list-options"
@@ -145,11 +147,13 @@ _iommuctl()
     local check_vfio_opts="--all --script $after_opts"
     # (after status, too, -n is --noheadings)
     local status_opts="-o --output -r --raw -P --pairs -n --noheadings
-        --list-columns $after_opts"
+        --list-columns --format $after_opts"
     # swiotlb: --watch, --count and --format are for stats, -r, -P and -n
     # (--noheadings here too) for devices; all before the subcommand.
     local swiotlb_stats_opts="--watch --count --format"
     local swiotlb_devices_opts="-r --raw -P --pairs -n --noheadings"
+    local cmdline_opts="--cmdline $after_opts"
+    local dma_path_opts="--addr --size --direction --cmdline $after_opts"
     local snapshot_opts="$after_opts"
 
     # The command: the first word that is neither an option nor the
@@ -172,12 +176,16 @@ _iommuctl()
         --root) skip=true root_next=true ;;
         --root=*) root=${w#--root=} ;;
         --pci-ids | -o | --output) skip=true ;;
+        # (cmdline, dma-path: their STRING, PHYS, N and DIR)
+        --cmdline | --addr | --size | --direction) skip=true ;;
         --predict) predict=predict ;;
         --all) all=all ;;
         --watch | --count | --format | --watch=* | --count=* | --format=*)
             if [[ $cmd == swiotlb ]]; then
                 swiotlb_for=stats
                 [[ $w == *=* ]] || skip=true
+            elif [[ $cmd == status && $w == --format ]]; then
+                skip=true
             fi
             ;;
         -r | --raw | -P | --pairs | -n | --noheadings | -[rPn][rPn] | -[rPn][rPn][rPn])
@@ -208,12 +216,20 @@ _iommuctl()
         return
         ;;
     --format)
-        [[ $cmd == swiotlb ]] && COMPREPLY=($(compgen -W "text prometheus" -- "$cur"))
+        [[ $cmd == swiotlb || $cmd == status ]] && COMPREPLY=($(compgen -W "text prometheus" -- "$cur"))
         return
         ;;
     --watch | --count)
         # SECONDS, N: nothing to offer
         [[ $cmd == swiotlb ]] && return
+        ;;
+    --direction)
+        [[ $cmd == dma-path ]] && COMPREPLY=($(compgen -W "to-device from-device bidirectional" -- "$cur"))
+        return
+        ;;
+    --cmdline | --addr | --size)
+        # STRING (a kernel command line), PHYS, N: nothing to offer
+        [[ $cmd == cmdline || $cmd == dma-path ]] && return
         ;;
     -o | --output)
         [[ $cmd == tree ]] && cmd=topology
@@ -285,6 +301,18 @@ _iommuctl()
             devices) COMPREPLY=($(compgen -W "devices" -- "$cur")) ;;
             *) COMPREPLY=($(compgen -W "stats devices" -- "$cur")) ;;
             esac
+        fi
+        ;;
+    cmdline)
+        # (no argument: options only)
+        [[ $cur == -* ]] && COMPREPLY=($(compgen -W "$cmdline_opts" -- "$cur"))
+        ;;
+    dma-path)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$dma_path_opts" -- "$cur"))
+        elif ((nargs == 0)); then
+            # BDF (the options may come before or after it)
+            _iommuctl_targets devices
         fi
         ;;
     snapshot)

@@ -3,14 +3,16 @@
 # are asked of iommuctl itself (`iommuctl CMD --list-columns --raw
 # --noheadings`), and so are the group numbers and PCI addresses explain takes
 # (`iommuctl groups -r -n -o GROUP`, `iommuctl devices -r -n -o BDF,NAME`, on
-# the --root given) and the PCI addresses check-vfio takes; the rest is
-# listed here and checked against the binary by tests/check-docs.  swiotlb
-# takes its options before its subcommand (stats or devices), and nothing
-# after it.
+# the --root given) and the PCI addresses check-vfio and dma-path take; the
+# rest is listed here and checked against the binary by tests/check-docs.
+# swiotlb takes its options before its subcommand (stats or devices), and
+# nothing after it; dma-path takes its options before or after its BDF.  The
+# STRING of --cmdline (cmdline, dma-path) is free text: nothing is offered
+# for it.
 
 # Prints the command of the command line being completed (groups, devices,
-# topology, tree, explain, check-vfio, status, swiotlb, snapshot), or fails
-# if there is none yet.
+# topology, tree, explain, check-vfio, status, swiotlb, cmdline, dma-path,
+# snapshot), or fails if there is none yet.
 function __iommuctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -157,6 +159,31 @@ function __iommuctl_check_vfio_can_all
     test $seen = 1
 end
 
+# True for dma-path before its BDF is given (its options may come before or
+# after it).
+function __iommuctl_dma_path_needs_bdf
+    __iommuctl_using dma-path; or return 1
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip 0
+    set -l seen 0
+    for t in $tokens
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --root --pci-ids --addr --size --direction --cmdline
+                set skip 1
+            case '-*'
+            case '*'
+                set seen (math $seen + 1)
+        end
+    end
+    # the first word is the command itself
+    test $seen = 1
+end
+
 # explain's arguments: "NUMBER<TAB>IOMMU group" and "BDF<TAB>name", from the
 # iommuctl being completed, on the --root given.  Without IOMMU groups, or
 # after --predict, the predicted groups (explain explains those then).
@@ -210,6 +237,8 @@ complete -c iommuctl -n __iommuctl_no_command -a explain -d 'Explain why devices
 complete -c iommuctl -n __iommuctl_no_command -a check-vfio -d 'Say whether VFIO can take each device, and the steps if not yet'
 complete -c iommuctl -n __iommuctl_no_command -a status -d 'Check the IOMMU, interrupt remapping and VFIO: PASS, WARN or FAIL'
 complete -c iommuctl -n __iommuctl_no_command -a swiotlb -d 'Show how full the swiotlb bounce buffers are, and which devices bounce'
+complete -c iommuctl -n __iommuctl_no_command -a cmdline -d 'Explain the IOMMU, DMA, swiotlb, ACS and VFIO parameters of the kernel command line'
+complete -c iommuctl -n __iommuctl_no_command -a dma-path -d 'Predict one DMA mapping of a device: direct, bounced, translated or failed'
 complete -c iommuctl -n __iommuctl_no_command -a snapshot -d 'Copy everything iommuctl reads into DIR'
 
 # Global options, before the command (-n is --numeric there)
@@ -221,15 +250,15 @@ complete -c iommuctl -n __iommuctl_no_command -l pci-ids -r -F -d 'Take names fr
 complete -c iommuctl -n __iommuctl_no_command -s V -l version -d 'Print the version'
 complete -c iommuctl -n __iommuctl_no_command -s h -l help -d 'Show the help'
 complete -c iommuctl -n __iommuctl_no_command -l list-commands -d 'Print the command names'
-complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb snapshot' -d 'Print the options of a command'
+complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb cmdline dma-path snapshot' -d 'Print the options of a command'
 
 # The global options also accepted after a command
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status snapshot' -s j -l json -d 'JSON output'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status snapshot' -l numeric -d 'Show ids instead of names'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status snapshot' -s h -l help -d 'Show the help of the command'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -s j -l json -d 'JSON output'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -l numeric -d 'Show ids instead of names'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -s h -l help -d 'Show the help of the command'
 
 # groups, devices, topology, tree and status (after them, -n is --noheadings)
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree status' -s o -l output -x -a '(__iommuctl_columns)' -d 'Columns to show (COLS, or +COLS to add to the defaults)'
@@ -240,6 +269,7 @@ complete -c iommuctl -n '__iommuctl_using groups devices topology tree status' -
 complete -c iommuctl -n '__iommuctl_using groups' -s t -l tree -d 'Show a tree: each group with its devices under it'
 complete -c iommuctl -n '__iommuctl_using groups' -l predict -d 'The groups the kernel would form, from topology, ACS and quirks'
 complete -c iommuctl -n '__iommuctl_using groups' -l why -d 'Say why each group of several devices holds them'
+complete -c iommuctl -n '__iommuctl_using status' -l format -x -a 'text prometheus' -d 'text or prometheus (node_exporter textfile collector)'
 
 # explain [--predict] [GROUP|BDF]...
 complete -c iommuctl -n '__iommuctl_using explain' -l predict -d 'Explain the groups the kernel would form'
@@ -265,6 +295,16 @@ complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -s h -l help -d 'Show t
 complete -c iommuctl -n __iommuctl_check_vfio_can_all -l all -d 'Check every function vfio-pci could bind (every non-bridge)'
 complete -c iommuctl -n '__iommuctl_using check-vfio' -l script -d 'Print only the steps, as a shell script to review and run'
 complete -c iommuctl -n __iommuctl_check_vfio_without_all -a '(__iommuctl_devices)'
+
+# cmdline [--cmdline STRING]
+complete -c iommuctl -n '__iommuctl_using cmdline' -l cmdline -x -d 'Explain this kernel command line instead of /proc/cmdline'
+
+# dma-path BDF --addr PHYS [--size N] [--direction DIR] [--cmdline STRING]
+complete -c iommuctl -n '__iommuctl_using dma-path' -l addr -x -d 'Physical address of the buffer (decimal or 0x hex; required)'
+complete -c iommuctl -n '__iommuctl_using dma-path' -l size -x -d 'Its length in bytes, or with K, M, G (default 4096)'
+complete -c iommuctl -n '__iommuctl_using dma-path' -l direction -x -a 'to-device from-device bidirectional' -d 'Direction of the transfer (default bidirectional)'
+complete -c iommuctl -n '__iommuctl_using dma-path' -l cmdline -x -d 'What-if: the same mapping after a reboot with this kernel command line'
+complete -c iommuctl -n __iommuctl_dma_path_needs_bdf -a '(__iommuctl_devices)'
 
 # snapshot DIR: a new or empty directory
 complete -c iommuctl -n __iommuctl_snapshot_needs_dir -x -a '(__fish_complete_directories)'

@@ -111,6 +111,17 @@ static void scenario_now(const struct snapshot *s, const struct swiotlb_report *
 	sc->pool = r->present;
 	sc->forced = r->forced == 1;
 	sc->forcedac = cur->forcedac == 1;
+	if (r->state == SWIOTLB_NO_DEBUGFS || r->state == SWIOTLB_NO_PERMISSION) {
+		/* the counters are unreadable: the kernel's own rule says whether
+		 * it set a pool up (arch/x86/kernel/pci-dma.c) */
+		sc->pool = !cur->swiotlb_noforce_by &&
+			   (sc->forced || cur->iommu_soft_by || (!cur->iommu_off_by && s->dma.ram_top > FOUR_GIB));
+		reason(p, "the swiotlb counters could not be read (%s): a pool is taken to %s, as the kernel sets one up "
+			  "%s",
+		       r->state == SWIOTLB_NO_DEBUGFS ? "debugfs is not mounted" : "debugfs is root-only",
+		       sc->pool ? "exist" : "be absent",
+		       sc->pool ? "when RAM reaches above 4 GiB, or when forced" : "only when RAM reaches above 4 GiB or it is forced");
+	}
 	if (!g || (g->name && !strcmp(g->name, "vfio-noiommu"))) {
 		reason(p, "no IOMMU translates its DMA (%s)",
 		       g ? "its group is a VFIO no-IOMMU group" : "it is in no IOMMU group");

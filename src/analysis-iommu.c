@@ -43,6 +43,9 @@ void cmdline_split(const char *cmdline, struct strvec *tokens)
 			continue;
 		}
 		if (*p == '\0' || (!quoted && (*p == ' ' || *p == '\t' || *p == '\n'))) {
+			/* init/main.c: what follows a bare "--" is init's, not the kernel's */
+			if (have && tok.data && !strcmp(tok.data, "--"))
+				break;
 			if (have)
 				strvec_push(tokens, tok.data ? tok.data : "");
 			buf_reset(&tok);

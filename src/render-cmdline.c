@@ -165,7 +165,8 @@ int render_cmdline_text(const char *cmdline, const char *source, const struct io
 			if (!cl)
 				goto out;
 			if (i == 3 && effw &&
-			    scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL))
+			    (scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
+			     scols_column_set_safechars(cl, "\n")))
 				goto out;
 		}
 		for (size_t i = 0; i < c->nitems; i++) {

@@ -37,6 +37,18 @@ static void unrelated_tokens_are_left_out(void **state)
 	iommu_cmdline_parse("BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet pci=realloc,nommconf video=vesa:off", &c);
 	assert_int_equal(c.nitems, 0);
 	iommu_cmdline_release(&c);
+	/* after a bare "--" the words are init's */
+	iommu_cmdline_parse("quiet -- iommu=pt", &c);
+	assert_int_equal(c.nitems, 0);
+	assert_int_equal(c.passthrough, -1);
+	iommu_cmdline_release(&c);
+	/* next_arg strips the quotes first: a quoted "--" ends it too */
+	iommu_cmdline_parse("\"--\" iommu=pt", &c);
+	assert_int_equal(c.passthrough, -1);
+	iommu_cmdline_release(&c);
+	iommu_cmdline_parse("--x iommu=pt", &c);
+	assert_int_equal(c.passthrough, 1);
+	iommu_cmdline_release(&c);
 	iommu_cmdline_parse("pci=realloc,noats", &c);
 	assert_int_equal(c.nitems, 1);
 	assert_string_equal(item(&c, "pci", "noats")->setting, "ats");

@@ -1138,6 +1138,23 @@ static void dma_path_no_iommu(void **state)
 	assert_non_null(strstr(p.kernel_message, "swiotlb buffer is full"));
 	dma_path_release(&p);
 	snapshot_release(&s);
+	/* debugfs root-only: the pool follows the kernel's rule (RAM above 4 GiB) */
+	snap(&s, "console=ttyS0", -EACCES, 1, 6 * GiB);
+	e1000 = add_dev(&s, "0000:0a:01.0", "e1000", -1, 32, NULL);
+	predict(&s, e1000, 5 * GiB, 4096, NULL, &p);
+	assert_int_equal(p.path, DMA_PATH_BOUNCE);
+	assert_true(has_reason(&p, "could not be read"));
+	dma_path_release(&p);
+	snapshot_release(&s);
+	snap(&s, "console=ttyS0", -EACCES, 1, 6 * GiB);
+	e1000 = add_dev(&s, "0000:0a:01.0", "e1000", -1, 32, NULL);
+	default_pool(&s, 32768, 100, -1);
+	/* ... and again with a pool, for the size limit */
+	predict(&s, e1000, 5 * GiB, 256 * 1024 + 1, NULL, &p);
+	assert_int_equal(p.path, DMA_PATH_FAIL);
+	assert_non_null(strstr(p.kernel_message, "swiotlb buffer is full"));
+	dma_path_release(&p);
+	snapshot_release(&s);
 }
 
 /* An IOMMU: translated to an IOVA below 4 GiB first, clear of the MSI
