@@ -344,8 +344,13 @@ static int vtd_map_pages(struct pt_table *t, uint64_t iova, uint64_t pa, uint64_
 		if (!tbl) {
 			l = vtd_largepage_level(t, iov_pfn, phys_pfn, nr) - 1;
 			int ret = vtd_pte_for(t, iov_pfn << 12, l, &tbl);
-			if (ret)
+			if (ret) {
+				/* the kernel reports nothing mapped and leaves what
+				 * this call wrote; counting it lets iommu_map's
+				 * unwinding take it back */
+				*mapped = (iov_pfn << 12) - iova;
 				return ret;
+			}
 			idx = lvl_index(t, l, iov_pfn << 12);
 			lvl_pages = 1ull << (9 * l);
 			if (l > 0) {
