@@ -415,21 +415,28 @@ static int vtd_clear_level(struct pt_table *t, uint32_t id, unsigned l, uint64_t
 static uint64_t vtd_unmap_pages(struct pt_table *t, uint64_t iova, uint64_t pgsize, uint64_t count, int *err)
 {
 	uint64_t size = pgsize * count, table_max = (1ull << lvl_shift(t, t->levels)) - 1;
-	uint64_t *tbl = t->pool[t->root];
+	uint64_t *tbl = t->pool[t->root], *ep;
 	unsigned l = t->levels - 1;
 
 	if (iova > table_max)
 		return 0; /* pfn_to_dma_pte(): beyond the domain */
 	for (;;) {
-		uint64_t e = tbl[lvl_index(t, l, iova)];
-
-		if (!entry_present(t, e) || (e & VTD_SP) || l == 0)
+		ep = &tbl[lvl_index(t, l, iova)];
+		if (!entry_present(t, *ep) || (*ep & VTD_SP) || l == 0)
 			break;
-		tbl = child_of(t, e);
+		tbl = child_of(t, *ep);
 		l--;
 	}
-	if (size < lvl_span(t, l))
+	if (size <= lvl_span(t, l)) {
 		size = lvl_span(t, l);
+		if (!(iova & (size - 1))) {
+			/* exactly the entry found: domain_unmap clears it and
+			 * nothing else (no table spans so little) */
+			if (entry_present(t, *ep))
+				entry_clear(t, l, ep);
+			return size;
+		}
+	}
 	uint64_t last = iova + size - 1;
 	if (last > table_max) {
 		t->warnings++; /* domain_unmap: WARN_ON(!domain_pfn_supported()) */
