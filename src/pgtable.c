@@ -50,6 +50,9 @@ struct pt_table {
 	uint64_t pgsize_bitmap;
 	uint64_t addr_mask;     /* the address bits of an entry */
 	uint32_t root;
+	/* per level: where its index starts in an IOVA and how wide it is */
+	unsigned char shift[8];
+	uint64_t index_mask[8];
 
 	uint64_t **pool;        /* table page number -> its entries; NULL when free */
 	uint32_t pool_len;
@@ -66,7 +69,7 @@ struct pt_table {
 
 static inline unsigned lvl_shift(const struct pt_table *t, unsigned l)
 {
-	return t->gshift + t->bpl * l;
+	return t->shift[l];
 }
 
 static inline uint64_t lvl_span(const struct pt_table *t, unsigned l)
@@ -81,7 +84,7 @@ static inline unsigned lvl_bits(const struct pt_table *t, unsigned l)
 
 static inline unsigned lvl_index(const struct pt_table *t, unsigned l, uint64_t iova)
 {
-	return (unsigned)((iova >> lvl_shift(t, l)) & ((1ull << lvl_bits(t, l)) - 1));
+	return (unsigned)((iova >> t->shift[l]) & t->index_mask[l]);
 }
 
 static inline uint64_t *child_of(const struct pt_table *t, uint64_t e)
@@ -136,15 +139,17 @@ static inline uint64_t amd_level_size(unsigned mode)
 	return mode < 6 ? (1ull << (12 + 9 * mode)) - 1 : ~0ull;
 }
 
-static inline bool entry_present(const struct pt_table *t, uint64_t e)
+/* The format is a parameter of these two so that the walk can be compiled
+ * once per format with it constant. */
+static inline bool format_entry_present(enum pt_format f, uint64_t e)
 {
-	return t->format == PT_INTEL_VTD ? (e & (VTD_R | VTD_W)) != 0 : (e & 1) != 0;
+	return f == PT_INTEL_VTD ? (e & (VTD_R | VTD_W)) != 0 : (e & 1) != 0;
 }
 
 /* True when present entry E at level l maps a page rather than a table. */
-static inline bool entry_is_leaf(const struct pt_table *t, unsigned l, uint64_t e)
+static inline bool format_entry_is_leaf(enum pt_format f, unsigned l, uint64_t e)
 {
-	switch (t->format) {
+	switch (f) {
 	case PT_INTEL_VTD:
 		return l == 0 || (e & VTD_SP);
 	case PT_AMD_V1:
@@ -154,6 +159,16 @@ static inline bool entry_is_leaf(const struct pt_table *t, unsigned l, uint64_t 
 		 * never written, taken as a leaf so no walk goes below it */
 		return l == 0 || (e & ARM_TYPE_MASK) == ARM_TYPE_BLOCK;
 	}
+}
+
+static inline bool entry_present(const struct pt_table *t, uint64_t e)
+{
+	return format_entry_present(t->format, e);
+}
+
+static inline bool entry_is_leaf(const struct pt_table *t, unsigned l, uint64_t e)
+{
+	return format_entry_is_leaf(t->format, l, e);
 }
 
 /* The size of the page leaf E at level l belongs to. */
@@ -414,7 +429,7 @@ static int vtd_clear_level(struct pt_table *t, uint32_t id, unsigned l, uint64_t
  * IOVA; everything in the range goes (domain_unmap). */
 static uint64_t vtd_unmap_pages(struct pt_table *t, uint64_t iova, uint64_t pgsize, uint64_t count, int *err)
 {
-	uint64_t size = pgsize * count, table_max = (1ull << lvl_shift(t, t->levels)) - 1;
+	uint64_t size = pgsize * count, table_max = (1ull << (12 + 9 * t->levels)) - 1;
 	uint64_t *tbl = t->pool[t->root], *ep;
 	unsigned l = t->levels - 1;
 
@@ -790,6 +805,10 @@ static bool geometry_init(struct pt_table *t, const struct pt_config *cfg)
 	t->addr_mask = (cfg->format == PT_INTEL_VTD || cfg->format == PT_AMD_V1)
 			       ? ADDR_MASK_52
 			       : ((1ull << ARM_OAS) - 1) & ~((1ull << t->gshift) - 1);
+	for (unsigned l = 0; l < t->max_levels; l++) {
+		t->shift[l] = (unsigned char)(t->gshift + t->bpl * l);
+		t->index_mask[l] = (1ull << (l == t->levels - 1 ? t->top_bits : t->bpl)) - 1;
+	}
 	t->pgsize_bitmap = cfg->pgsize_bitmap ? cfg->pgsize_bitmap : allowed;
 	if ((t->pgsize_bitmap & ~allowed) || !(t->pgsize_bitmap & (1ull << t->gshift)))
 		return false;
@@ -912,19 +931,21 @@ uint64_t pt_unmap(struct pt_table *t, uint64_t iova, uint64_t size, int *err)
 }
 
 /* The walk every translation takes (each format's iova_to_phys), recording
- * the steps in W when it is not NULL. */
-static inline bool walk_impl(const struct pt_table *t, uint64_t iova, struct pt_walk *w, uint64_t *phys,
-			     uint64_t *page_size, unsigned *prot)
+ * the steps in W when it is not NULL; F is t->format (or, for ARM, any ARM
+ * format), a constant where it is inlined. */
+static inline __attribute__((always_inline)) bool walk_format(const struct pt_table *t, enum pt_format f,
+							      uint64_t iova, struct pt_walk *w, uint64_t *phys,
+							      uint64_t *page_size, unsigned *prot)
 {
 	const uint64_t *tbl = t->pool[t->root];
 	unsigned l = t->levels - 1;
 
-	if (iova > t->iova_max || (t->format == PT_AMD_V1 && iova > amd_level_size(t->levels)))
+	if (iova > t->iova_max || (f == PT_AMD_V1 && iova > amd_level_size(t->levels)))
 		return false;
 	for (;;) {
 		unsigned idx = lvl_index(t, l, iova);
 		uint64_t e = tbl[idx];
-		bool present = entry_present(t, e), leaf = present && entry_is_leaf(t, l, e);
+		bool present = format_entry_present(f, e), leaf = present && format_entry_is_leaf(f, l, e);
 
 		if (w) {
 			struct pt_walk_step *s = &w->step[w->nsteps++];
@@ -938,7 +959,7 @@ static inline bool walk_impl(const struct pt_table *t, uint64_t iova, struct pt_
 		if (leaf) {
 			uint64_t size = leaf_page_size(t, l, e), base = e;
 
-			if (t->format == PT_AMD_V1 && AMD_NL(e) == AMD_NL_REPLICATED) {
+			if (f == PT_AMD_V1 && AMD_NL(e) == AMD_NL_REPLICATED) {
 				/* iommu_v1_iova_to_phys() reads the group's first PTE */
 				base = tbl[idx & ~(amd_replicas(size) - 1)];
 				if (!(base & AMD_PR))
@@ -951,6 +972,19 @@ static inline bool walk_impl(const struct pt_table *t, uint64_t iova, struct pt_
 		}
 		tbl = child_of(t, e);
 		l--;
+	}
+}
+
+static bool walk_impl(const struct pt_table *t, uint64_t iova, struct pt_walk *w, uint64_t *phys,
+		      uint64_t *page_size, unsigned *prot)
+{
+	switch (t->format) {
+	case PT_INTEL_VTD:
+		return walk_format(t, PT_INTEL_VTD, iova, w, phys, page_size, prot);
+	case PT_AMD_V1:
+		return walk_format(t, PT_AMD_V1, iova, w, phys, page_size, prot);
+	default:
+		return walk_format(t, PT_ARM_LPAE_4K, iova, w, phys, page_size, prot);
 	}
 }
 
