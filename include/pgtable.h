@@ -19,10 +19,26 @@
  *         33729a5fc0ca "Remove split on unmap behavior"; a partial unmap of
  *         a block is refused)
  *
+ * The driver code followed is that of the kernels that still have these
+ * per-driver page tables (about 6.13 to 6.17; the VT-d and AMD copies read
+ * use iommu_pages_list); from about 6.18 the kernel moves formats to the
+ * common generic_pt code, whose answers for the odd cases below may differ.
+ *
  * Where the kernel's behaviour differs per format (an IOVA already mapped,
  * a partial unmap of a large page, an unmap of nothing) the model does what
  * that format's code does; see pt_map() and pt_unmap().  Nothing here is
  * thread-safe: one table, one thread.
+ *
+ * Tables are freed where the kernel frees them, and only there:
+ *   VT-d  on unmap, every table whose whole span the range of one
+ *         intel_iommu_unmap() call covers (domain_unmap); on map, the
+ *         tables below a new superpage (switch_to_super_page).
+ *   AMD   never on unmap; on map, the tables below a new large page
+ *         (free_clear_pte).  The table only grows.
+ *   ARM   on unmap, a table whose parent entry is unmapped as one piece of
+ *         its span (__arm_lpae_unmap); on map, the table a block replaces
+ *         (arm_lpae_init_pte).  Unmapping its pages one by one frees none.
+ *   The top table lives as long as the pt_table.
  *
  * Entry encodings (pt_walk_step.entry, bit numbers of the 64-bit entry):
  *   VT-d  R 0, W 1, SP (superpage) 7, address 12-51.  A table entry is
