@@ -34,7 +34,7 @@
  *         intel_iommu_unmap() call covers (domain_unmap); on map, the
  *         tables below a new superpage (switch_to_super_page).
  *   AMD   never on unmap; on map, the tables below a new large page
- *         (free_clear_pte).  The table only grows.
+ *         (free_clear_pte).  Its levels only grow.
  *   ARM   on unmap, a table whose parent entry is unmapped as one piece of
  *         its span (__arm_lpae_unmap); on map, the table a block replaces
  *         (arm_lpae_init_pte).  Unmapping its pages one by one frees none.
