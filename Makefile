@@ -5,7 +5,8 @@
 #   make check      install missing packages, build, run every test (also under
 #                   ASan+UBSan); ends with "N passed, N failed"
 #   make golden     regenerate the golden CLI expectations (review the diff)
-#   make bench      benchmark against lspci on generated SR-IOV trees
+#   make bench      benchmark the page-table model, and iommuctl against lspci on
+#                   generated SR-IOV trees
 #   make check-vm   boot real kernels under QEMU and check iommuctl against them
 #   make fixtures   re-make fixtures/ from those kernels
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -60,6 +61,12 @@ build/san/unit/%: tests/unit/%.c $(filter-out build/san/obj/src/main.o,$(SAN_OBJ
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lcmocka
 
+# The page-table model benchmark links every library object, as the unit
+# tests do, so the modules it measures together need no rule of their own.
+build/model-bench: bench/model-bench.c $(filter-out build/obj/src/main.o,$(OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
+
 san: build/san/iommuctl
 unit: $(UNIT_BINS)
 
@@ -80,7 +87,7 @@ golden: all
 	@tests/run-tests --golden
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/model-bench
 	@bench/run-bench
 
 check-vm: all
@@ -100,4 +107,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(UNIT_BINS:=.d) $(SAN_UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(UNIT_BINS:=.d) $(SAN_UNIT_BINS:=.d) build/model-bench.d
