@@ -42,7 +42,13 @@ GUEST_COMMANDS = [
     ("check-vfio", "-j check-vfio --all"),
     ("swiotlb", "-j swiotlb"),
     ("swiotlb-devices", "-j swiotlb devices"),
+    ("cmdline", "-j cmdline"),
+    # the e1000 of q35-standard (32-bit DMA mask), a buffer at 6 GiB
+    ("dma-path-e1000", "-j dma-path 0000:0a:01.0 --addr 0x180000000"),
 ]
+# dma-path's exit statuses: 0 the mapping works, 1 it fails.
+DMA_PATH_RCS = (0, 1)
+E1000 = "0000:0a:01.0"
 CORE_COMMANDS = {"groups", "devices"}
 # Invocations guest-init.sh makes on its own when the case sets VFIO_APPLY_STEPS (they
 # come back like GUEST_COMMANDS entries: Case.ic_out("steps-before") ...).
@@ -603,6 +609,58 @@ def check_swiotlb(c):
     forced = "swiotlb=force" in c.kfile("cmdline.txt").split() if c.kfile("cmdline.txt") else None
     if forced is not None and mine.get("forced") != forced:
         raise Fail("forced: kernel command line says %s, iommuctl %s" % (forced, mine.get("forced")))
+
+
+@check("cmdline: the command line is /proc/cmdline, and the default domain and swiotlb=force it finds "
+       "agree with the kernel", requires=("cmdline",))
+def check_cmdline(c):
+    data = c.ic_json("cmdline")
+    kline = (c.kfile("cmdline.txt") or "").strip()
+    if data.get("cmdline") != kline:
+        raise Fail("cmdline differs", diff([kline], [data.get("cmdline")], "/proc/cmdline"))
+    eff = data.get("effective") or {}
+    problems = []
+    want = eff.get("default_domain_type")
+    if want is not None:
+        for gid, g in sorted(c.groups().items()):
+            if g.get("type") != want:
+                problems.append("group %s is %s, cmdline says %s" % (gid, g.get("type"), want))
+    forced = "swiotlb=force" in kline.split()
+    if bool(eff.get("swiotlb_force")) != forced:
+        problems.append("swiotlb_force %s, the command line %s swiotlb=force" %
+                        (eff.get("swiotlb_force"), "has" if forced else "lacks"))
+    if problems:
+        raise Fail("cmdline", problems)
+
+
+@check("dma-path: a buffer at 6 GiB for the 32-bit e1000 is translated under a DMA domain, bounces "
+       "through a pool, and fails without one", requires=("dma-path-e1000",))
+def check_dma_path(c):
+    pci = c.pci()
+    if E1000 not in pci:
+        raise Skip("no %s in this topology" % E1000)
+    data = c.ic_json("dma-path-e1000", DMA_PATH_RCS)
+    gtype = c.groups().get(pci[E1000].get("group"), {}).get("type") if pci[E1000].get("group") is not None \
+        else None
+    pool = bool(c.swiotlb().get("io_tlb_nslabs", 0))
+    forced = "swiotlb=force" in (c.kfile("cmdline.txt") or "").split()
+    if data.get("dma_mask_bits") != 32:
+        raise Skip("the e1000's DMA mask is %s bits, not 32" % data.get("dma_mask_bits"))
+    if gtype in ("DMA", "DMA-FQ"):
+        exp = "translated"
+    elif forced or pool:
+        exp = "bounce"
+    else:
+        exp = "fail"
+    got = data.get("path")
+    rng = data.get("bus_address_range") or {}
+    if got != exp:
+        raise Fail("group type %s, pool %s: expected %s, iommuctl says %s" % (gtype, pool, exp, got),
+                   data.get("reasons") or [])
+    if exp == "translated" and int(rng.get("end", "0x0"), 16) >= 1 << 32:
+        raise Fail("the first IOVA for a 32-bit device lies above 4 GiB: %s" % rng)
+    if c.ic_rc("dma-path-e1000") != (1 if exp == "fail" else 0):
+        raise Fail("exit status %s for path %s" % (c.ic_rc("dma-path-e1000"), got))
 
 
 @check("swiotlb devices: the devices that bounce are named (EXPECT_BOUNCING; swiotlb=force: all)",
