@@ -14,19 +14,25 @@
  *    with the limit check, loaded/prev swap, the depot bound, the rcache
  *    flush and retry when the tree is full), the max32_alloc_size
  *    fast-fail, and the SAC rule before and after 6.6.
- *  - Approximated: the kernel walks the tree from a cached node
- *    (cached_node/cached32_node), so after frees it can place a block
- *    below a higher free hole. This model always takes the highest free
- *    size-aligned block whose end is <= the limit, the kernel's answer on
- *    a domain that has only grown, and its answer after a failure-free
- *    retry from the top.
+ *  - Approximated: the kernel starts each search at a cached node
+ *    (cached32_node below 4 GiB, cached_node above: the last allocation,
+ *    moved up by frees above it), takes the first fit going down from
+ *    there, and looks above it only when nothing fits below. So it skips
+ *    the holes that alignment leaves above its last allocation (after 1,
+ *    3 and 64 pages at the top of the 32-bit space, a 33-page request goes
+ *    to 0xfff40000, below the 64-page block, where this model takes the
+ *    hole at 0xfffc0000), and after frees it can place a block below a
+ *    higher free one. This model always takes the highest free
+ *    size-aligned block whose end is <= the limit. The two agree while no
+ *    hole lies above the kernel's cached node, e.g. for allocations of
+ *    one power-of-two size with no frees.
  *  - One CPU: the kernel keeps a loaded and a prev magazine per CPU per
  *    size; here there is one CPU, so one pair per size, plus the depot.
- *  - Before 6.7 the depot held at most MAX_GLOBAL_MAGS (32) full
- *    magazines and the next full one went back to the tree; 6.7+ ("iommu/
+ *  - Before about 6.7 the depot held at most MAX_GLOBAL_MAGS (32) full
+ *    magazines and the next full one went back to the tree; about 6.7 ("iommu/
  *    iova: Make the rcache depot scale better") lets it grow and trims it
  *    to one magazine per online CPU every 100 ms. There is no clock here:
- *    depot_mags bounds the depot (default 32, the pre-6.7 rule).
+ *    depot_mags bounds the depot (default 32, the older rule).
  *
  * Cost: the tree is a treap (balanced with random priorities from a
  * seeded generator, so runs are reproducible) of the allocated and
@@ -45,7 +51,7 @@
 /* include/linux/iova.h / drivers/iommu/iova.c */
 #define IOVA_RANGE_CACHE_MAX_SIZE 6 /* caches hold sizes 2^0 .. 2^5 granules */
 #define IOVA_MAG_SIZE 127           /* 128 in older kernels */
-#define IOVA_MAX_GLOBAL_MAGS 32     /* the depot bound before 6.7 */
+#define IOVA_MAX_GLOBAL_MAGS 32     /* the depot bound before about 6.7 */
 
 /* How a PCI device's first allocations try the 32-bit space. */
 enum iova_sac_mode {

@@ -391,8 +391,8 @@ static void swap_mags(struct iova_magazine *a, struct iova_magazine *b)
 	*b = t;
 }
 
-/* __iova_rcache_insert, the pre-6.7 depot: a full loaded magazine goes to
- * the depot, or back to the tree when the depot is full. */
+/* __iova_rcache_insert with the older bounded depot: a full loaded
+ * magazine goes to the depot, or back to the tree when the depot is full. */
 static void rcache_insert(struct iova_domain *d, struct iova_rcache *rc, uint32_t x)
 {
 	unsigned cap = d->cfg.mag_size;
