@@ -181,6 +181,12 @@ int iotlb_fill(struct iotlb *t, uint64_t iova, uint64_t page_size, uint64_t phys
  * queues it, flushing everything first if the queue is full. */
 void iotlb_unmap(struct iotlb *t, uint64_t iova, uint64_t size);
 
+/* iommu_unmap's own iommu_iotlb_sync: the caller cleared [iova, iova +
+ * size) from the page table outside dma-iommu, and the range is
+ * invalidated now in either mode (counted as a range invalidation);
+ * nothing is queued or released. */
+void iotlb_invalidate_range(struct iotlb *t, uint64_t iova, uint64_t size);
+
 /* Moves the virtual clock on; the flush timer fires if it expires. */
 void iotlb_advance(struct iotlb *t, uint64_t ns);
 

@@ -245,6 +245,13 @@ void iotlb_unmap(struct iotlb *t, uint64_t iova, uint64_t size)
 	}
 }
 
+void iotlb_invalidate_range(struct iotlb *t, uint64_t iova, uint64_t size)
+{
+	t->ops++;
+	for_each_overlap(t, iova, size, drop_entry);
+	t->stats.range_invalidations++;
+}
+
 void iotlb_advance(struct iotlb *t, uint64_t ns)
 {
 	uint64_t target = t->now_ns + ns;
