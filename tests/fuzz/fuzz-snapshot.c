@@ -4,6 +4,8 @@
  * run over the snapshot (groups and isolation, explain, check-vfio,
  * status, swiotlb), and the tree is removed.
  *
+ * The directory is made in $IOMMUCTL_FUZZ_TMPDIR when set.
+ *
  * Input, a mini-format (tests/fuzz/README.md; tests/fuzz/make-seeds writes
  * it from the fixtures):
  *
@@ -54,7 +56,11 @@ static void remove_base(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	/* run-fuzz names a directory it removes afterwards, in case an input
+	 * crashes with its tree in place */
+	const char *dir = getenv("IOMMUCTL_FUZZ_TMPDIR");
+	if (!dir)
+		dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	(void)argc;
 	(void)argv;
 	base = xasprintf("%s/iommuctl-fuzz.XXXXXX", dir);
