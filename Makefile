@@ -5,8 +5,13 @@
 #   make check      install missing packages, build, run every test (also under
 #                   ASan+UBSan); ends with "N passed, N failed"
 #   make golden     regenerate the golden CLI expectations (review the diff)
-#   make bench      benchmark the page-table model, and iommuctl against lspci on
-#                   generated SR-IOV trees
+#   make fuzz       build the libFuzzer targets (tests/fuzz/fuzz-*.c, one per
+#                   parser: clang, ASan+UBSan, the product's warnings) into
+#                   build/fuzz/ and run each for FUZZ_SECONDS (default 60)
+#                   from its seeds (tests/fuzz/corpus/); fails on any crash,
+#                   leak or hang; ends with "N passed, N failed"
+#   make bench      benchmark the page-table model, the IOTLB and simulate's
+#                   replay, and iommuctl against lspci on generated SR-IOV trees
 #   make check-vm   boot real kernels under QEMU and check iommuctl against them
 #   make fixtures   re-make fixtures/ from those kernels
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -35,7 +40,17 @@ SAN_OBJS   := $(SRCS:%.c=build/san/obj/%.o)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/unit/%)
 
-.PHONY: all run check golden bench check-vm fixtures install clean deps san unit
+# libFuzzer: every product source but main.c, built with clang under the
+# same warnings; each target links tests/fuzz/common.c.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -std=gnu11 $(WARN) $(FUZZ_FLAGS) -Iinclude $(PKG_CFLAGS) -DIOMMUCTL_VERSION='"$(VERSION)"' -MMD -MP
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJS    := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/tests/fuzz/common.o
+
+.PHONY: all run check golden bench check-vm fixtures install clean deps san unit fuzz fuzz-build
 
 all: build/iommuctl
 
@@ -67,6 +82,14 @@ build/model-bench: bench/model-bench.c $(filter-out build/obj/src/main.o,$(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+.SECONDARY: $(FUZZ_OBJS)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+
 san: build/san/iommuctl
 unit: $(UNIT_BINS)
 
@@ -82,6 +105,13 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory all san $(UNIT_BINS) $(SAN_UNIT_BINS)
 	@tests/run-tests
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz:
+	@tests/ensure-deps --fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 golden: all
 	@tests/run-tests --golden
@@ -107,4 +137,5 @@ install: all
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(UNIT_BINS:=.d) $(SAN_UNIT_BINS:=.d) build/model-bench.d
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(UNIT_BINS:=.d) $(SAN_UNIT_BINS:=.d) build/model-bench.d $(FUZZ_OBJS:.o=.d) \
+	$(FUZZ_BINS:=.d)

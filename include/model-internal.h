@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model.h"
 #include "sysroot.h"
@@ -19,5 +20,16 @@ void load_dma(struct snapshot *s, struct sysroot *sr, bool all);
  * with the -errno in *ERR (if not NULL) and, when REPORT is set and the
  * file is there, an issue recorded. */
 char *model_read_text(struct snapshot *s, struct sysroot *sr, const char *path, size_t max, bool report, int *err);
+
+/* The loader's attribute parsers, pure (exposed for unit tests and
+ * fuzzing).  They may modify TEXT. */
+/* A function's `uevent` (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS lines) into D's
+ * identity; true if it had a PCI_ID line. */
+bool parse_uevent_ident(char *text, struct pci_device *d);
+/* dma_mask_bits and consistent_dma_mask_bits: 0 to 64, or -1. */
+int parse_mask_bits(char *text);
+/* An IOMMU unit's register attribute in hex (Intel cap/ecap, AMD cap and
+ * features, whose "EFR:EFR2" form gives the EFR). */
+bool parse_register(char *text, uint64_t *out);
 
 #endif

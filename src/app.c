@@ -56,7 +56,10 @@ void app_command_help(const struct command *cmd)
 	printf("\nSee iommuctl(8) for the columns, the JSON format and exit statuses.\n");
 }
 
-static int usage_error(struct app *app, const char *see, const char *fmt, va_list ap)
+/* The format attribute lets clang's -Wformat-nonliteral (make fuzz) check the
+ * callers' formats instead of rejecting FMT. */
+__attribute__((format(printf, 3, 0))) static int usage_error(struct app *app, const char *see, const char *fmt,
+							     va_list ap)
 {
 	char *msg;
 	if (vasprintf(&msg, fmt, ap) < 0)

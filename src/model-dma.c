@@ -210,7 +210,8 @@ static void load_memmap(struct snapshot *s, struct sysroot *sr)
 	struct dma_facts *f = &s->dma;
 	if (!load_firmware_memmap(s, sr))
 		load_iomem(s, sr);
-	qsort(f->memmap, f->nmemmap, sizeof(*f->memmap), cmp_range);
+	if (f->nmemmap > 1) /* no map at all: memmap is NULL, which qsort must not get */
+		qsort(f->memmap, f->nmemmap, sizeof(*f->memmap), cmp_range);
 	for (size_t i = 0; i < f->nmemmap; i++)
 		if (!strcmp(f->memmap[i].type, "System RAM") && f->memmap[i].end + 1 > f->ram_top)
 			f->ram_top = f->memmap[i].end + 1;
@@ -218,16 +219,22 @@ static void load_memmap(struct snapshot *s, struct sysroot *sr)
 
 /* ---- the functions' masks ------------------------------------------------------- */
 
+int parse_mask_bits(char *text)
+{
+	int v;
+	if (!parse_int(rstrip(text), &v) || v < 0 || v > 64)
+		return -1;
+	return v;
+}
+
 static int read_bits(struct snapshot *s, struct sysroot *sr, const char *bdf, const char *attr)
 {
 	char path[96], *t;
 	int v = -1;
 	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/%s", bdf, attr);
 	t = model_read_text(s, sr, path, ATTR_MAX, true, NULL);
-	if (t && (!parse_int(rstrip(t), &v) || v < 0 || v > 64)) {
+	if (t && (v = parse_mask_bits(t)) < 0)
 		snapshot_add_issue(s, path, 0, "not a number of bits (0 to 64)");
-		v = -1;
-	}
 	free(t);
 	return v;
 }

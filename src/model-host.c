@@ -364,18 +364,23 @@ static void load_device_facts(struct snapshot *s, struct sysroot *sr)
 	}
 }
 
+bool parse_register(char *text, uint64_t *out)
+{
+	char *colon;
+	rstrip(text);
+	/* AMD 6.0+ prints "EFR:EFR2" (or the other way round on some
+	 * versions): the first half is the EFR on current kernels */
+	if ((colon = strchr(text, ':')))
+		*colon = '\0';
+	return parse_u64(text, 16, out);
+}
+
 static bool read_hex_attr(struct snapshot *s, struct sysroot *sr, const char *path, uint64_t *out)
 {
 	char *t = model_read_text(s, sr, path, 256, true, NULL);
 	bool ok = false;
 	if (t) {
-		char *colon;
-		rstrip(t);
-		/* AMD 6.0+ prints "EFR:EFR2" (or the other way round on some
-		 * versions): the first half is the EFR on current kernels */
-		if ((colon = strchr(t, ':')))
-			*colon = '\0';
-		ok = parse_u64(t, 16, out);
+		ok = parse_register(t, out);
 		if (!ok)
 			snapshot_add_issue(s, path, 0, "not a hexadecimal register value");
 		free(t);

@@ -172,24 +172,12 @@ static bool parse_id_pair(const char *line, const char *key, unsigned *a, unsign
 	return true;
 }
 
-/* Fills what `uevent` knows (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS): used when
- * the configuration header is unreadable or, for SR-IOV VFs, reads all ones
- * in its id registers. */
-static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char *bdf, struct pci_device *d,
-			      struct buf *b)
+bool parse_uevent_ident(char *text, struct pci_device *d)
 {
-	char path[96];
 	unsigned v, dv, sv, sd;
 	bool have_id = false, have_class = false;
-	int err;
 
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/uevent", bdf);
-	err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b);
-	if (err) {
-		snapshot_add_issue(s, path, err, NULL);
-		return false;
-	}
-	for (char *line = b->data, *next; line && *line; line = next) {
+	for (char *line = text, *next; line && *line; line = next) {
 		uint64_t cls;
 		next = strchr(line, '\n');
 		if (next)
@@ -208,9 +196,29 @@ static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char
 			have_class = true;
 		}
 	}
+	d->class_known = d->class_known || have_class;
+	return have_id;
+}
+
+/* Fills what `uevent` knows (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS): used when
+ * the configuration header is unreadable or, for SR-IOV VFs, reads all ones
+ * in its id registers. */
+static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char *bdf, struct pci_device *d,
+			      struct buf *b)
+{
+	char path[96];
+	bool have_id;
+	int err;
+
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/uevent", bdf);
+	err = sr_read(sr, path, ATTR_MAX, SR_SINGLE_SHOT, b);
+	if (err) {
+		snapshot_add_issue(s, path, err, NULL);
+		return false;
+	}
+	have_id = parse_uevent_ident(b->data, d);
 	if (!have_id)
 		snapshot_add_issue(s, path, 0, "no PCI_ID line");
-	d->class_known = d->class_known || have_class;
 	return have_id;
 }
 

@@ -43,7 +43,7 @@ struct names {
 static struct names *active;
 
 /* libpci's messages, formatted; NULL if out of memory. */
-static char *format_message(const char *msg, va_list ap)
+static char *__attribute__((format(printf, 1, 0))) format_message(const char *msg, va_list ap)
 {
 	char *text = NULL;
 	if (vasprintf(&text, msg, ap) < 0)
@@ -51,7 +51,7 @@ static char *format_message(const char *msg, va_list ap)
 	return rstrip(text);
 }
 
-static void __attribute__((noreturn)) pci_error_cb(char *msg, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) pci_error_cb(char *msg, ...)
 {
 	va_list ap;
 	char *text;
@@ -63,7 +63,7 @@ static void __attribute__((noreturn)) pci_error_cb(char *msg, ...)
 	longjmp(active->on_error, 1);
 }
 
-static void pci_warning_cb(char *msg, ...)
+static void __attribute__((format(printf, 1, 2))) pci_warning_cb(char *msg, ...)
 {
 	va_list ap;
 	char *text;
