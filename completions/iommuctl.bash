@@ -13,7 +13,9 @@
 # checked against the binary by tests/check-docs.  swiotlb takes its options
 # before its subcommand (stats or devices), and nothing after it; dma-path
 # takes its options before or after its BDF.  The STRING of --cmdline
-# (cmdline, dma-path) is free text: nothing is offered for it.
+# (cmdline, dma-path) is free text: nothing is offered for it.  simulate
+# takes a TRACE file (or - for standard input), and its --format is a
+# page-table format (status's and swiotlb's: text or prometheus).
 
 # Prints the column names of list command (or status) $2, asking the
 # iommuctl $1; nothing if that fails.
@@ -129,7 +131,7 @@ _iommuctl()
         fi
     fi
 
-    local commands="groups devices topology tree explain check-vfio status swiotlb cmdline dma-path snapshot"
+    local commands="groups devices topology tree explain check-vfio status swiotlb cmdline dma-path simulate snapshot"
     # Before the command (-n is --numeric there).
     local global_opts="-j --json -p --pretty -n --numeric --root --pci-ids
         -V --version -h --help --list-commands --list-options"
@@ -154,6 +156,10 @@ _iommuctl()
     local swiotlb_devices_opts="-r --raw -P --pairs -n --noheadings"
     local cmdline_opts="--cmdline $after_opts"
     local dma_path_opts="--addr --size --direction --cmdline $after_opts"
+    local simulate_opts="--format --aw --strict --lazy --forcedac --sac-every-map
+        --iotlb-entries --totals $after_opts"
+    # simulate --format: the page-table formats
+    local simulate_formats="intel-vtd amd-v1 arm-lpae-4k arm-lpae-16k arm-lpae-64k"
     local snapshot_opts="$after_opts"
 
     # The command: the first word that is neither an option nor the
@@ -178,13 +184,15 @@ _iommuctl()
         --pci-ids | -o | --output) skip=true ;;
         # (cmdline, dma-path: their STRING, PHYS, N and DIR)
         --cmdline | --addr | --size | --direction) skip=true ;;
+        # (simulate: its BITS and N)
+        --aw | --iotlb-entries) skip=true ;;
         --predict) predict=predict ;;
         --all) all=all ;;
         --watch | --count | --format | --watch=* | --count=* | --format=*)
             if [[ $cmd == swiotlb ]]; then
                 swiotlb_for=stats
                 [[ $w == *=* ]] || skip=true
-            elif [[ $cmd == status && $w == --format ]]; then
+            elif [[ ($cmd == status || $cmd == simulate) && $w == --format ]]; then
                 skip=true
             fi
             ;;
@@ -216,7 +224,11 @@ _iommuctl()
         return
         ;;
     --format)
-        [[ $cmd == swiotlb || $cmd == status ]] && COMPREPLY=($(compgen -W "text prometheus" -- "$cur"))
+        if [[ $cmd == swiotlb || $cmd == status ]]; then
+            COMPREPLY=($(compgen -W "text prometheus" -- "$cur"))
+        elif [[ $cmd == simulate ]]; then
+            COMPREPLY=($(compgen -W "$simulate_formats" -- "$cur"))
+        fi
         return
         ;;
     --watch | --count)
@@ -230,6 +242,10 @@ _iommuctl()
     --cmdline | --addr | --size)
         # STRING (a kernel command line), PHYS, N: nothing to offer
         [[ $cmd == cmdline || $cmd == dma-path ]] && return
+        ;;
+    --aw | --iotlb-entries)
+        # BITS, N: nothing to offer
+        [[ $cmd == simulate ]] && return
         ;;
     -o | --output)
         [[ $cmd == tree ]] && cmd=topology
@@ -313,6 +329,14 @@ _iommuctl()
         elif ((nargs == 0)); then
             # BDF (the options may come before or after it)
             _iommuctl_targets devices
+        fi
+        ;;
+    simulate)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$simulate_opts" -- "$cur"))
+        elif ((nargs == 0)); then
+            # TRACE: a file (or - for standard input)
+            _iommuctl_paths files
         fi
         ;;
     snapshot)

@@ -8,11 +8,11 @@
 # swiotlb takes its options before its subcommand (stats or devices), and
 # nothing after it; dma-path takes its options before or after its BDF.  The
 # STRING of --cmdline (cmdline, dma-path) is free text: nothing is offered
-# for it.
+# for it.  simulate takes a TRACE file (or - for standard input).
 
 # Prints the command of the command line being completed (groups, devices,
 # topology, tree, explain, check-vfio, status, swiotlb, cmdline, dma-path,
-# snapshot), or fails if there is none yet.
+# simulate, snapshot), or fails if there is none yet.
 function __iommuctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -184,6 +184,30 @@ function __iommuctl_dma_path_needs_bdf
     test $seen = 1
 end
 
+# True for simulate before its TRACE is given.
+function __iommuctl_simulate_needs_trace
+    __iommuctl_using simulate; or return 1
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip 0
+    set -l seen 0
+    for t in $tokens
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --root --pci-ids --format --aw --iotlb-entries
+                set skip 1
+            case '-*'
+            case '*'
+                set seen (math $seen + 1)
+        end
+    end
+    # the first word is the command itself
+    test $seen = 1
+end
+
 # explain's arguments: "NUMBER<TAB>IOMMU group" and "BDF<TAB>name", from the
 # iommuctl being completed, on the --root given.  Without IOMMU groups, or
 # after --predict, the predicted groups (explain explains those then).
@@ -239,6 +263,7 @@ complete -c iommuctl -n __iommuctl_no_command -a status -d 'Check the IOMMU, int
 complete -c iommuctl -n __iommuctl_no_command -a swiotlb -d 'Show how full the swiotlb bounce buffers are, and which devices bounce'
 complete -c iommuctl -n __iommuctl_no_command -a cmdline -d 'Explain the IOMMU, DMA, swiotlb, ACS and VFIO parameters of the kernel command line'
 complete -c iommuctl -n __iommuctl_no_command -a dma-path -d 'Predict one DMA mapping of a device: direct, bounced, translated or failed'
+complete -c iommuctl -n __iommuctl_no_command -a simulate -d 'Replay a trace of IOMMU operations through the page-table, IOVA and IOTLB models'
 complete -c iommuctl -n __iommuctl_no_command -a snapshot -d 'Copy everything iommuctl reads into DIR'
 
 # Global options, before the command (-n is --numeric there)
@@ -250,15 +275,15 @@ complete -c iommuctl -n __iommuctl_no_command -l pci-ids -r -F -d 'Take names fr
 complete -c iommuctl -n __iommuctl_no_command -s V -l version -d 'Print the version'
 complete -c iommuctl -n __iommuctl_no_command -s h -l help -d 'Show the help'
 complete -c iommuctl -n __iommuctl_no_command -l list-commands -d 'Print the command names'
-complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb cmdline dma-path snapshot' -d 'Print the options of a command'
+complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb cmdline dma-path simulate snapshot' -d 'Print the options of a command'
 
 # The global options also accepted after a command
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -s j -l json -d 'JSON output'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -l numeric -d 'Show ids instead of names'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path snapshot' -s h -l help -d 'Show the help of the command'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -s j -l json -d 'JSON output'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -l numeric -d 'Show ids instead of names'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -s h -l help -d 'Show the help of the command'
 
 # groups, devices, topology, tree and status (after them, -n is --noheadings)
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree status' -s o -l output -x -a '(__iommuctl_columns)' -d 'Columns to show (COLS, or +COLS to add to the defaults)'
@@ -305,6 +330,18 @@ complete -c iommuctl -n '__iommuctl_using dma-path' -l size -x -d 'Its length in
 complete -c iommuctl -n '__iommuctl_using dma-path' -l direction -x -a 'to-device from-device bidirectional' -d 'Direction of the transfer (default bidirectional)'
 complete -c iommuctl -n '__iommuctl_using dma-path' -l cmdline -x -d 'What-if: the same mapping after a reboot with this kernel command line'
 complete -c iommuctl -n __iommuctl_dma_path_needs_bdf -a '(__iommuctl_devices)'
+
+# simulate [--format FMT] [--aw BITS] [--strict|--lazy] [--forcedac]
+#          [--sac-every-map] [--iotlb-entries N] [--totals] [TRACE|-]
+complete -c iommuctl -n '__iommuctl_using simulate' -l format -x -a 'intel-vtd\t"Intel VT-d second-stage tables" amd-v1\t"AMD-Vi v1 tables" arm-lpae-4k\t"Arm LPAE stage 1, 4 KiB granule" arm-lpae-16k\t"Arm LPAE stage 1, 16 KiB granule" arm-lpae-64k\t"Arm LPAE stage 1, 64 KiB granule"' -d 'Page-table format (default intel-vtd)'
+complete -c iommuctl -n '__iommuctl_using simulate' -l aw -x -d 'Input address width in bits (default 48)'
+complete -c iommuctl -n '__iommuctl_using simulate' -l strict -d 'Strict invalidation (a DMA domain): dma_unmap invalidates at once'
+complete -c iommuctl -n '__iommuctl_using simulate' -l lazy -d 'Lazy invalidation through a flush queue (a DMA-FQ domain; the default)'
+complete -c iommuctl -n '__iommuctl_using simulate' -l forcedac -d 'As iommu.forcedac=1: no 32-bit IOVAs first'
+complete -c iommuctl -n '__iommuctl_using simulate' -l sac-every-map -d 'As kernels before 6.6: 32-bit IOVAs first on every dma_map'
+complete -c iommuctl -n '__iommuctl_using simulate' -l iotlb-entries -x -d 'IOTLB size in entries (a power of two; default 512)'
+complete -c iommuctl -n '__iommuctl_using simulate' -l totals -d 'Print only the totals (for long traces)'
+complete -c iommuctl -n __iommuctl_simulate_needs_trace -F
 
 # snapshot DIR: a new or empty directory
 complete -c iommuctl -n __iommuctl_snapshot_needs_dir -x -a '(__fish_complete_directories)'

@@ -367,12 +367,21 @@ static void load_device_facts(struct snapshot *s, struct sysroot *sr)
 bool parse_register(char *text, uint64_t *out)
 {
 	char *colon;
+	uint64_t second;
 	rstrip(text);
-	/* AMD 6.0+ prints "EFR:EFR2" (or the other way round on some
-	 * versions): the first half is the EFR on current kernels */
-	if ((colon = strchr(text, ':')))
-		*colon = '\0';
-	return parse_u64(text, 16, out);
+	/* AMD 6.0+ prints two registers: "EFR2:EFR" (features2 first, as 6.1
+	 * does: "0:29d3") until the global amd_iommu_efr rework, "EFR:EFR2"
+	 * since (drivers/iommu/amd/init.c amd_iommu_show_features).  No EFR2
+	 * without an EFR: when one half is 0 the other is the EFR; when both
+	 * are set, the first, as current kernels print it. */
+	if (!(colon = strchr(text, ':')))
+		return parse_u64(text, 16, out);
+	*colon = '\0';
+	if (!parse_u64(text, 16, out) || !parse_u64(colon + 1, 16, &second))
+		return false;
+	if (*out == 0)
+		*out = second;
+	return true;
 }
 
 static bool read_hex_attr(struct snapshot *s, struct sysroot *sr, const char *path, uint64_t *out)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "model-internal.h"
 #include "model.h"
 
 static void resv_parser(void **state)
@@ -191,9 +192,34 @@ static void loader_unreadable(void **state)
 	tree_free(t);
 }
 
+/* AMD's features file: "EFR2:EFR" on 6.1 ("0:29d3" in the q35-amd-pt
+ * capture), "EFR:EFR2" on later kernels, one value before 6.0. */
+static void amd_features_halves(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t efr;
+	} cases[] = {{"0:29d3\n", 0x29d3}, {"29d3:0\n", 0x29d3}, {"29d3\n", 0x29d3}, {"246577efa2254afa:0", 0x246577efa2254afa},
+		     {"5:29d3", 5}, {"c0000000", 0xc0000000}};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		uint64_t v = 0;
+		snprintf(buf, sizeof(buf), "%s", cases[i].text);
+		assert_true(parse_register(buf, &v));
+		assert_int_equal(v, cases[i].efr);
+	}
+	{
+		char bad[] = "29d3:zz";
+		uint64_t v;
+		assert_false(parse_register(bad, &v));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(amd_features_halves),
 		cmocka_unit_test(resv_parser),
 		cmocka_unit_test(loader_corner_cases),
 		cmocka_unit_test(loader_missing_sys),
