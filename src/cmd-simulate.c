@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "diag.h"
@@ -38,7 +39,7 @@ static const struct option simulate_options[] = {
 
 static const struct opt_help simulate_help[] = {
 	{"    --format FMT", "page-table format: intel-vtd (default), amd-v1, arm-lpae-4k, arm-lpae-16k, arm-lpae-64k"},
-	{"    --aw BITS", "input address width (default 48; VT-d 39, 48 or 57)"},
+	{"    --aw BITS", "input address width in bits (default 48; the format's own range)"},
 	{"    --strict", "strict invalidation (a DMA domain): dma_unmap invalidates at once"},
 	{"    --lazy", "lazy invalidation (a DMA-FQ domain, the default): a flush queue"},
 	{"    --forcedac", "as iommu.forcedac=1: no 32-bit IOVAs first"},
@@ -91,8 +92,9 @@ static int parse_args(struct app *app, int argc, char **argv, struct simulate_ar
 			every = true;
 			break;
 		case OPT_IOTLB_ENTRIES:
-			if (!parse_u64(optarg, 10, &v) || v < 1 || v > (1u << 24) || (v & (v - 1)))
-				return app_usage_error(app, "--iotlb-entries needs a power of two up to 16777216, not '%s'",
+			/* sets of 4 ways: at least one set */
+			if (!parse_u64(optarg, 10, &v) || v < 4 || v > (1u << 24) || (v & (v - 1)))
+				return app_usage_error(app, "--iotlb-entries needs a power of two from 4 to 16777216, not '%s'",
 						       optarg);
 			entries = (unsigned)v;
 			break;
@@ -123,6 +125,7 @@ static int simulate_run(struct app *app, int argc, char **argv)
 	struct sim_totals t;
 	struct sim_output out;
 	struct pt_geometry geo;
+	struct stat st;
 	bool json = app->json;
 	char *line = NULL, *why = NULL, err[256];
 	size_t cap = 0;
@@ -138,6 +141,11 @@ static int simulate_run(struct app *app, int argc, char **argv)
 		return rc;
 	}
 	f = a.trace ? fopen(a.trace, "re") : stdin;
+	if (f && f != stdin && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
+	}
 	if (!f) {
 		rc = app_fail(app, EXIT_ENV, "cannot read '%s': %s", a.trace, strerror(errno));
 		sim_free(sim);

@@ -247,7 +247,9 @@ void iotlb_unmap(struct iotlb *t, uint64_t iova, uint64_t size)
 
 void iotlb_invalidate_range(struct iotlb *t, uint64_t iova, uint64_t size)
 {
+	/* an unmap in the operation counts, as iotlb_unmap's */
 	t->ops++;
+	t->stats.unmaps++;
 	for_each_overlap(t, iova, size, drop_entry);
 	t->stats.range_invalidations++;
 }

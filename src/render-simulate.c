@@ -61,8 +61,15 @@ static json_t *pages_json(const uint64_t *pages)
 static const char *page_sizes_text(uint64_t bitmap, char *buf, size_t len)
 {
 	size_t n = 0;
-	char b[16];
+	char b[16], b2[16];
 	buf[0] = '\0';
+	if (__builtin_popcountll(bitmap) > 6) {
+		/* AMD v1: every power of two from 4K to 2^51 but 512G */
+		unsigned lo = (unsigned)__builtin_ctzll(bitmap), hi = 63 - (unsigned)__builtin_clzll(bitmap);
+		snprintf(buf, len, "%s to %s (%d sizes)", sim_size_name(lo, b, sizeof(b)), sim_size_name(hi, b2, sizeof(b2)),
+			 __builtin_popcountll(bitmap));
+		return buf;
+	}
 	for (unsigned k = 0; k < 64 && n < len; k++)
 		if (bitmap >> k & 1)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "/" : "", sim_size_name(k, b, sizeof(b)));
@@ -84,7 +91,8 @@ static json_t *result_json(const struct sim_result *r)
 	json_object_set_new(o, "error", r->err ? json_string(strerrorname_np(-r->err)) : json_null());
 	json_object_set_new(o, "iova", hex_or_null(addr, r->iova));
 	json_object_set_new(o, "phys", hex_or_null(phys, r->phys));
-	json_object_set_new(o, "size", json_int_if(r->op != SIM_TRANSLATE && r->op != SIM_FLUSH && r->op != SIM_ADVANCE,
+	json_object_set_new(o, "size", json_int_if(r->op != SIM_TRANSLATE && r->op != SIM_FLUSH && r->op != SIM_ADVANCE &&
+						       !(r->op == SIM_DMA_UNMAP && !r->ok),
 					       (long long)r->size));
 	json_object_set_new(o, "handle", json_int_if(r->handle != 0 && (r->op == SIM_DMA_MAP || r->op == SIM_DMA_UNMAP),
 						 (long long)r->handle));
@@ -129,6 +137,7 @@ static json_t *totals_json(const struct sim_totals *t)
 		}
 	json_object_set_new(o, "table_pages_by_level", lv);
 	json_object_set_new(o, "pages_by_size", pages_json(t->pt.pages_by_size));
+	N("levels", t->geo.levels);
 	N("mapped_bytes", t->pt.mapped_bytes);
 	N("kernel_warnings", t->pt.kernel_warnings);
 	N("translations", t->translations);
@@ -172,10 +181,11 @@ static void result_text(const struct sim_result *r)
 			n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s%llu x %s", n ? ", " : "",
 					      (unsigned long long)r->pages_by_size[k], sim_size_name(k, b, sizeof(b)));
 	if (r->op == SIM_DMA_MAP && r->ok && n < sizeof(detail))
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "; handle %llu", (unsigned long long)r->handle);
+		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%shandle %llu", n ? "; " : "",
+				      (unsigned long long)r->handle);
 	if (r->sac_fallback && n < sizeof(detail))
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "; no room below 4 GiB: \"Using 64-bit DMA "
-				      "addresses\" from now on");
+		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%sno room below 4 GiB: \"Using 64-bit DMA "
+				      "addresses\" from now on", n ? "; " : "");
 	if (r->walk_levels && n < sizeof(detail))
 		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%swalk: %u level%s", n ? "; " : "", r->walk_levels,
 				      r->walk_levels == 1 ? "" : "s");
@@ -186,7 +196,7 @@ static void result_text(const struct sim_result *r)
 	if (r->flushes && n < sizeof(detail))
 		snprintf(detail + n, sizeof(detail) - n, "%sIOTLB flushed", n ? "; " : "");
 	printf("%5lu  %-9s  %-8s  ", r->line, sim_op_name(r->op), r->outcome);
-	if (r->op == SIM_ADVANCE || r->op == SIM_FLUSH || (r->op == SIM_DMA_MAP && !r->ok))
+	if (r->op == SIM_ADVANCE || r->op == SIM_FLUSH || ((r->op == SIM_DMA_MAP || r->op == SIM_DMA_UNMAP) && !r->ok))
 		printf("%-18s  %-18s", "-", "-");
 	else if (r->op == SIM_DMA_UNMAP || r->op == SIM_UNMAP || r->op == SIM_RESERVE || (r->op == SIM_TRANSLATE && !r->ok))
 		printf("0x%016llx  %-18s", (unsigned long long)r->iova, "-");
@@ -200,11 +210,11 @@ static void result_text(const struct sim_result *r)
 	printf("  %s\n", detail);
 }
 
-static void totals_text(const struct sim_config *c, const struct sim_totals *t)
+static void totals_text(const struct sim_config *c, const struct sim_totals *t, bool after_results)
 {
 	char a[32], b2[32], sizes[128], nm[16];
 	bool any = false;
-	printf("%sTotals (%s, %u-bit, %u levels, %s pages, %s invalidation%s):\n", t->ops ? "\n" : "",
+	printf("%sTotals (%s, %u-bit, %u levels, %s pages, %s invalidation%s):\n", after_results ? "\n" : "",
 	       pt_format_id(c->format), t->geo.aw, t->geo.levels, page_sizes_text(t->geo.pgsize_bitmap, sizes, sizeof(sizes)),
 	       c->lazy ? "lazy" : "strict", c->forcedac ? ", forcedac" : "");
 	printf("  operations        %llu (%llu failed)\n", (unsigned long long)t->ops, (unsigned long long)t->failed);
@@ -316,7 +326,7 @@ int sim_output_end(struct sim_output *o, const struct sim_totals *t)
 		json_decref(tot);
 		fputs("}\n", stdout);
 	} else {
-		totals_text(o->cfg, t);
+		totals_text(o->cfg, t, !o->totals_only);
 	}
 	return ferror(stdout) ? -1 : 0;
 }

@@ -189,7 +189,7 @@ static int split_words(const char *line, char *buf, size_t buflen, char **w)
 	size_t len = strcspn(line, "#\n");
 	int n = 0;
 	if (len >= buflen)
-		len = buflen - 1;
+		return -2;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	for (char *p = buf; *p;) {
@@ -327,6 +327,8 @@ int sim_step(struct sim *s, unsigned long lineno, const char *line, struct sim_r
 		snprintf(why, whylen, __VA_ARGS__);                                                                    \
 		return -1;                                                                                             \
 	} while (0)
+	if (n == -2)
+		BAD("the line is longer than %zu bytes", sizeof(buf) - 1);
 	if (n < 0)
 		BAD("too many words");
 	if (!strcmp(w[0], "map")) {
@@ -433,7 +435,8 @@ void sim_get_totals(const struct sim *s, struct sim_totals *t)
 	const struct iova_stats *is = iova_get_stats(&s->iovad);
 	memset(t, 0, sizeof(*t));
 	pt_get_stats(s->pt, &t->pt);
-	t->geo = s->geo;
+	/* AMD v1 tables grow levels on demand: the geometry now */
+	pt_get_geometry(s->pt, &t->geo);
 	t->ops = s->ops;
 	t->failed = s->failed;
 	t->translations = s->translations;
