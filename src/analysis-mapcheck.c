@@ -483,9 +483,17 @@ int mapcheck_analyse(const struct snapshot *s, const struct mapcheck_request *q,
 	for (size_t i = 0; i < out->nranges; i++)
 		check_range(g, i, accepted, &naccepted, out, &cap);
 	free(accepted);
-	if (out->has_guest)
-		for (size_t k = 0; k < out->nresv; k++)
-			out->resv[k].where = guest_where(&out->guest, &out->resv[k]);
+	for (size_t k = 0; k < out->nresv; k++) {
+		const struct map_resv *v = &out->resv[k];
+		if (out->has_guest)
+			out->resv[k].where = guest_where(&out->guest, v);
+		else if (v->hit && !v->excluded)
+			strvec_pushf(&out->notes, "0x%llx-0x%llx (%s) overlaps a mapping, which is no conflict: "
+						  "vfio_iommu_type1 keeps %s regions usable, and the 1:1 mapping goes "
+						  "when VFIO takes the group",
+				     (unsigned long long)v->region->start, (unsigned long long)v->region->end,
+				     v->region->type, v->region->type);
+	}
 
 	if (out->entry_limit_default)
 		strvec_pushf(&out->notes, "vfio_iommu_type1 is not loaded (the snapshot has no dma_entry_limit): its default, %d "
