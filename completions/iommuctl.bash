@@ -8,14 +8,16 @@
 # Column names for -o/--output are asked of iommuctl itself
 # (`iommuctl CMD --list-columns --raw --noheadings`), and so are the group
 # numbers and PCI addresses explain takes (`iommuctl groups -r -n -o GROUP`,
-# `iommuctl devices -r -n -o BDF`, on the --root given) and the PCI
-# addresses check-vfio and dma-path take; the rest is listed here and
-# checked against the binary by tests/check-docs.  swiotlb takes its options
-# before its subcommand (stats or devices), and nothing after it; dma-path
-# takes its options before or after its BDF.  The STRING of --cmdline
-# (cmdline, dma-path) is free text: nothing is offered for it.  simulate
-# takes a TRACE file (or - for standard input), and its --format is a
-# page-table format (status's and swiotlb's: text or prometheus).
+# `iommuctl devices -r -n -o BDF`, on the --root given), the PCI
+# addresses check-vfio, dma-path and map-check take and the groups of
+# map-check --group; the rest is listed here and checked against the binary
+# by tests/check-docs.  swiotlb takes its options before its subcommand
+# (stats or devices), and nothing after it; dma-path and map-check take
+# their options before or after the BDF.  The STRING of --cmdline (cmdline,
+# dma-path), the IOVA:SIZE of --range and the SIZE of --guest-ram are free
+# text: nothing is offered for them.  simulate takes a TRACE file (or - for
+# standard input), and its --format is a page-table format (status's and
+# swiotlb's: text or prometheus).
 
 # Prints the column names of list command (or status) $2, asking the
 # iommuctl $1; nothing if that fails.
@@ -40,11 +42,20 @@ _iommuctl_explain_targets()
     [[ -n $2 ]] && root_opt=(--root "$2")
     local groups=''
     [[ $3 == predict ]] ||
-        groups=$("$1" "${root_opt[@]}" groups -r -n -o GROUP 2>/dev/null)
+        groups=$(_iommuctl_groups "$1" "$2")
     [[ -n $groups ]] ||
         groups=$("$1" "${root_opt[@]}" groups --predict -r -n -o GROUP 2>/dev/null)
     printf '%s\n' "$groups" | sort -un
     _iommuctl_devices "$1" "$2" "$4"
+}
+
+# Prints the IOMMU group numbers, asking the iommuctl $1 about the root $2
+# (none: the live system).
+_iommuctl_groups()
+{
+    local -a root_opt=()
+    [[ -n $2 ]] && root_opt=(--root "$2")
+    "$1" "${root_opt[@]}" groups -r -n -o GROUP 2>/dev/null | sort -un
 }
 
 # Prints the PCI addresses of the functions, asking the iommuctl $1 about
@@ -131,7 +142,7 @@ _iommuctl()
         fi
     fi
 
-    local commands="groups devices topology tree explain check-vfio status swiotlb cmdline dma-path simulate snapshot"
+    local commands="groups devices topology tree explain check-vfio status swiotlb cmdline dma-path map-check simulate snapshot"
     # Before the command (-n is --numeric there).
     local global_opts="-j --json -p --pretty -n --numeric --root --pci-ids
         -V --version -h --help --list-commands --list-options"
@@ -160,14 +171,16 @@ _iommuctl()
         --iotlb-entries --totals $after_opts"
     # simulate --format: the page-table formats
     local simulate_formats="intel-vtd amd-v1 arm-lpae-4k arm-lpae-16k arm-lpae-64k"
+    local map_check_opts="--group --range --guest-ram --machine $after_opts"
     local snapshot_opts="$after_opts"
 
     # The command: the first word that is neither an option nor the
     # argument of one; nargs: the words after it that are not options;
     # root: the --root DIR given, predict: whether --predict was, all:
     # whether --all was; swiotlb_for: the swiotlb subcommand its options
-    # so far are for (stats or devices).
+    # so far are for (stats or devices); group: whether --group was given.
     local cmd='' i w skip=false nargs=0 root='' root_next=false predict='' all='' swiotlb_for=''
+    local group=''
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
         if $skip; then
@@ -186,6 +199,9 @@ _iommuctl()
         --cmdline | --addr | --size | --direction) skip=true ;;
         # (simulate: its BITS and N)
         --aw | --iotlb-entries) skip=true ;;
+        # (map-check: N, IOVA:SIZE, SIZE, TYPE)
+        --group) skip=true group=group ;;
+        --range | --guest-ram | --machine) skip=true ;;
         --predict) predict=predict ;;
         --all) all=all ;;
         --watch | --count | --format | --watch=* | --count=* | --format=*)
@@ -246,6 +262,23 @@ _iommuctl()
     --aw | --iotlb-entries)
         # BITS, N: nothing to offer
         [[ $cmd == simulate ]] && return
+        ;;
+    --machine)
+        [[ $cmd == map-check ]] && COMPREPLY=($(compgen -W "q35 pc" -- "$cur"))
+        return
+        ;;
+    --group)
+        if [[ $cmd == map-check ]]; then
+            local bin=${words[0]}
+            # shellcheck disable=SC2088 # (a literal "~/" as typed)
+            [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
+            COMPREPLY=($(compgen -W "$(_iommuctl_groups "$bin" "$root")" -- "$cur"))
+        fi
+        return
+        ;;
+    --range | --guest-ram)
+        # IOVA:SIZE, SIZE: nothing to offer
+        [[ $cmd == map-check ]] && return
         ;;
     -o | --output)
         [[ $cmd == tree ]] && cmd=topology
@@ -337,6 +370,15 @@ _iommuctl()
         elif ((nargs == 0)); then
             # TRACE: a file (or - for standard input)
             _iommuctl_paths files
+        fi
+        ;;
+    map-check)
+        if [[ $cur == -* ]]; then
+            [[ -n $group ]] && map_check_opts=${map_check_opts/--group /}
+            COMPREPLY=($(compgen -W "$map_check_opts" -- "$cur"))
+        elif ((nargs == 0)) && [[ -z $group ]]; then
+            # BDF, or --group N (the options may come before or after it)
+            _iommuctl_targets devices
         fi
         ;;
     snapshot)

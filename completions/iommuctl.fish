@@ -3,16 +3,18 @@
 # are asked of iommuctl itself (`iommuctl CMD --list-columns --raw
 # --noheadings`), and so are the group numbers and PCI addresses explain takes
 # (`iommuctl groups -r -n -o GROUP`, `iommuctl devices -r -n -o BDF,NAME`, on
-# the --root given) and the PCI addresses check-vfio and dma-path take; the
-# rest is listed here and checked against the binary by tests/check-docs.
-# swiotlb takes its options before its subcommand (stats or devices), and
-# nothing after it; dma-path takes its options before or after its BDF.  The
-# STRING of --cmdline (cmdline, dma-path) is free text: nothing is offered
-# for it.  simulate takes a TRACE file (or - for standard input).
+# the --root given), the PCI addresses check-vfio, dma-path and map-check
+# take and the groups of map-check --group; the rest is listed here and
+# checked against the binary by tests/check-docs.  swiotlb takes its options
+# before its subcommand (stats or devices), and nothing after it; dma-path
+# and map-check take their options before or after the BDF.  The STRING of
+# --cmdline (cmdline, dma-path), the IOVA:SIZE of --range and the SIZE of
+# --guest-ram are free text: nothing is offered for them.  simulate takes a
+# TRACE file (or - for standard input).
 
 # Prints the command of the command line being completed (groups, devices,
 # topology, tree, explain, check-vfio, status, swiotlb, cmdline, dma-path,
-# simulate, snapshot), or fails if there is none yet.
+# map-check, simulate, snapshot), or fails if there is none yet.
 function __iommuctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -159,10 +161,11 @@ function __iommuctl_check_vfio_can_all
     test $seen = 1
 end
 
-# True for dma-path before its BDF is given (its options may come before or
-# after it).
-function __iommuctl_dma_path_needs_bdf
-    __iommuctl_using dma-path; or return 1
+# True for command $argv[1] (dma-path, map-check) before its BDF is given
+# (its options may come before or after it); map-check --group takes the
+# place of the BDF.
+function __iommuctl_needs_bdf
+    __iommuctl_using $argv[1]; or return 1
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l skip 0
@@ -173,8 +176,10 @@ function __iommuctl_dma_path_needs_bdf
             continue
         end
         switch $t
-            case --root --pci-ids --addr --size --direction --cmdline
+            case --root --pci-ids --addr --size --direction --cmdline --range --guest-ram --machine
                 set skip 1
+            case --group
+                return 1
             case '-*'
             case '*'
                 set seen (math $seen + 1)
@@ -223,15 +228,27 @@ function __iommuctl_explain_targets
     if test (count $rows) = 0
         set rows ($bin $root groups --predict -r -n -o GROUP,NDEV 2>/dev/null)
     end
+    __iommuctl_describe_groups $rows
+    __iommuctl_devices
+end
+
+# Prints "GROUP<TAB>IOMMU group of N devices" for each row "GROUP NDEV" of
+# $argv, once each.
+function __iommuctl_describe_groups
     set -l seen
-    for line in $rows
+    for line in $argv
         set -l f (string split ' ' -- $line)
         string match -qr '^[0-9]+$' -- $f[1]; or continue
         contains -- $f[1] $seen; and continue
         set -a seen $f[1]
         printf '%s\tIOMMU group of %s device%s\n' $f[1] $f[-1] (test "$f[-1]" = 1; or echo s)
     end
-    __iommuctl_devices
+end
+
+# map-check --group: the IOMMU groups.
+function __iommuctl_group_numbers
+    set -l bin (commandline -opc)[1]
+    __iommuctl_describe_groups ($bin (__iommuctl_root_option) groups -r -n -o GROUP,NDEV 2>/dev/null)
 end
 
 # Column names for -o/--output: COLS or +COLS, a comma-separated list.
@@ -264,6 +281,7 @@ complete -c iommuctl -n __iommuctl_no_command -a swiotlb -d 'Show how full the s
 complete -c iommuctl -n __iommuctl_no_command -a cmdline -d 'Explain the IOMMU, DMA, swiotlb, ACS and VFIO parameters of the kernel command line'
 complete -c iommuctl -n __iommuctl_no_command -a dma-path -d 'Predict one DMA mapping of a device: direct, bounced, translated or failed'
 complete -c iommuctl -n __iommuctl_no_command -a simulate -d 'Replay a trace of IOMMU operations through the page-table, IOVA and IOTLB models'
+complete -c iommuctl -n __iommuctl_no_command -a map-check -d 'Check a VFIO mapping layout against a group\'s reserved regions and IOMMU limits'
 complete -c iommuctl -n __iommuctl_no_command -a snapshot -d 'Copy everything iommuctl reads into DIR'
 
 # Global options, before the command (-n is --numeric there)
@@ -275,15 +293,15 @@ complete -c iommuctl -n __iommuctl_no_command -l pci-ids -r -F -d 'Take names fr
 complete -c iommuctl -n __iommuctl_no_command -s V -l version -d 'Print the version'
 complete -c iommuctl -n __iommuctl_no_command -s h -l help -d 'Show the help'
 complete -c iommuctl -n __iommuctl_no_command -l list-commands -d 'Print the command names'
-complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb cmdline dma-path simulate snapshot' -d 'Print the options of a command'
+complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb cmdline dma-path map-check simulate snapshot' -d 'Print the options of a command'
 
 # The global options also accepted after a command
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -s j -l json -d 'JSON output'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -l numeric -d 'Show ids instead of names'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path simulate snapshot' -s h -l help -d 'Show the help of the command'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s j -l json -d 'JSON output'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l numeric -d 'Show ids instead of names'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s h -l help -d 'Show the help of the command'
 
 # groups, devices, topology, tree and status (after them, -n is --noheadings)
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree status' -s o -l output -x -a '(__iommuctl_columns)' -d 'Columns to show (COLS, or +COLS to add to the defaults)'
@@ -329,7 +347,14 @@ complete -c iommuctl -n '__iommuctl_using dma-path' -l addr -x -d 'Physical addr
 complete -c iommuctl -n '__iommuctl_using dma-path' -l size -x -d 'Its length in bytes, or with K, M, G (default 4096)'
 complete -c iommuctl -n '__iommuctl_using dma-path' -l direction -x -a 'to-device from-device bidirectional' -d 'Direction of the transfer (default bidirectional)'
 complete -c iommuctl -n '__iommuctl_using dma-path' -l cmdline -x -d 'What-if: the same mapping after a reboot with this kernel command line'
-complete -c iommuctl -n __iommuctl_dma_path_needs_bdf -a '(__iommuctl_devices)'
+complete -c iommuctl -n '__iommuctl_needs_bdf dma-path' -a '(__iommuctl_devices)'
+
+# map-check (BDF | --group N) (--range IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc])
+complete -c iommuctl -n '__iommuctl_using map-check' -l group -x -a '(__iommuctl_group_numbers)' -d 'Check this IOMMU group instead of a PCI function\'s'
+complete -c iommuctl -n '__iommuctl_using map-check' -l range -x -d 'One VFIO_IOMMU_MAP_DMA: IOVA:SIZE (bytes, 0x hex, or with K, M, G, T)'
+complete -c iommuctl -n '__iommuctl_using map-check' -l guest-ram -x -d 'Check the guest RAM layout QEMU builds for this much RAM (e.g. 16G)'
+complete -c iommuctl -n '__iommuctl_using map-check' -l machine -x -a 'q35 pc' -d 'With --guest-ram: the QEMU machine type (default q35)'
+complete -c iommuctl -n '__iommuctl_needs_bdf map-check' -a '(__iommuctl_devices)'
 
 # simulate [--format FMT] [--aw BITS] [--strict|--lazy] [--forcedac]
 #          [--sac-every-map] [--iotlb-entries N] [--totals] [TRACE|-]

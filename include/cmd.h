@@ -58,7 +58,7 @@ struct command {
 };
 
 extern const struct command cmd_groups, cmd_devices, cmd_topology, cmd_tree, cmd_explain, cmd_snapshot;
-extern const struct command cmd_status, cmd_check_vfio, cmd_swiotlb, cmd_cmdline, cmd_dma_path, cmd_simulate;
+extern const struct command cmd_status, cmd_check_vfio, cmd_swiotlb, cmd_cmdline, cmd_dma_path, cmd_map_check, cmd_simulate;
 
 /* Handles a global option met after a command.  Returns true if OPT was
  * one. */

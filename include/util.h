@@ -49,6 +49,8 @@ void strvec_init(struct strvec *sv);
 void strvec_release(struct strvec *sv);
 void strvec_push(struct strvec *sv, const char *s);
 void strvec_push_owned(struct strvec *sv, char *s);
+/* Pushes the formatted string. */
+void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strvec_contains(const struct strvec *sv, const char *s);
 void strvec_sort(struct strvec *sv);
 
@@ -56,6 +58,9 @@ void strvec_sort(struct strvec *sv);
  * be a number in range, or they return false and leave *out untouched. */
 bool parse_u64(const char *s, int base, uint64_t *out);
 bool parse_int(const char *s, int *out);
+/* A byte count: decimal or 0x hex, optionally followed by K, M, G or T
+ * (binary units, either case): "4096", "0x1000", "64K", "2M", "1T". */
+bool parse_size_suffix(const char *s, uint64_t *out);
 /* Removes trailing whitespace (in place) and returns s. */
 char *rstrip(char *s);
 /* BYTES in binary units for people: "64 MiB", "2 KiB", "1.5 GiB", "512 B". */

@@ -30,26 +30,6 @@ static const struct opt_help dma_path_help[] = {
 	{NULL, NULL},
 };
 
-/* "4096", "0x1000", "64K", "2M", "1G" */
-static bool parse_size(const char *arg, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-	errno = 0;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg || *arg == '-')
-		return false;
-	if (*end && !end[1]) {
-		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 99;
-		end++;
-	}
-	if (*end || shift == 99 || (shift && v > (~0ull >> shift)))
-		return false;
-	*out = v << shift;
-	return true;
-}
-
 static int dma_path_run(struct app *app, int argc, char **argv)
 {
 	struct dma_path_request q = {.size = 4096, .dir = DMA_DIR_BIDIRECTIONAL};
@@ -69,13 +49,13 @@ static int dma_path_run(struct app *app, int argc, char **argv)
 			continue;
 		switch (opt) {
 		case OPT_ADDR:
-			if (!parse_size(optarg, &q.phys) || strpbrk(optarg, "KkMmGg"))
+			if (!parse_size_suffix(optarg, &q.phys) || strpbrk(optarg, "KkMmGgTt"))
 				return app_usage_error(app, "--addr needs a physical address (decimal or 0x hex), not '%s'",
 						       optarg);
 			have_addr = true;
 			break;
 		case OPT_SIZE:
-			if (!parse_size(optarg, &q.size) || !q.size)
+			if (!parse_size_suffix(optarg, &q.size) || !q.size)
 				return app_usage_error(app, "--size needs a length above 0 (bytes, or with K, M, G), not '%s'",
 						       optarg);
 			break;

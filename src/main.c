@@ -15,7 +15,7 @@
 #endif
 
 static const struct command *const commands[] = {&cmd_groups, &cmd_devices, &cmd_topology, &cmd_tree, &cmd_explain,
-						 &cmd_check_vfio, &cmd_status, &cmd_swiotlb, &cmd_cmdline, &cmd_dma_path, &cmd_simulate,
+						 &cmd_check_vfio, &cmd_status, &cmd_swiotlb, &cmd_cmdline, &cmd_dma_path, &cmd_map_check, &cmd_simulate,
 						 &cmd_snapshot};
 
 static const struct option global_options[] = {

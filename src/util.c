@@ -172,6 +172,14 @@ void strvec_push(struct strvec *sv, const char *s)
 	strvec_push_owned(sv, xstrdup(s));
 }
 
+void strvec_pushf(struct strvec *sv, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strvec_push_owned(sv, xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
 bool strvec_contains(const struct strvec *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->n; i++)
@@ -232,6 +240,30 @@ bool parse_int(const char *s, int *out)
 	if (errno || end == s || v < INT32_MIN || v > INT32_MAX || !only_space_after(end))
 		return false;
 	*out = (int)v;
+	return true;
+}
+
+bool parse_size_suffix(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	const char *u;
+	unsigned long long v;
+	unsigned shift = 0;
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	if (*end) {
+		if (end[1] || !(u = strchr(units, toupper((unsigned char)*end))))
+			return false;
+		shift = 10 * (unsigned)(u - units + 1);
+		if (v > (~0ull >> shift))
+			return false;
+	}
+	*out = (uint64_t)v << shift;
 	return true;
 }
 
