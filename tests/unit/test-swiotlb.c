@@ -1205,6 +1205,35 @@ static void dma_path_iommu(void **state)
 	assert_int_equal(p.path, DMA_PATH_DIRECT);
 	assert_null(p.domain_type);
 	dma_path_release(&p);
+	snapshot_release(&s);
+	/* the same AMD host with 6 GiB: after a reboot with amd_iommu=off or
+	 * iommu=pt the kernel sets up a pool (RAM above 4 GiB), and the
+	 * 32-bit device's buffer at 5 GiB bounces */
+	snap(&s, "iommu=nopt", 0, 1, 6 * GiB);
+	add_group(&s, 3, "DMA-FQ", NULL);
+	strvec_push(&s.fw_tables, "IVRS");
+	nic = add_dev(&s, "0000:01:00.0", "e1000", 3, 32, NULL);
+	predict(&s, nic, 5 * GiB, 4096, NULL, &p);
+	assert_int_equal(p.path, DMA_PATH_TRANSLATED);
+	assert_true(p.bus_end < 1ull << 32);
+	dma_path_release(&p);
+	predict(&s, nic, 5 * GiB, 4096, "amd_iommu=off", &p);
+	assert_int_equal(p.path, DMA_PATH_BOUNCE);
+	assert_true(p.pool_present);
+	dma_path_release(&p);
+	predict(&s, nic, 5 * GiB, 4096, "iommu=pt", &p);
+	assert_int_equal(p.path, DMA_PATH_BOUNCE);
+	assert_string_equal(p.domain_type, "identity");
+	dma_path_release(&p);
+	predict(&s, nic, 5 * GiB, 4096, "amd_iommu=off swiotlb=noforce", &p);
+	assert_int_equal(p.path, DMA_PATH_FAIL);
+	assert_non_null(strstr(p.kernel_message, "overflow (mask ffffffff, bus limit 0)"));
+	dma_path_release(&p);
+	snapshot_release(&s);
+	snap(&s, "iommu=pt", 0, 1, 1 * GiB);
+	add_group(&s, 3, "identity", NULL);
+	add_group(&s, 4, "identity", NULL);
+	ext = add_dev(&s, "0000:02:00.0", "igb", 4, 64, "removable");
 	/* untrusted: always a strict DMA domain; unaligned buffers bounce,
 	 * and without a pool fail */
 	predict(&s, ext, 5 * GiB + 512, 1024, NULL, &p);
