@@ -151,6 +151,10 @@ json_t *json_cmdline_effective(const struct iommu_cmdline *c);
 /* TEXT broken into lines of at most WIDTH characters at spaces (a longer
  * word gets a line of its own).  Heap string. */
 char *text_word_wrap(const char *text, size_t width);
+/* A column whose cells were broken with text_word_wrap: it wraps at their
+ * newlines (which it prints as they are).  0, or -1. */
+struct libscols_column;
+int render_wrap_column(struct libscols_column *cl);
 /* The width of the terminal on standard output, or 0 when it is not one. */
 size_t terminal_width(void);
 

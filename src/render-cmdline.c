@@ -164,9 +164,7 @@ int render_cmdline_text(const char *cmdline, const char *source, const struct io
 									    i == 3 && effw ? SCOLS_FL_WRAP : 0);
 			if (!cl)
 				goto out;
-			if (i == 3 && effw &&
-			    (scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
-			     scols_column_set_safechars(cl, "\n")))
+			if (i == 3 && effw && render_wrap_column(cl))
 				goto out;
 		}
 		for (size_t i = 0; i < c->nitems; i++) {

@@ -264,9 +264,7 @@ int render_status_text(const struct snapshot *s, const struct status_report *r, 
 			goto fail;
 		/* the cells are broken at words here; libsmartcols breaks them
 		 * at the newlines */
-		if (width && is_wrapped(colv[i]) &&
-		    (scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
-		     scols_column_set_safechars(cl, "\n")))
+		if (width && is_wrapped(colv[i]) && render_wrap_column(cl))
 			goto fail;
 	}
 	for (size_t k = 0; k < r->nchecks; k++) {
@@ -526,6 +524,14 @@ int json_print_status(const struct snapshot *s, const struct status_report *r, c
 	json_object_set_new(doc, "vfio", json_vfio_status(s, r));
 	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
 	return json_print(doc, pretty);
+}
+
+int render_wrap_column(struct libscols_column *cl)
+{
+	return scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
+			       scols_column_set_safechars(cl, "\n")
+		       ? -1
+		       : 0;
 }
 
 size_t terminal_width(void)

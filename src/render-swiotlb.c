@@ -234,19 +234,33 @@ int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_r
 {
 	static const char *const names[] = {"BDF", "DRIVER", "MASK", "PATH", "BOUNCES", "REASON"};
 	struct libscols_table *tb = scols_new_table();
+	size_t width, fixed, reason_w = 0;
 	int rc;
 	if (!tb)
 		return -1;
 	scols_table_enable_raw(tb, o->raw);
 	scols_table_enable_export(tb, o->pairs);
 	scols_table_enable_noheadings(tb, o->noheadings);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!scols_table_new_column(tb, names[i], i == DC_REASON ? 0.5 : 0, 0))
+	/* on a terminal, REASON is broken at words into the width left */
+	if (!o->raw && !o->pairs && (width = terminal_width())) {
+		size_t drv = 6;
+		for (size_t k = 0; k < n; k++) {
+			const char *dn = s->dev[d[k].dev].driver;
+			drv = dn && strlen(dn) > drv ? strlen(dn) : drv;
+		}
+		fixed = 12 + drv + 4 + 10 + 10 + 5;
+		reason_w = width > fixed + 30 ? width - fixed - 1 : 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct libscols_column *cl =
+			scols_table_new_column(tb, names[i], i == DC_REASON ? 0.5 : 0, i == DC_REASON && reason_w ? SCOLS_FL_WRAP : 0);
+		if (!cl || (i == DC_REASON && reason_w && render_wrap_column(cl)))
 			goto fail;
+	}
 	for (size_t k = 0; k < n; k++) {
 		const struct pci_device *dev = &s->dev[d[k].dev];
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-		char mask[16];
+		char mask[16], *reason = reason_w ? text_word_wrap(d[k].reason, reason_w) : xstrdup(d[k].reason);
 		if (dev->dma_mask_bits < 0)
 			snprintf(mask, sizeof(mask), "?");
 		else
@@ -255,8 +269,10 @@ int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_r
 		    scols_line_set_data(ln, DC_DRIVER, dev->driver ? dev->driver : dev->driver_known ? "-" : "?") ||
 		    scols_line_set_data(ln, DC_MASK, mask) || scols_line_set_data(ln, DC_PATH, d[k].path) ||
 		    scols_line_set_data(ln, DC_BOUNCES, d[k].fails ? "fails" : swiotlb_bounce_id(d[k].bounces)) ||
-		    scols_line_set_data(ln, DC_REASON, d[k].reason))
+		    scols_line_refer_data(ln, DC_REASON, reason)) {
+			free(reason);
 			goto fail;
+		}
 	}
 	rc = scols_print_table(tb);
 	scols_unref_table(tb);
