@@ -150,7 +150,7 @@ _iommuctl()
     # (--noheadings here too) for devices; all before the subcommand.
     local swiotlb_stats_opts="--watch --count --format"
     local swiotlb_devices_opts="-r --raw -P --pairs -n --noheadings"
-    local snapshot_opts="$after_opts"
+    local snapshot_opts="--force $after_opts"
 
     # The command: the first word that is neither an option nor the
     # argument of one; nargs: the words after it that are not options;

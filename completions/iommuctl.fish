@@ -266,5 +266,6 @@ complete -c iommuctl -n __iommuctl_check_vfio_can_all -l all -d 'Check every fun
 complete -c iommuctl -n '__iommuctl_using check-vfio' -l script -d 'Print only the steps, as a shell script to review and run'
 complete -c iommuctl -n __iommuctl_check_vfio_without_all -a '(__iommuctl_devices)'
 
-# snapshot DIR: a new or empty directory
+# snapshot [--force] DIR: a new or empty directory, or a snapshot to replace
+complete -c iommuctl -n '__iommuctl_using snapshot' -l force -d 'Replace the snapshot DIR holds'
 complete -c iommuctl -n __iommuctl_snapshot_needs_dir -x -a '(__fish_complete_directories)'

@@ -44,6 +44,7 @@ struct sysroot {
 	int record_fd;       /* the recording's temporary directory, or -1 */
 	char *record_dir;    /* where the recording goes when committed */
 	char *record_tmp;    /* the temporary directory beside it */
+	bool record_replace; /* DIR holds a snapshot that the new one replaces */
 	int record_err;      /* first recording error (negative errno) */
 	char *record_errpath;
 	int pending[SR_CLOSE_BATCH];
@@ -163,11 +164,24 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
-int sysroot_record_begin(struct sysroot *sr, const char *dir)
+/* True if DIR holds the metadata `iommuctl snapshot` writes: the only kind
+ * of non-empty directory --force may replace, so that a mistyped DIR
+ * (a home directory) is never deleted. */
+static bool holds_snapshot(const char *dir)
+{
+	struct stat st;
+	char *info = xasprintf("%s/.iommuctl/info", dir);
+	bool ok = lstat(info, &st) == 0 && S_ISREG(st.st_mode);
+	free(info);
+	return ok;
+}
+
+int sysroot_record_begin(struct sysroot *sr, const char *dir, bool replace)
 {
 	struct stat st;
 	char *copy = xstrdup(dir), *slash, *parent, *base;
 
+	sr->record_replace = false;
 	if (lstat(dir, &st) == 0) {
 		DIR *d;
 		struct dirent *de;
@@ -186,10 +200,11 @@ int sysroot_record_begin(struct sysroot *sr, const char *dir)
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				empty = false;
 		closedir(d);
-		if (!empty) {
+		if (!empty && !(replace && holds_snapshot(dir))) {
 			free(copy);
-			return -ENOTEMPTY;
+			return replace ? -EEXIST : -ENOTEMPTY;
 		}
+		sr->record_replace = !empty;
 	} else if (errno != ENOENT) {
 		int err = -errno;
 		free(copy);
@@ -239,6 +254,33 @@ void sysroot_record_abort(struct sysroot *sr)
 	sr->record_tmp = sr->record_dir = NULL;
 }
 
+/* Puts the finished tree at the recording's DIR.  A previous snapshot
+ * there (--force) is swapped out in one step, so DIR always holds a whole
+ * snapshot, the old or the new, and is then removed from where the new one
+ * was written. */
+static int record_install(struct sysroot *sr)
+{
+	if (!sr->record_replace)
+		return rename(sr->record_tmp, sr->record_dir) < 0 ? -errno : 0;
+	if (renameat2(AT_FDCWD, sr->record_tmp, AT_FDCWD, sr->record_dir, RENAME_EXCHANGE) < 0) {
+		/* no exchange on this filesystem: move the old one aside
+		 * first (DIR is missing for a moment) */
+		char *aside = xasprintf("%s.old", sr->record_tmp);
+		int err = 0;
+		if (rename(sr->record_dir, aside) < 0)
+			err = -errno;
+		else if (rename(sr->record_tmp, sr->record_dir) < 0) {
+			err = -errno;
+			rename(aside, sr->record_dir);
+		} else
+			nftw(aside, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(aside);
+		return err;
+	}
+	nftw(sr->record_tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
 int sysroot_record_commit(struct sysroot *sr, char **path)
 {
 	int err = sr->record_err;
@@ -247,8 +289,7 @@ int sysroot_record_commit(struct sysroot *sr, char **path)
 	if (sr->record_fd < 0)
 		return -EINVAL;
 	sysroot_flush(sr);
-	if (!err && rename(sr->record_tmp, sr->record_dir) < 0) {
-		err = -errno;
+	if (!err && (err = record_install(sr)) < 0) {
 		if (path)
 			*path = xstrdup(".");
 	} else if (err && path) {
