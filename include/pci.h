@@ -38,6 +38,7 @@ bool pci_is_bdf(const char *name);
 #define PCI_CFG_SUBSYS_ID 0x2e
 /* The first 64 bytes: what an unprivileged read of `config` returns. */
 #define PCI_CFG_HEADER_SIZE 64
+#define PCI_CFG_EXP_SIZE 4096 /* the PCIe extended configuration space */
 
 uint16_t pci_cfg_u16(const uint8_t *cfg, size_t off);
 uint32_t pci_cfg_u32(const uint8_t *cfg, size_t off);

@@ -34,6 +34,8 @@ void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
+/* Keeps the first LEN bytes (no-op if it holds fewer). */
+void buf_truncate(struct buf *b, size_t len);
 /* Returns the contents as a heap string and resets the buffer. */
 char *buf_steal(struct buf *b);
 

@@ -214,16 +214,36 @@ static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char
 	return have_id;
 }
 
+/* The sizes a `config` read returns: 64 bytes unprivileged (128 for a
+ * CardBus bridge), else the whole space, 256 or 4096 bytes
+ * (drivers/pci/pci-sysfs.c: pci_read_config, pci_dev_config_attr). */
+static bool config_size_ok(size_t len)
+{
+	return len == PCI_CFG_HEADER_SIZE || len == 128 || len == 256 || len == PCI_CFG_EXP_SIZE;
+}
+
 static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned flags, struct pci_device *d,
 			      struct buf *b, bool *gone)
 {
 	char path[96];
-	size_t max = (flags & SNAP_LOAD_CONFIG) ? 4096 : PCI_CFG_HEADER_SIZE;
+	size_t max = (flags & SNAP_LOAD_CONFIG) ? PCI_CFG_EXP_SIZE : PCI_CFG_HEADER_SIZE;
+	bool misfit = false; /* a size no kernel gives: not a privilege matter */
 	int err;
 
 	*gone = false;
 	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/config", d->bdf);
-	err = sr_read(sr, path, max, SR_PREFIX | SR_SINGLE_SHOT, b);
+	/* one byte past the largest size tells a file no kernel writes */
+	err = sr_read(sr, path, max + 1, SR_PREFIX | SR_SINGLE_SHOT, b);
+	if (!err && (flags & SNAP_LOAD_CONFIG) && !config_size_ok(b->len) && b->len > PCI_CFG_HEADER_SIZE) {
+		char detail[128];
+		snprintf(detail, sizeof(detail),
+			 "%s%zu bytes of configuration space, a size the kernel never gives: only the header used",
+			 b->len > max ? "over " : "", b->len > max ? max : b->len);
+		snapshot_add_issue(s, path, 0, detail);
+		buf_truncate(b, PCI_CFG_HEADER_SIZE);
+		misfit = true;
+	} else if (!err && b->len > max)
+		buf_truncate(b, max);
 	if (err == -ENOENT) {
 		struct sr_node node;
 		char dir[80];
@@ -240,10 +260,10 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 		snprintf(detail, sizeof(detail), "only %zu bytes of configuration header", b->len);
 		snapshot_add_issue(s, path, 0, detail);
 	} else {
-		if (flags & SNAP_LOAD_CONFIG) {
+		if ((flags & SNAP_LOAD_CONFIG) && !misfit) {
 			/* No function has a 64-byte configuration space:
 			 * only an unprivileged read stops there. */
-			if (b->len == PCI_CFG_HEADER_SIZE && s->config_restricted++ == 0)
+			if (b->len == PCI_CFG_HEADER_SIZE && !misfit && s->config_restricted++ == 0)
 				s->config_restricted_path = xstrdup(path);
 			d->config = xmalloc(b->len);
 			memcpy(d->config, b->data, b->len);
@@ -558,46 +578,75 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 
 /* Parses reserved_regions as iommu_group_show_resv_regions() prints it:
  * "0x%016llx 0x%016llx %s\n" per region, end inclusive. */
+/* "0x" and 1 to 16 hex digits: an address as %016llx prints it. */
+static bool resv_address(const char *f, uint64_t *v, bool *overflow)
+{
+	size_t digits;
+	if (strncmp(f, "0x", 2) != 0)
+		return false;
+	digits = strspn(f + 2, "0123456789abcdefABCDEF");
+	if (digits == 0 || f[2 + digits])
+		return false;
+	*overflow = !parse_u64(f + 2, 16, v);
+	return true;
+}
+
 bool parse_resv_regions(struct snapshot *s, const char *path, const char *text, struct resv_region **out, size_t *n)
 {
 	struct resv_region *r = NULL;
-	size_t cnt = 0, cap = 0, lineno = 0;
-	bool ok = true;
+	size_t cnt = 0, cap = 0, lineno = 0, nbad = 0;
+	char *first_bad = NULL;
 	const char *p = text;
 
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char *line = xstrndup(p, len), *f[4] = {0}, *save = NULL;
+		char *line = xstrndup(p, len), *f[4] = {0}, *save = NULL, *bad = NULL;
 		int nf = 0;
 		uint64_t a, b;
+		bool over_a, over_b;
 		lineno++;
 		for (char *tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
 			f[nf < 4 ? nf++ : 3] = tok;
 		if (nf == 0) {
 			/* blank line: tolerated */
-		} else if (nf == 3 && strncmp(f[0], "0x", 2) == 0 && strncmp(f[1], "0x", 2) == 0 &&
-			   parse_u64(f[0] + 2, 16, &a) && parse_u64(f[1] + 2, 16, &b) && a <= b && is_token(f[2]) &&
-			   strlen(f[2]) < 32) {
+		} else if (nf != 3 || !resv_address(f[0], &a, &over_a) || !resv_address(f[1], &b, &over_b) ||
+			   !is_token(f[2]) || strlen(f[2]) >= 32) {
+			bad = xasprintf("line %zu is not \"START END TYPE\"", lineno);
+		} else if (over_a || over_b) {
+			bad = xasprintf("line %zu has an address past 64 bits", lineno);
+		} else if (a > b) {
+			/* the kernel prints start and end (inclusive) of a
+			 * region, never an empty or reversed one */
+			bad = xasprintf("line %zu has its start above its end", lineno);
+		} else {
 			xgrow((void **)&r, &cap, cnt + 1, sizeof(*r));
 			r[cnt].start = a;
 			r[cnt].end = b;
 			r[cnt].type = xstrdup(f[2]);
 			cnt++;
-		} else {
-			char *detail = xasprintf("line %zu is not \"START END TYPE\"", lineno);
-			snapshot_add_issue(s, path, 0, detail);
-			free(detail);
-			ok = false;
 		}
+		if (bad && nbad++ == 0)
+			first_bad = bad;
+		else
+			free(bad);
 		free(line);
 		p += len;
 		if (*p == '\n')
 			p++;
 	}
+	/* one warning per file, however much of it is garbage */
+	if (nbad) {
+		char *detail = nbad == 1 ? xstrdup(first_bad)
+					 : xasprintf("%s (and %zu more malformed line%s)", first_bad, nbad - 1,
+						     nbad == 2 ? "" : "s");
+		snapshot_add_issue(s, path, 0, detail);
+		free(detail);
+		free(first_bad);
+	}
 	*out = r;
 	*n = cnt;
-	return ok;
+	return nbad == 0;
 }
 
 static const char *const known_types[] = {"DMA", "DMA-FQ", "identity", "blocked", "unmanaged", "unknown"};
@@ -756,6 +805,8 @@ static void load_cmdline(struct snapshot *s, struct sysroot *sr)
 	struct buf b;
 	buf_init(&b);
 	s->cmdline_err = sr_read(sr, "proc/cmdline", CMDLINE_MAX, 0, &b);
+	if (s->cmdline_err && s->cmdline_err != -ENOENT)
+		snapshot_add_issue(s, "proc/cmdline", s->cmdline_err, NULL);
 	if (!s->cmdline_err) {
 		/* NULs would cut the string short: show them as spaces */
 		for (size_t i = 0; i < b.len; i++)

@@ -744,6 +744,50 @@ int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, st
 	return sr_read_in(sr, NULL, path, max, flags, out);
 }
 
+/* Opens REL for reading, a regular file only.  A captured tree can hold
+ * anything its sender put there: a FIFO would block, and opening a device
+ * node (a disk of this machine, a watchdog) reads or acts outside the
+ * root, so there the file is looked at (O_PATH) before it is opened, and
+ * reopened through /proc/self/fd (the same inode, no second lookup).  The
+ * live /sys and /proc hold only the kernel's files: one open there. */
+static int open_regular(struct sysroot *sr, const struct sr_base *base, const char *rel, struct walked *walked)
+{
+	const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	char self[48];
+	struct stat st = {0};
+	int pfd, fd;
+
+	if (sr->live)
+		return open_at(sr, base, rel, flags, walked);
+	pfd = open_at(sr, base, rel, O_PATH, walked);
+	if (pfd < 0)
+		return pfd;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int err = !S_ISREG(st.st_mode) ? (S_ISDIR(st.st_mode) ? -EISDIR : -ENXIO) : -errno;
+		close(pfd);
+		if (walked)
+			walked_release(walked);
+		return err;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, flags);
+	if (fd < 0 && errno != ENOENT)
+		fd = -errno;
+	else if (fd < 0) {
+		/* no /proc: open by name again, and check it is the same file */
+		struct stat again;
+		fd = open_at(sr, base, rel, flags, NULL);
+		if (fd >= 0 && (fstat(fd, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino)) {
+			close(fd);
+			fd = -EAGAIN;
+		}
+	}
+	close(pfd);
+	if (fd < 0 && walked)
+		walked_release(walked);
+	return fd;
+}
+
 int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path, size_t max, unsigned flags,
 	       struct buf *out)
 {
@@ -754,7 +798,7 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 	buf_reset(out);
 	if (refused_name(path))
 		return -EPERM;
-	fd = open_at(sr, base, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, rec ? &w : NULL);
+	fd = open_regular(sr, base, path, rec ? &w : NULL);
 	if (fd < 0)
 		return fd;
 	for (;;) {

@@ -36,9 +36,20 @@ static void resv_parser(void **state)
 					"0x1 0x2 msi extra\n0x00000000fee00000 0x00000000feefffff msi",
 					&r, &n));
 	assert_int_equal(n, 1);
-	assert_int_equal(s.nissues, 4);
+	/* one warning for the file, naming the first bad line */
+	assert_int_equal(s.nissues, 1);
 	assert_string_equal(s.issues[0].path, "/x");
+	assert_string_equal(s.issues[0].detail, "line 1 is not \"START END TYPE\" (and 3 more malformed lines)");
 	free(r[0].type);
+	free(r);
+	/* start above end, and an address of 17 digits, each said as such */
+	assert_false(parse_resv_regions(&s, "/y", "0x10 0x0f msi\n", &r, &n));
+	assert_int_equal(n, 0);
+	assert_string_equal(s.issues[1].detail, "line 1 has its start above its end");
+	free(r);
+	assert_false(parse_resv_regions(&s, "/z", "\n0x1 0x10000000000000000 direct\n", &r, &n));
+	assert_int_equal(n, 0);
+	assert_string_equal(s.issues[2].detail, "line 2 has an address past 64 bits");
 	free(r);
 	snapshot_release(&s);
 }
