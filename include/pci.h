@@ -110,6 +110,9 @@ struct pci_caps {
 	unsigned sriov_off; /* 0: no SR-IOV capability */
 	/* type 1 headers (bridges): the buses below */
 	uint8_t secondary_bus, subordinate_bus;
+	/* A list did not end within the kernel's bound (a pointer leads
+	 * back): what was found before is kept, as the kernel keeps it. */
+	bool loops;
 };
 
 /* Walks the capability lists of CFG (LEN bytes) as the kernel does (at most

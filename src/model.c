@@ -270,6 +270,10 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 			d->config_len = b->len;
 		}
 		pci_parse_caps((const uint8_t *)b->data, b->len, &d->caps);
+		if (d->caps.loops)
+			/* drivers/pci/pci.c: __pci_find_next_cap_ttl (48 entries),
+			 * pci_find_next_ext_capability (480) */
+			snapshot_add_issue(s, path, 0, "its capability list loops: cut where the kernel cuts it");
 		if (pci_decode_ident((const uint8_t *)b->data, b->len, &d->ident)) {
 			d->ident_known = d->revision_known = d->class_known = true;
 			return;
@@ -334,6 +338,9 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 		s->dev[kept] = s->dev[i];
 		load_device_ident(s, sr, flags, &s->dev[kept], &b, &gone);
 		if (gone) {
+			char path[64];
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", s->dev[kept].bdf);
+			snapshot_add_issue(s, path, 0, "listed, but its directory is gone (unplugged while read, or a broken tree)");
 			free(s->dev[kept].config);
 			continue;
 		}
@@ -348,6 +355,30 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 static bool not_hidden(const char *name)
 {
 	return name[0] != '.';
+}
+
+/* The kernel names drivers, devices and units in printable ASCII.  Any
+ * other name (bytes that are not UTF-8, control characters) comes from a
+ * tree edited by hand: it is left out with a warning, shown escaped, rather
+ * than passed to a terminal or a JSON document. */
+static bool plain_name(struct snapshot *s, const char *dir, const char *name)
+{
+	struct buf shown;
+	char *detail;
+	if (is_token(name))
+		return true;
+	buf_init(&shown);
+	for (const unsigned char *c = (const unsigned char *)name; *c && shown.len < 64; c++)
+		if (*c > 0x20 && *c < 0x7f && *c != '\\')
+			buf_append(&shown, c, 1);
+		else
+			buf_appendf(&shown, "\\x%02x", *c);
+	detail = xasprintf("an entry named \"%s\"%s is not a kernel name (not printable ASCII): left out", shown.data,
+			   name[shown.len] && strlen(name) > 64 ? "..." : "");
+	snapshot_add_issue(s, dir, 0, detail);
+	free(detail);
+	buf_release(&shown);
+	return false;
 }
 
 static void load_drivers(struct snapshot *s, struct sysroot *sr)
@@ -371,6 +402,10 @@ static void load_drivers(struct snapshot *s, struct sysroot *sr)
 		int err;
 		if (drivers.ent[i].type != DT_DIR)
 			continue;
+		if (!plain_name(s, "sys/bus/pci/drivers", drivers.ent[i].name)) {
+			all_read = false;
+			continue;
+		}
 		path = xasprintf("sys/bus/pci/drivers/%s", drivers.ent[i].name);
 		err = sr_list(sr, path, pci_is_bdf, &bound);
 		if (err) {
@@ -541,9 +576,14 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 	s->class_iommu.entries = units.n;
 	s->unit = xcalloc(units.n ? units.n : 1, sizeof(*s->unit));
 	for (size_t i = 0; i < units.n; i++) {
-		struct iommu_unit *u = &s->unit[s->nunit++];
-		char *path = xasprintf("sys/class/iommu/%s/devices", units.ent[i].name);
-		int err = sr_list(sr, path, not_hidden, &members);
+		struct iommu_unit *u;
+		char *path;
+		int err;
+		if (!plain_name(s, "sys/class/iommu", units.ent[i].name))
+			continue;
+		u = &s->unit[s->nunit++];
+		path = xasprintf("sys/class/iommu/%s/devices", units.ent[i].name);
+		err = sr_list(sr, path, not_hidden, &members);
 		u->name = xstrdup(units.ent[i].name);
 		u->driver = unit_driver(u->name);
 		if (!u->driver && units.ent[i].type == DT_LNK) {
@@ -558,7 +598,8 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 			snapshot_add_issue(s, path, err, NULL);
 		u->members_known = err == 0;
 		for (size_t j = 0; j < members.n; j++)
-			strvec_push(&u->members, members.ent[j].name);
+			if (plain_name(s, path, members.ent[j].name))
+				strvec_push(&u->members, members.ent[j].name);
 		strvec_sort(&u->members);
 		free(path);
 	}
@@ -707,11 +748,23 @@ static void load_group(struct snapshot *s, struct sysroot *sr, const struct sr_b
 	for (size_t i = 0; i < members->n; i++) {
 		struct pci_device *d = find_by_name(s, members->ent[i].name);
 		if (!d) {
-			/* A PCI name that is not (any more) among the functions
-			 * was unplugged while we looked: skipped, as the
-			 * function itself is. */
-			if (!pci_is_bdf(members->ent[i].name))
-				strvec_push(&g->other, members->ent[i].name);
+			const char *name = members->ent[i].name;
+			if (!plain_name(s, path, name))
+				continue;
+			/* A PCI function not among the functions was unplugged
+			 * while we looked, or the tree is broken: either way it
+			 * is still counted, so that the group is never shown
+			 * smaller (safer to assign) than it is.  (Links to
+			 * other devices are not followed: a snapshot keeps the
+			 * links, not what they lead to.) */
+			if (pci_is_bdf(name)) {
+				char *member = xasprintf("%s/%s", path, name);
+				snapshot_add_issue(s, member, 0,
+						   "a member that is not among /sys/bus/pci/devices (unplugged while "
+						   "read, or a broken tree): counted as a member");
+				free(member);
+			}
+			strvec_push(&g->other, name);
 			continue;
 		}
 		if (d->group >= 0 && d->group != g->id) {
@@ -762,7 +815,10 @@ static void load_groups(struct snapshot *s, struct sysroot *sr)
 	for (size_t i = 0; i < ids.n; i++) {
 		int id;
 		if (!parse_int(ids.ent[i].name, &id) || id < 0) {
-			snapshot_add_issue(s, "sys/kernel/iommu_groups", 0, "group id out of range");
+			char *detail = xasprintf("group %.32s: an id out of range (the kernel's ids are ints)",
+						 ids.ent[i].name);
+			snapshot_add_issue(s, "sys/kernel/iommu_groups", 0, detail);
+			free(detail);
 			continue;
 		}
 		s->grp[s->ngrp].id = id;
