@@ -367,14 +367,15 @@ static bool plain_name(struct snapshot *s, const char *dir, const char *name)
 	char *detail;
 	if (is_token(name))
 		return true;
+	const unsigned char *c = (const unsigned char *)name;
 	buf_init(&shown);
-	for (const unsigned char *c = (const unsigned char *)name; *c && shown.len < 64; c++)
+	for (; *c && shown.len < 64; c++)
 		if (*c > 0x20 && *c < 0x7f && *c != '\\')
 			buf_append(&shown, c, 1);
 		else
 			buf_appendf(&shown, "\\x%02x", *c);
-	detail = xasprintf("an entry named \"%s\"%s is not a kernel name (not printable ASCII): left out", shown.data,
-			   name[shown.len] && strlen(name) > 64 ? "..." : "");
+	detail = xasprintf("an entry named \"%s%s\" is not a kernel name (not printable ASCII): left out", shown.data,
+			   *c ? "..." : "");
 	snapshot_add_issue(s, dir, 0, detail);
 	free(detail);
 	buf_release(&shown);
