@@ -64,5 +64,10 @@ const char *format_bytes(unsigned long long bytes, char *out, size_t size);
 bool is_token(const char *s);
 /* True if s holds only decimal digits (and is non-empty). */
 bool is_decimal(const char *s);
+/* True if the LEN bytes at S are text: well-formed UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF) without control
+ * characters other than tab and newline.  What JSON and a terminal can
+ * take as it is. */
+bool is_text(const char *s, size_t len);
 
 #endif

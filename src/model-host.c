@@ -70,6 +70,16 @@ char *model_read_text(struct snapshot *s, struct sysroot *sr, const char *path, 
 		buf_release(&b);
 		return NULL;
 	}
+	/* An attribute the kernel writes is text; anything else (bytes
+	 * that are not UTF-8, control characters) is from an edited tree,
+	 * and never reaches a terminal or a JSON document. */
+	if (report && !is_text(b.data ? b.data : "", b.len)) {
+		snapshot_add_issue(s, path, 0, "not text (bytes that are not UTF-8, or control characters)");
+		if (err)
+			*err = -EILSEQ;
+		buf_release(&b);
+		return NULL;
+	}
 	return buf_steal(&b);
 }
 

@@ -869,6 +869,12 @@ static void load_cmdline(struct snapshot *s, struct sysroot *sr)
 		for (size_t i = 0; i < b.len; i++)
 			if (b.data[i] == '\0' || b.data[i] == '\n')
 				b.data[i] = ' ';
+	}
+	if (!s->cmdline_err && !is_text(b.data ? b.data : "", b.len)) {
+		snapshot_add_issue(s, "proc/cmdline", 0, "not text (bytes that are not UTF-8, or control characters)");
+		s->cmdline_err = -EILSEQ;
+	}
+	if (!s->cmdline_err) {
 		s->cmdline = buf_steal(&b);
 		rstrip(s->cmdline);
 	}

@@ -54,6 +54,22 @@ static void resv_parser(void **state)
 	snapshot_release(&s);
 }
 
+/* What the loader takes as text from an attribute: UTF-8 as RFC 3629 has
+ * it, tabs and newlines, nothing else. */
+static void text_check(void **state)
+{
+	static const char *const ok[] = {"flr bus\n", "", "caf\xc3\xa9\tx", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+					 "\xf4\x8f\xbf\xbf"};
+	static const char *const bad[] = {"e1000\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+					  "\xe2\x82", "a\x1b[31m", "\x7f", "\xc2\x85", "\x80"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_true(is_text(ok[i], strlen(ok[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(is_text(bad[i], strlen(bad[i])));
+	assert_false(is_text("a\0b", 3)); /* a NUL inside */
+}
+
 /* A VMD domain, a VF whose id registers read all ones, a group with a
  * member that is not a PCI function, a group VFIO's no-IOMMU mode named, a
  * virtio-iommu unit named after its PCI function. */
@@ -206,6 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resv_parser),
+		cmocka_unit_test(text_check),
 		cmocka_unit_test(loader_corner_cases),
 		cmocka_unit_test(loader_missing_sys),
 		cmocka_unit_test(loader_unreadable),
