@@ -62,9 +62,12 @@ enum sr_read_flags {
 
 /* Reads the file at PATH into OUT (replacing its contents; NUL-terminated).
  * At most MAX bytes are accepted: a longer file gives -EFBIG unless
- * SR_PREFIX.  Never blocks on a FIFO or device.  Files whose reading has side
- * effects (rom, vpd, reset, remove, rescan, resourceN...) are refused with
- * -EPERM. */
+ * SR_PREFIX.  Only regular files are read: in a captured tree a FIFO,
+ * socket or device node gives -ENXIO (a directory -EISDIR), never blocks,
+ * and a device node is never opened (its mount is copied without device
+ * access where root may, else the file is looked at first).  Files whose
+ * reading has side effects (rom, vpd, reset, remove, rescan, resourceN...)
+ * are refused with -EPERM. */
 int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, struct buf *out);
 
 /* Reads the target of the symbolic link PATH (its last component is not

@@ -18,6 +18,7 @@
 #include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 struct sysroot {
 	int rootfd;
 	bool live;
+	bool inert;          /* device nodes cannot be opened below rootfd */
 	bool use_openat2;
 	int record_fd;       /* the recording's temporary directory, or -1 */
 	char *record_dir;    /* where the recording goes when committed */
@@ -99,6 +101,27 @@ static long sys_openat2(int dirfd, const char *path, int flags, unsigned long lo
 	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+/* A captured tree is read through a private, detached copy of its mount
+ * (open_tree(2), mount_setattr(2): Linux 5.12, as root) where device nodes
+ * cannot be opened and nothing is writable: a node its sender put in the
+ * tree is then inert, and files can be opened at once, with no look before
+ * (see open_regular).  Returns the copy's fd, or -1 where this cannot be
+ * done (the look is made then). */
+static int inert_clone(int rootfd)
+{
+	struct mount_attr attr;
+	long fd = syscall(SYS_open_tree, rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (fd < 0)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY;
+	if (syscall(SYS_mount_setattr, (int)fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		close((int)fd);
+		return -1;
+	}
+	return (int)fd;
+}
+
 int sysroot_open(const char *root, struct sysroot **out)
 {
 	struct sysroot *sr;
@@ -113,6 +136,15 @@ int sysroot_open(const char *root, struct sysroot **out)
 	sr->record_fd = -1;
 	if (fstat(fd, &st) == 0 && stat("/", &rootst) == 0)
 		sr->live = st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino;
+	if (!sr->live) {
+		int clone = inert_clone(fd);
+		if (clone >= 0) {
+			close(fd);
+			sr->rootfd = clone;
+			sr->inert = true;
+		}
+	}
+	fd = sr->rootfd;
 	probe = sys_openat2(fd, ".", O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	if (probe >= 0) {
 		sr->use_openat2 = true;
@@ -747,9 +779,12 @@ int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, st
 /* Opens REL for reading, a regular file only.  A captured tree can hold
  * anything its sender put there: a FIFO would block, and opening a device
  * node (a disk of this machine, a watchdog) reads or acts outside the
- * root, so there the file is looked at (O_PATH) before it is opened, and
- * reopened through /proc/self/fd (the same inode, no second lookup).  The
- * live /sys and /proc hold only the kernel's files: one open there. */
+ * root.  So a captured tree is read below an inert copy of its mount
+ * (inert_clone: nodes do not open there, FIFOs are caught by sr_read_in),
+ * one open per file as on the live system; where no such copy could be
+ * made, each file is looked at (O_PATH) before it is opened, and reopened
+ * through /proc/self/fd (the same inode, no second lookup).  The live /sys
+ * and /proc hold only the kernel's files: one open there. */
 static int open_regular(struct sysroot *sr, const struct sr_base *base, const char *rel, struct walked *walked)
 {
 	const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
@@ -759,6 +794,19 @@ static int open_regular(struct sysroot *sr, const struct sr_base *base, const ch
 
 	if (sr->live)
 		return open_at(sr, base, rel, flags, walked);
+	if (sr->inert) {
+		/* a FIFO opens (without blocking) and is caught at its first
+		 * read; a device node does not open: say what it is */
+		fd = open_at(sr, base, rel, flags, walked);
+		if (fd != -EACCES)
+			return fd;
+		pfd = open_at(sr, base, rel, O_PATH, NULL);
+		if (pfd >= 0 && fstat(pfd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			fd = -ENXIO;
+		if (pfd >= 0)
+			close(pfd);
+		return fd;
+	}
 	pfd = open_at(sr, base, rel, O_PATH, walked);
 	if (pfd < 0)
 		return pfd;
@@ -769,6 +817,7 @@ static int open_regular(struct sysroot *sr, const struct sr_base *base, const ch
 			walked_release(walked);
 		return err;
 	}
+	/* no inert copy: look before opening */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
 	fd = open(self, flags);
 	if (fd < 0 && errno != ENOENT)
@@ -782,7 +831,7 @@ static int open_regular(struct sysroot *sr, const struct sr_base *base, const ch
 			fd = -EAGAIN;
 		}
 	}
-	close(pfd);
+	close_later(sr, pfd);
 	if (fd < 0 && walked)
 		walked_release(walked);
 	return fd;
@@ -833,6 +882,13 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 		out->data[out->len] = '\0';
 		if ((flags & SR_SINGLE_SHOT) && (size_t)n < want)
 			break;
+	}
+	/* Nothing read from a captured tree: an empty file, or a FIFO (open
+	 * without blocking, empty or EAGAIN) that only now shows what it is. */
+	if (!sr->live && !out->len && (!err || err == -EAGAIN)) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+			err = -ENXIO;
 	}
 	close_later(sr, fd);
 	if (!err && rec) {
