@@ -172,7 +172,7 @@ _iommuctl()
     # simulate --format: the page-table formats
     local simulate_formats="intel-vtd amd-v1 arm-lpae-4k arm-lpae-16k arm-lpae-64k"
     local map_check_opts="--group --range --guest-ram --machine $after_opts"
-    local snapshot_opts="$after_opts"
+    local snapshot_opts="--force $after_opts"
 
     # The command: the first word that is neither an option nor the
     # argument of one; nargs: the words after it that are not options;

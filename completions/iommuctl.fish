@@ -368,5 +368,6 @@ complete -c iommuctl -n '__iommuctl_using simulate' -l iotlb-entries -x -d 'IOTL
 complete -c iommuctl -n '__iommuctl_using simulate' -l totals -d 'Print only the totals (for long traces)'
 complete -c iommuctl -n __iommuctl_simulate_needs_trace -F
 
-# snapshot DIR: a new or empty directory
+# snapshot [--force] DIR: a new or empty directory, or a snapshot to replace
+complete -c iommuctl -n '__iommuctl_using snapshot' -l force -d 'Replace the snapshot DIR holds'
 complete -c iommuctl -n __iommuctl_snapshot_needs_dir -x -a '(__fish_complete_directories)'

@@ -38,6 +38,7 @@ bool pci_is_bdf(const char *name);
 #define PCI_CFG_SUBSYS_ID 0x2e
 /* The first 64 bytes: what an unprivileged read of `config` returns. */
 #define PCI_CFG_HEADER_SIZE 64
+#define PCI_CFG_EXP_SIZE 4096 /* the PCIe extended configuration space */
 
 uint16_t pci_cfg_u16(const uint8_t *cfg, size_t off);
 uint32_t pci_cfg_u32(const uint8_t *cfg, size_t off);
@@ -109,6 +110,9 @@ struct pci_caps {
 	unsigned sriov_off; /* 0: no SR-IOV capability */
 	/* type 1 headers (bridges): the buses below */
 	uint8_t secondary_bus, subordinate_bus;
+	/* A list did not end within the kernel's bound (a pointer leads
+	 * back): what was found before is kept, as the kernel keeps it. */
+	bool loops;
 };
 
 /* Walks the capability lists of CFG (LEN bytes) as the kernel does (at most

@@ -34,10 +34,13 @@ bool sysroot_is_live(const struct sysroot *sr);
 void sysroot_force_walk(struct sysroot *sr, bool on);
 
 /* Starts recording into DIR, which must not exist or be an empty directory
- * (-ENOTEMPTY, -ENOTDIR otherwise): the copy is written to a temporary
- * directory beside DIR and renamed to DIR by sysroot_record_commit(), so DIR
- * never holds half a snapshot.  Nothing is ever written through a link. */
-int sysroot_record_begin(struct sysroot *sr, const char *dir);
+ * (-ENOTEMPTY, -ENOTDIR otherwise; a link is not a directory).  With
+ * REPLACE, DIR may also be a previous snapshot (it holds .iommuctl/info),
+ * which the new one replaces; any other non-empty DIR gives -EEXIST.  The
+ * copy is written to a temporary directory beside DIR and renamed to DIR by
+ * sysroot_record_commit(), so DIR never holds half a snapshot.  Nothing is
+ * ever written through a link. */
+int sysroot_record_begin(struct sysroot *sr, const char *dir, bool replace);
 /* Writes a file that is not a copy (metadata such as ".iommuctl/info") at
  * RELPATH inside the recording. */
 void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *data, size_t len);
@@ -59,9 +62,12 @@ enum sr_read_flags {
 
 /* Reads the file at PATH into OUT (replacing its contents; NUL-terminated).
  * At most MAX bytes are accepted: a longer file gives -EFBIG unless
- * SR_PREFIX.  Never blocks on a FIFO or device.  Files whose reading has side
- * effects (rom, vpd, reset, remove, rescan, resourceN...) are refused with
- * -EPERM. */
+ * SR_PREFIX.  Only regular files are read: in a captured tree a FIFO,
+ * socket or device node gives -ENXIO (a directory -EISDIR), never blocks,
+ * and a device node is never opened (its mount is copied without device
+ * access where root may, else the file is looked at first).  Files whose
+ * reading has side effects (rom, vpd, reset, remove, rescan, resourceN...)
+ * are refused with -EPERM. */
 int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, struct buf *out);
 
 /* Reads the target of the symbolic link PATH (its last component is not

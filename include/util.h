@@ -36,6 +36,8 @@ void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
+/* Keeps the first LEN bytes (no-op if it holds fewer). */
+void buf_truncate(struct buf *b, size_t len);
 /* Returns the contents as a heap string and resets the buffer. */
 char *buf_steal(struct buf *b);
 
@@ -69,5 +71,10 @@ const char *format_bytes(unsigned long long bytes, char *out, size_t size);
 bool is_token(const char *s);
 /* True if s holds only decimal digits (and is non-empty). */
 bool is_decimal(const char *s);
+/* True if the LEN bytes at S are text: well-formed UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF) without control
+ * characters other than tab and newline.  What JSON and a terminal can
+ * take as it is. */
+bool is_text(const char *s, size_t len);
 
 #endif

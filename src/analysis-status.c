@@ -546,6 +546,9 @@ static void check_default_domain(struct ctx *c)
 		} else if (cmd->passthrough == 0) {
 			buf_appendf(&b, ", set by %s on the command line", cmd->passthrough_by);
 			r->default_domain_by = xstrdup(cmd->passthrough_by);
+		} else if (!c->s->cmdline) {
+			/* an unread command line is not one without the options */
+			buf_appendf(&b, "; what chose it is not known: /proc/cmdline could not be read");
 		} else {
 			buf_appendf(&b, "; the kernel's default: the command line has no iommu=pt, iommu=nopt or "
 					"iommu.passthrough=");
@@ -672,6 +675,9 @@ static void check_invalidation(struct ctx *c)
 		if (cmd->strict == 0) {
 			r->invalidation_by = xstrdup(cmd->strict_by);
 			buf_appendf(&b, ", set by %s on the command line", cmd->strict_by);
+		} else if (!c->s->cmdline) {
+			buf_appendf(&b, ", by the kernel's build default or the command line (/proc/cmdline could "
+					"not be read)");
 		} else {
 			buf_appendf(&b, ", the kernel's build default (lazy on x86; the command line has no "
 					"iommu.strict=)");

@@ -139,6 +139,12 @@ static void check_direct_regions(struct vfio_check *c, const struct snapshot *s,
 				    xstrdup("ask the platform vendor for firmware without this region before upgrading"));
 		return;
 	}
+	/* none among the lines read: with some unread, none is not known */
+	if (!g->resv_known)
+		add_finding(c, "reserved_regions_unknown", SEV_WARNING, s, (int)c->dev,
+			    xasprintf("the reserved regions of group %d could not all be read, so a 1:1 region the "
+				      "firmware requires (which rules out VFIO) cannot be ruled out", g->id),
+			    xstrdup("see the warnings about its reserved_regions; run iommuctl on the live system"));
 }
 
 /* vfio_iommu_type1 (and iommufd) refuse a group whose MSIs are not isolated

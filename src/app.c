@@ -301,9 +301,16 @@ int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *is
 		prediction_release(&probe);
 		isolation_release(iso);
 		app_print_warnings(app, s);
+		/* 64 bytes is what an unprivileged read gives; anything else
+		 * is a broken file, said in the warnings */
+		if (d->config_len == PCI_CFG_HEADER_SIZE)
+			return app_fail(app, EXIT_ENV,
+					"cannot tell how the kernel isolates %s: its configuration space past 64 bytes (the "
+					"PCIe and ACS capabilities) is readable only by root (run iommuctl as root)",
+					d->bdf);
 		return app_fail(app, EXIT_ENV,
-				"cannot tell how the kernel isolates %s: its configuration space past 64 bytes (the PCIe and "
-				"ACS capabilities) is readable only by root (run iommuctl as root)",
+				"cannot tell how the kernel isolates %s: its configuration space could not be read (see the "
+				"warning about its config)",
 				d->bdf);
 	}
 	prediction_release(&probe);

@@ -19,13 +19,17 @@
 #define IOMMUCTL_VERSION "unknown"
 #endif
 
+enum { OPT_FORCE = OPT_FIRST_COMMAND_OPTION };
+
 static const struct option snapshot_options[] = {
 	GLOBAL_LONG_OPTIONS,
+	{"force", no_argument, NULL, OPT_FORCE},
 	{NULL, 0, NULL, 0},
 };
 
 static const struct opt_help snapshot_help[] = {
 	{"DIR", "where to write the snapshot: a new or empty directory"},
+	{"    --force", "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
 	{NULL, NULL},
 };
 
@@ -53,6 +57,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	struct snapshot s;
 	const char *dir;
 	char *errpath = NULL;
+	bool force = false;
 	int opt, err, rc;
 
 	optind = 1;
@@ -63,6 +68,10 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 		if (opt == 'h') {
 			app_command_help(app->cmd);
 			return EXIT_OK;
+		}
+		if (opt == OPT_FORCE) {
+			force = true;
+			continue;
 		}
 		if (opt == ':')
 			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
@@ -77,9 +86,11 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	err = sysroot_open(app->root, &app->sr);
 	if (err)
 		return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
-	err = sysroot_record_begin(app->sr, dir);
+	err = sysroot_record_begin(app->sr, dir, force);
 	if (err == -ENOTEMPTY)
-		return app_usage_error(app, "'%s' is not empty: give a new or empty directory", dir);
+		return app_usage_error(app, "'%s' is not empty: give a new or empty directory, or --force to replace a snapshot", dir);
+	if (err == -EEXIST)
+		return app_usage_error(app, "'%s' is not empty and holds no snapshot: --force replaces only a snapshot", dir);
 	if (err == -ENOTDIR)
 		return app_usage_error(app, "'%s' exists and is not a directory", dir);
 	if (err)
@@ -130,7 +141,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 const struct command cmd_snapshot = {
 	.name = "snapshot",
 	.run = snapshot_run,
-	.args = "DIR",
+	.args = "[--force] DIR",
 	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
 	.options = snapshot_options,
 	.shortopts = "+:hjp",

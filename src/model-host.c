@@ -70,6 +70,16 @@ char *model_read_text(struct snapshot *s, struct sysroot *sr, const char *path, 
 		buf_release(&b);
 		return NULL;
 	}
+	/* An attribute the kernel writes is text; anything else (bytes
+	 * that are not UTF-8, control characters) is from an edited tree,
+	 * and never reaches a terminal or a JSON document. */
+	if (report && !is_text(b.data ? b.data : "", b.len)) {
+		snapshot_add_issue(s, path, 0, "not text (bytes that are not UTF-8, or control characters)");
+		if (err)
+			*err = -EILSEQ;
+		buf_release(&b);
+		return NULL;
+	}
 	return buf_steal(&b);
 }
 
@@ -350,15 +360,21 @@ static void load_device_facts(struct snapshot *s, struct sysroot *sr)
 		if (d->class_known && (d->ident.class_code >> 8) == 0x0300) {
 			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/boot_vga", d->bdf);
 			t = model_read_text(s, sr, path, 64, true, NULL);
-			if (t)
-				d->boot_vga = atoi(t) != 0;
+			if (t && (!parse_int(rstrip(t), &d->boot_vga) || d->boot_vga < 0 || d->boot_vga > 1)) {
+				snapshot_add_issue(s, path, 0, "not 0 or 1");
+				d->boot_vga = -1;
+			}
 			free(t);
 		}
 		if (d->caps.sriov_off) {
 			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/sriov_numvfs", d->bdf);
 			t = model_read_text(s, sr, path, 64, true, NULL);
-			if (t && parse_int(rstrip(t), &d->sriov_numvfs) == false)
+			/* the SR-IOV capability counts VFs in 16 bits */
+			if (t && (!parse_int(rstrip(t), &d->sriov_numvfs) || d->sriov_numvfs < 0 ||
+				  d->sriov_numvfs > 0xffff)) {
+				snapshot_add_issue(s, path, 0, "not a number of virtual functions");
 				d->sriov_numvfs = -1;
+			}
 			free(t);
 		}
 	}

@@ -222,16 +222,36 @@ static bool ident_from_uevent(struct snapshot *s, struct sysroot *sr, const char
 	return have_id;
 }
 
+/* The sizes a `config` read returns: 64 bytes unprivileged (128 for a
+ * CardBus bridge), else the whole space, 256 or 4096 bytes
+ * (drivers/pci/pci-sysfs.c: pci_read_config, pci_dev_config_attr). */
+static bool config_size_ok(size_t len)
+{
+	return len == PCI_CFG_HEADER_SIZE || len == 128 || len == 256 || len == PCI_CFG_EXP_SIZE;
+}
+
 static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned flags, struct pci_device *d,
 			      struct buf *b, bool *gone)
 {
 	char path[96];
-	size_t max = (flags & SNAP_LOAD_CONFIG) ? 4096 : PCI_CFG_HEADER_SIZE;
+	size_t max = (flags & SNAP_LOAD_CONFIG) ? PCI_CFG_EXP_SIZE : PCI_CFG_HEADER_SIZE;
+	bool misfit = false; /* a size no kernel gives: not a privilege matter */
 	int err;
 
 	*gone = false;
 	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/config", d->bdf);
-	err = sr_read(sr, path, max, SR_PREFIX | SR_SINGLE_SHOT, b);
+	/* one byte past the largest size tells a file no kernel writes */
+	err = sr_read(sr, path, max + 1, SR_PREFIX | SR_SINGLE_SHOT, b);
+	if (!err && (flags & SNAP_LOAD_CONFIG) && !config_size_ok(b->len) && b->len > PCI_CFG_HEADER_SIZE) {
+		char detail[128];
+		snprintf(detail, sizeof(detail),
+			 "%s%zu bytes of configuration space, a size the kernel never gives: only the header used",
+			 b->len > max ? "over " : "", b->len > max ? max : b->len);
+		snapshot_add_issue(s, path, 0, detail);
+		buf_truncate(b, PCI_CFG_HEADER_SIZE);
+		misfit = true;
+	} else if (!err && b->len > max)
+		buf_truncate(b, max);
 	if (err == -ENOENT) {
 		struct sr_node node;
 		char dir[80];
@@ -248,16 +268,20 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 		snprintf(detail, sizeof(detail), "only %zu bytes of configuration header", b->len);
 		snapshot_add_issue(s, path, 0, detail);
 	} else {
-		if (flags & SNAP_LOAD_CONFIG) {
+		if ((flags & SNAP_LOAD_CONFIG) && !misfit) {
 			/* No function has a 64-byte configuration space:
 			 * only an unprivileged read stops there. */
-			if (b->len == PCI_CFG_HEADER_SIZE && s->config_restricted++ == 0)
+			if (b->len == PCI_CFG_HEADER_SIZE && !misfit && s->config_restricted++ == 0)
 				s->config_restricted_path = xstrdup(path);
 			d->config = xmalloc(b->len);
 			memcpy(d->config, b->data, b->len);
 			d->config_len = b->len;
 		}
 		pci_parse_caps((const uint8_t *)b->data, b->len, &d->caps);
+		if (d->caps.loops)
+			/* drivers/pci/pci.c: __pci_find_next_cap_ttl (48 entries),
+			 * pci_find_next_ext_capability (480) */
+			snapshot_add_issue(s, path, 0, "its capability list loops: cut where the kernel cuts it");
 		if (pci_decode_ident((const uint8_t *)b->data, b->len, &d->ident)) {
 			d->ident_known = d->revision_known = d->class_known = true;
 			return;
@@ -322,6 +346,9 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 		s->dev[kept] = s->dev[i];
 		load_device_ident(s, sr, flags, &s->dev[kept], &b, &gone);
 		if (gone) {
+			char path[64];
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", s->dev[kept].bdf);
+			snapshot_add_issue(s, path, 0, "listed, but its directory is gone (unplugged while read, or a broken tree)");
 			free(s->dev[kept].config);
 			continue;
 		}
@@ -336,6 +363,31 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 static bool not_hidden(const char *name)
 {
 	return name[0] != '.';
+}
+
+/* The kernel names drivers, devices and units in printable ASCII.  Any
+ * other name (bytes that are not UTF-8, control characters) comes from a
+ * tree edited by hand: it is left out with a warning, shown escaped, rather
+ * than passed to a terminal or a JSON document. */
+static bool plain_name(struct snapshot *s, const char *dir, const char *name)
+{
+	struct buf shown;
+	char *detail;
+	if (is_token(name))
+		return true;
+	const unsigned char *c = (const unsigned char *)name;
+	buf_init(&shown);
+	for (; *c && shown.len < 64; c++)
+		if (*c > 0x20 && *c < 0x7f && *c != '\\')
+			buf_append(&shown, c, 1);
+		else
+			buf_appendf(&shown, "\\x%02x", *c);
+	detail = xasprintf("an entry named \"%s%s\" is not a kernel name (not printable ASCII): left out", shown.data,
+			   *c ? "..." : "");
+	snapshot_add_issue(s, dir, 0, detail);
+	free(detail);
+	buf_release(&shown);
+	return false;
 }
 
 static void load_drivers(struct snapshot *s, struct sysroot *sr)
@@ -359,6 +411,10 @@ static void load_drivers(struct snapshot *s, struct sysroot *sr)
 		int err;
 		if (drivers.ent[i].type != DT_DIR)
 			continue;
+		if (!plain_name(s, "sys/bus/pci/drivers", drivers.ent[i].name)) {
+			all_read = false;
+			continue;
+		}
 		path = xasprintf("sys/bus/pci/drivers/%s", drivers.ent[i].name);
 		err = sr_list(sr, path, pci_is_bdf, &bound);
 		if (err) {
@@ -529,9 +585,14 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 	s->class_iommu.entries = units.n;
 	s->unit = xcalloc(units.n ? units.n : 1, sizeof(*s->unit));
 	for (size_t i = 0; i < units.n; i++) {
-		struct iommu_unit *u = &s->unit[s->nunit++];
-		char *path = xasprintf("sys/class/iommu/%s/devices", units.ent[i].name);
-		int err = sr_list(sr, path, not_hidden, &members);
+		struct iommu_unit *u;
+		char *path;
+		int err;
+		if (!plain_name(s, "sys/class/iommu", units.ent[i].name))
+			continue;
+		u = &s->unit[s->nunit++];
+		path = xasprintf("sys/class/iommu/%s/devices", units.ent[i].name);
+		err = sr_list(sr, path, not_hidden, &members);
 		u->name = xstrdup(units.ent[i].name);
 		u->driver = unit_driver(u->name);
 		if (!u->driver && units.ent[i].type == DT_LNK) {
@@ -546,7 +607,8 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 			snapshot_add_issue(s, path, err, NULL);
 		u->members_known = err == 0;
 		for (size_t j = 0; j < members.n; j++)
-			strvec_push(&u->members, members.ent[j].name);
+			if (plain_name(s, path, members.ent[j].name))
+				strvec_push(&u->members, members.ent[j].name);
 		strvec_sort(&u->members);
 		free(path);
 	}
@@ -566,46 +628,75 @@ static void load_units(struct snapshot *s, struct sysroot *sr)
 
 /* Parses reserved_regions as iommu_group_show_resv_regions() prints it:
  * "0x%016llx 0x%016llx %s\n" per region, end inclusive. */
+/* "0x" and 1 to 16 hex digits: an address as %016llx prints it. */
+static bool resv_address(const char *f, uint64_t *v, bool *overflow)
+{
+	size_t digits;
+	if (strncmp(f, "0x", 2) != 0)
+		return false;
+	digits = strspn(f + 2, "0123456789abcdefABCDEF");
+	if (digits == 0 || f[2 + digits])
+		return false;
+	*overflow = !parse_u64(f + 2, 16, v);
+	return true;
+}
+
 bool parse_resv_regions(struct snapshot *s, const char *path, const char *text, struct resv_region **out, size_t *n)
 {
 	struct resv_region *r = NULL;
-	size_t cnt = 0, cap = 0, lineno = 0;
-	bool ok = true;
+	size_t cnt = 0, cap = 0, lineno = 0, nbad = 0;
+	char *first_bad = NULL;
 	const char *p = text;
 
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char *line = xstrndup(p, len), *f[4] = {0}, *save = NULL;
+		char *line = xstrndup(p, len), *f[4] = {0}, *save = NULL, *bad = NULL;
 		int nf = 0;
 		uint64_t a, b;
+		bool over_a, over_b;
 		lineno++;
 		for (char *tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
 			f[nf < 4 ? nf++ : 3] = tok;
 		if (nf == 0) {
 			/* blank line: tolerated */
-		} else if (nf == 3 && strncmp(f[0], "0x", 2) == 0 && strncmp(f[1], "0x", 2) == 0 &&
-			   parse_u64(f[0] + 2, 16, &a) && parse_u64(f[1] + 2, 16, &b) && a <= b && is_token(f[2]) &&
-			   strlen(f[2]) < 32) {
+		} else if (nf != 3 || !resv_address(f[0], &a, &over_a) || !resv_address(f[1], &b, &over_b) ||
+			   !is_token(f[2]) || strlen(f[2]) >= 32) {
+			bad = xasprintf("line %zu is not \"START END TYPE\"", lineno);
+		} else if (over_a || over_b) {
+			bad = xasprintf("line %zu has an address past 64 bits", lineno);
+		} else if (a > b) {
+			/* the kernel prints start and end (inclusive) of a
+			 * region, never an empty or reversed one */
+			bad = xasprintf("line %zu has its start above its end", lineno);
+		} else {
 			xgrow((void **)&r, &cap, cnt + 1, sizeof(*r));
 			r[cnt].start = a;
 			r[cnt].end = b;
 			r[cnt].type = xstrdup(f[2]);
 			cnt++;
-		} else {
-			char *detail = xasprintf("line %zu is not \"START END TYPE\"", lineno);
-			snapshot_add_issue(s, path, 0, detail);
-			free(detail);
-			ok = false;
 		}
+		if (bad && nbad++ == 0)
+			first_bad = bad;
+		else
+			free(bad);
 		free(line);
 		p += len;
 		if (*p == '\n')
 			p++;
 	}
+	/* one warning per file, however much of it is garbage */
+	if (nbad) {
+		char *detail = nbad == 1 ? xstrdup(first_bad)
+					 : xasprintf("%s (and %zu more malformed line%s)", first_bad, nbad - 1,
+						     nbad == 2 ? "" : "s");
+		snapshot_add_issue(s, path, 0, detail);
+		free(detail);
+		free(first_bad);
+	}
 	*out = r;
 	*n = cnt;
-	return ok;
+	return nbad == 0;
 }
 
 static const char *const known_types[] = {"DMA", "DMA-FQ", "identity", "blocked", "unmanaged", "unknown"};
@@ -666,11 +757,23 @@ static void load_group(struct snapshot *s, struct sysroot *sr, const struct sr_b
 	for (size_t i = 0; i < members->n; i++) {
 		struct pci_device *d = find_by_name(s, members->ent[i].name);
 		if (!d) {
-			/* A PCI name that is not (any more) among the functions
-			 * was unplugged while we looked: skipped, as the
-			 * function itself is. */
-			if (!pci_is_bdf(members->ent[i].name))
-				strvec_push(&g->other, members->ent[i].name);
+			const char *name = members->ent[i].name;
+			if (!plain_name(s, path, name))
+				continue;
+			/* A PCI function not among the functions was unplugged
+			 * while we looked, or the tree is broken: either way it
+			 * is still counted, so that the group is never shown
+			 * smaller (safer to assign) than it is.  (Links to
+			 * other devices are not followed: a snapshot keeps the
+			 * links, not what they lead to.) */
+			if (pci_is_bdf(name)) {
+				char *member = xasprintf("%s/%s", path, name);
+				snapshot_add_issue(s, member, 0,
+						   "a member that is not among /sys/bus/pci/devices (unplugged while "
+						   "read, or a broken tree): counted as a member");
+				free(member);
+			}
+			strvec_push(&g->other, name);
 			continue;
 		}
 		if (d->group >= 0 && d->group != g->id) {
@@ -721,7 +824,10 @@ static void load_groups(struct snapshot *s, struct sysroot *sr)
 	for (size_t i = 0; i < ids.n; i++) {
 		int id;
 		if (!parse_int(ids.ent[i].name, &id) || id < 0) {
-			snapshot_add_issue(s, "sys/kernel/iommu_groups", 0, "group id out of range");
+			char *detail = xasprintf("group %.32s: an id out of range (the kernel's ids are ints)",
+						 ids.ent[i].name);
+			snapshot_add_issue(s, "sys/kernel/iommu_groups", 0, detail);
+			free(detail);
 			continue;
 		}
 		s->grp[s->ngrp].id = id;
@@ -764,11 +870,19 @@ static void load_cmdline(struct snapshot *s, struct sysroot *sr)
 	struct buf b;
 	buf_init(&b);
 	s->cmdline_err = sr_read(sr, "proc/cmdline", CMDLINE_MAX, 0, &b);
+	if (s->cmdline_err && s->cmdline_err != -ENOENT)
+		snapshot_add_issue(s, "proc/cmdline", s->cmdline_err, NULL);
 	if (!s->cmdline_err) {
 		/* NULs would cut the string short: show them as spaces */
 		for (size_t i = 0; i < b.len; i++)
 			if (b.data[i] == '\0' || b.data[i] == '\n')
 				b.data[i] = ' ';
+	}
+	if (!s->cmdline_err && !is_text(b.data ? b.data : "", b.len)) {
+		snapshot_add_issue(s, "proc/cmdline", 0, "not text (bytes that are not UTF-8, or control characters)");
+		s->cmdline_err = -EILSEQ;
+	}
+	if (!s->cmdline_err) {
 		s->cmdline = buf_steal(&b);
 		rstrip(s->cmdline);
 	}

@@ -130,6 +130,7 @@ void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
 			}
 			pos = cfg[pos + 1];
 		}
+		c->loops = ttl == 0;
 	}
 	if (!c->pcie || len <= 256)
 		return;
@@ -148,6 +149,7 @@ void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
 		}
 		pos = (h >> 20) & 0xffc;
 	}
+	c->loops = c->loops || ttl == 0;
 }
 
 const char *pcie_type_id(int type)

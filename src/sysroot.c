@@ -18,6 +18,7 @@
 #include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,10 +41,12 @@
 struct sysroot {
 	int rootfd;
 	bool live;
+	bool inert;          /* device nodes cannot be opened below rootfd */
 	bool use_openat2;
 	int record_fd;       /* the recording's temporary directory, or -1 */
 	char *record_dir;    /* where the recording goes when committed */
 	char *record_tmp;    /* the temporary directory beside it */
+	bool record_replace; /* DIR holds a snapshot that the new one replaces */
 	int record_err;      /* first recording error (negative errno) */
 	char *record_errpath;
 	int pending[SR_CLOSE_BATCH];
@@ -98,6 +101,27 @@ static long sys_openat2(int dirfd, const char *path, int flags, unsigned long lo
 	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+/* A captured tree is read through a private, detached copy of its mount
+ * (open_tree(2), mount_setattr(2): Linux 5.12, as root) where device nodes
+ * cannot be opened and nothing is writable: a node its sender put in the
+ * tree is then inert, and files can be opened at once, with no look before
+ * (see open_regular).  Returns the copy's fd, or -1 where this cannot be
+ * done (the look is made then). */
+static int inert_clone(int rootfd)
+{
+	struct mount_attr attr;
+	long fd = syscall(SYS_open_tree, rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (fd < 0)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY;
+	if (syscall(SYS_mount_setattr, (int)fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		close((int)fd);
+		return -1;
+	}
+	return (int)fd;
+}
+
 int sysroot_open(const char *root, struct sysroot **out)
 {
 	struct sysroot *sr;
@@ -112,6 +136,15 @@ int sysroot_open(const char *root, struct sysroot **out)
 	sr->record_fd = -1;
 	if (fstat(fd, &st) == 0 && stat("/", &rootst) == 0)
 		sr->live = st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino;
+	if (!sr->live) {
+		int clone = inert_clone(fd);
+		if (clone >= 0) {
+			close(fd);
+			sr->rootfd = clone;
+			sr->inert = true;
+		}
+	}
+	fd = sr->rootfd;
 	probe = sys_openat2(fd, ".", O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	if (probe >= 0) {
 		sr->use_openat2 = true;
@@ -163,11 +196,24 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
-int sysroot_record_begin(struct sysroot *sr, const char *dir)
+/* True if DIR holds the metadata `iommuctl snapshot` writes: the only kind
+ * of non-empty directory --force may replace, so that a mistyped DIR
+ * (a home directory) is never deleted. */
+static bool holds_snapshot(const char *dir)
+{
+	struct stat st;
+	char *info = xasprintf("%s/.iommuctl/info", dir);
+	bool ok = lstat(info, &st) == 0 && S_ISREG(st.st_mode);
+	free(info);
+	return ok;
+}
+
+int sysroot_record_begin(struct sysroot *sr, const char *dir, bool replace)
 {
 	struct stat st;
 	char *copy = xstrdup(dir), *slash, *parent, *base;
 
+	sr->record_replace = false;
 	if (lstat(dir, &st) == 0) {
 		DIR *d;
 		struct dirent *de;
@@ -186,10 +232,11 @@ int sysroot_record_begin(struct sysroot *sr, const char *dir)
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				empty = false;
 		closedir(d);
-		if (!empty) {
+		if (!empty && !(replace && holds_snapshot(dir))) {
 			free(copy);
-			return -ENOTEMPTY;
+			return replace ? -EEXIST : -ENOTEMPTY;
 		}
+		sr->record_replace = !empty;
 	} else if (errno != ENOENT) {
 		int err = -errno;
 		free(copy);
@@ -239,6 +286,33 @@ void sysroot_record_abort(struct sysroot *sr)
 	sr->record_tmp = sr->record_dir = NULL;
 }
 
+/* Puts the finished tree at the recording's DIR.  A previous snapshot
+ * there (--force) is swapped out in one step, so DIR always holds a whole
+ * snapshot, the old or the new, and is then removed from where the new one
+ * was written. */
+static int record_install(struct sysroot *sr)
+{
+	if (!sr->record_replace)
+		return rename(sr->record_tmp, sr->record_dir) < 0 ? -errno : 0;
+	if (renameat2(AT_FDCWD, sr->record_tmp, AT_FDCWD, sr->record_dir, RENAME_EXCHANGE) < 0) {
+		/* no exchange on this filesystem: move the old one aside
+		 * first (DIR is missing for a moment) */
+		char *aside = xasprintf("%s.old", sr->record_tmp);
+		int err = 0;
+		if (rename(sr->record_dir, aside) < 0)
+			err = -errno;
+		else if (rename(sr->record_tmp, sr->record_dir) < 0) {
+			err = -errno;
+			rename(aside, sr->record_dir);
+		} else
+			nftw(aside, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(aside);
+		return err;
+	}
+	nftw(sr->record_tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
 int sysroot_record_commit(struct sysroot *sr, char **path)
 {
 	int err = sr->record_err;
@@ -247,8 +321,7 @@ int sysroot_record_commit(struct sysroot *sr, char **path)
 	if (sr->record_fd < 0)
 		return -EINVAL;
 	sysroot_flush(sr);
-	if (!err && rename(sr->record_tmp, sr->record_dir) < 0) {
-		err = -errno;
+	if (!err && (err = record_install(sr)) < 0) {
 		if (path)
 			*path = xstrdup(".");
 	} else if (err && path) {
@@ -703,6 +776,67 @@ int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, st
 	return sr_read_in(sr, NULL, path, max, flags, out);
 }
 
+/* Opens REL for reading, a regular file only.  A captured tree can hold
+ * anything its sender put there: a FIFO would block, and opening a device
+ * node (a disk of this machine, a watchdog) reads or acts outside the
+ * root.  So a captured tree is read below an inert copy of its mount
+ * (inert_clone: nodes do not open there, FIFOs are caught by sr_read_in),
+ * one open per file as on the live system; where no such copy could be
+ * made, each file is looked at (O_PATH) before it is opened, and reopened
+ * through /proc/self/fd (the same inode, no second lookup).  The live /sys
+ * and /proc hold only the kernel's files: one open there. */
+static int open_regular(struct sysroot *sr, const struct sr_base *base, const char *rel, struct walked *walked)
+{
+	const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	char self[48];
+	struct stat st = {0};
+	int pfd, fd;
+
+	if (sr->live)
+		return open_at(sr, base, rel, flags, walked);
+	if (sr->inert) {
+		/* a FIFO opens (without blocking) and is caught at its first
+		 * read; a device node does not open: say what it is */
+		fd = open_at(sr, base, rel, flags, walked);
+		if (fd != -EACCES)
+			return fd;
+		pfd = open_at(sr, base, rel, O_PATH, NULL);
+		if (pfd >= 0 && fstat(pfd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			fd = -ENXIO;
+		if (pfd >= 0)
+			close(pfd);
+		return fd;
+	}
+	pfd = open_at(sr, base, rel, O_PATH, walked);
+	if (pfd < 0)
+		return pfd;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int err = !S_ISREG(st.st_mode) ? (S_ISDIR(st.st_mode) ? -EISDIR : -ENXIO) : -errno;
+		close(pfd);
+		if (walked)
+			walked_release(walked);
+		return err;
+	}
+	/* no inert copy: look before opening */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, flags);
+	if (fd < 0 && errno != ENOENT)
+		fd = -errno;
+	else if (fd < 0) {
+		/* no /proc: open by name again, and check it is the same file */
+		struct stat again;
+		fd = open_at(sr, base, rel, flags, NULL);
+		if (fd >= 0 && (fstat(fd, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino)) {
+			close(fd);
+			fd = -EAGAIN;
+		}
+	}
+	close_later(sr, pfd);
+	if (fd < 0 && walked)
+		walked_release(walked);
+	return fd;
+}
+
 int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path, size_t max, unsigned flags,
 	       struct buf *out)
 {
@@ -713,7 +847,7 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 	buf_reset(out);
 	if (refused_name(path))
 		return -EPERM;
-	fd = open_at(sr, base, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, rec ? &w : NULL);
+	fd = open_regular(sr, base, path, rec ? &w : NULL);
 	if (fd < 0)
 		return fd;
 	for (;;) {
@@ -748,6 +882,13 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 		out->data[out->len] = '\0';
 		if ((flags & SR_SINGLE_SHOT) && (size_t)n < want)
 			break;
+	}
+	/* Nothing read from a captured tree: an empty file, or a FIFO (open
+	 * without blocking, empty or EAGAIN) that only now shows what it is. */
+	if (!sr->live && !out->len && (!err || err == -EAGAIN)) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+			err = -ENXIO;
 	}
 	close_later(sr, fd);
 	if (!err && rec) {

@@ -37,11 +37,38 @@ static void resv_parser(void **state)
 					"0x1 0x2 msi extra\n0x00000000fee00000 0x00000000feefffff msi",
 					&r, &n));
 	assert_int_equal(n, 1);
-	assert_int_equal(s.nissues, 4);
+	/* one warning for the file, naming the first bad line */
+	assert_int_equal(s.nissues, 1);
 	assert_string_equal(s.issues[0].path, "/x");
+	assert_string_equal(s.issues[0].detail, "line 1 is not \"START END TYPE\" (and 3 more malformed lines)");
 	free(r[0].type);
 	free(r);
+	/* start above end, and an address of 17 digits, each said as such */
+	assert_false(parse_resv_regions(&s, "/y", "0x10 0x0f msi\n", &r, &n));
+	assert_int_equal(n, 0);
+	assert_string_equal(s.issues[1].detail, "line 1 has its start above its end");
+	free(r);
+	assert_false(parse_resv_regions(&s, "/z", "\n0x1 0x10000000000000000 direct\n", &r, &n));
+	assert_int_equal(n, 0);
+	assert_string_equal(s.issues[2].detail, "line 2 has an address past 64 bits");
+	free(r);
 	snapshot_release(&s);
+}
+
+/* What the loader takes as text from an attribute: UTF-8 as RFC 3629 has
+ * it, tabs and newlines, nothing else. */
+static void text_check(void **state)
+{
+	static const char *const ok[] = {"flr bus\n", "", "caf\xc3\xa9\tx", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+					 "\xf4\x8f\xbf\xbf"};
+	static const char *const bad[] = {"e1000\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+					  "\xe2\x82", "a\x1b[31m", "\x7f", "\xc2\x85", "\x80"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_true(is_text(ok[i], strlen(ok[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(is_text(bad[i], strlen(bad[i])));
+	assert_false(is_text("a\0b", 3)); /* a NUL inside */
 }
 
 /* A VMD domain, a VF whose id registers read all ones, a group with a
@@ -221,6 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(amd_features_halves),
 		cmocka_unit_test(resv_parser),
+		cmocka_unit_test(text_check),
 		cmocka_unit_test(loader_corner_cases),
 		cmocka_unit_test(loader_missing_sys),
 		cmocka_unit_test(loader_unreadable),

@@ -125,8 +125,8 @@ static void bounded_reads(void **state)
 	assert_int_equal(b.len, 64);
 	assert_int_equal(sr_read(f->sr, "big", 20000, 0, &b), 0);
 	assert_int_equal(b.len, 10000);
-	/* a FIFO with no writer: empty, at once */
-	assert_int_equal(sr_read(f->sr, "fifo", 4096, 0, &b), 0);
+	/* a FIFO in a captured tree: refused at once, never opened */
+	assert_int_equal(sr_read(f->sr, "fifo", 4096, 0, &b), -ENXIO);
 	assert_int_equal(b.len, 0);
 	buf_release(&b);
 }
@@ -197,7 +197,7 @@ static void recording(void **state)
 		dest = tree_path(tmp, "out");
 		free(tmp);
 	}
-	assert_int_equal(sysroot_record_begin(f->sr, dest), 0);
+	assert_int_equal(sysroot_record_begin(f->sr, dest, false), 0);
 	assert_int_equal(sr_read(f->sr, "sys/bus/pci/devices/0000:00:01.0/vendor", 4096, 0, &b), 0);
 	assert_int_equal(sr_list(f->sr, "sys/bus/pci/devices", NULL, &d), 0);
 	assert_int_equal(sr_kind(f->sr, "dev/vfio/16", &n), 0);
@@ -238,7 +238,10 @@ static void recording(void **state)
 		assert_int_equal(sr_read(again, ".iommuctl/info", 100, 0, &b), 0);
 		assert_string_equal(b.data, "x=1\n");
 		/* a non-empty destination is refused */
-		assert_int_equal(sysroot_record_begin(again, dest), -ENOTEMPTY);
+		assert_int_equal(sysroot_record_begin(again, dest, false), -ENOTEMPTY);
+		/* ... but a snapshot may be replaced when asked */
+		assert_int_equal(sysroot_record_begin(again, dest, true), 0);
+		sysroot_record_abort(again);
 		sysroot_free(again);
 	}
 	buf_release(&b);
@@ -261,7 +264,7 @@ static void recording_abort(void **state)
 	int entries = 0;
 
 	buf_init(&b);
-	assert_int_equal(sysroot_record_begin(f->sr, dest), 0);
+	assert_int_equal(sysroot_record_begin(f->sr, dest, false), 0);
 	assert_int_equal(sr_read(f->sr, "etc/secret", 4096, 0, &b), 0);
 	sysroot_record_abort(f->sr);
 	d = opendir(tmp);
