@@ -37,6 +37,8 @@ struct sim_config {
 	bool sac_every_time;       /* before 6.6: 32-bit first on every dma_map */
 	unsigned iotlb_entries;    /* 0: the model's default */
 	bool msi_window;           /* reserve 0xfee00000-0xfeefffff (x86) */
+	uint64_t max_map_pages;    /* 0: SIM_MAX_PAGES_PER_MAP */
+	uint64_t max_table_bytes;  /* 0: SIM_MAX_TABLE_BYTES */
 };
 /* x86 formats reserve the MSI window, Arm ones (whose MSI window dma-iommu
  * manages itself) do not. */
@@ -60,7 +62,15 @@ struct sim_result {
 	unsigned walk_levels;    /* translate: levels walked on a miss */
 	uint64_t flushes;        /* IOTLB full flushes this operation caused */
 	bool sac_fallback;       /* dma_map: "Using N-bit DMA addresses" */
+	bool too_big;            /* refused by the model's own limits (E2BIG) */
 };
+
+/* The model's own limits by default (sim_config can lower them), so that
+ * a trace cannot make it run for minutes or take gigabytes: at most 16 Mi
+ * leaf pages in one map (64 GiB of 4 KiB pages), and no map once the
+ * tables take 1 GiB. */
+#define SIM_MAX_PAGES_PER_MAP (1ull << 24)
+#define SIM_MAX_TABLE_BYTES (1ull << 30)
 
 struct sim_totals {
 	struct pt_stats pt;

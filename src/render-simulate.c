@@ -173,6 +173,9 @@ static void result_text(const struct sim_result *r)
 	size_t n = 0;
 	if (r->op == SIM_TRANSLATE && !r->ok)
 		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "no translation: the IOMMU blocks it and logs a fault");
+	else if (r->too_big)
+		n += (size_t)snprintf(detail + n, sizeof(detail) - n,
+				      "E2BIG: more than the model maps at once (16 Mi pages, or tables past 1 GiB)");
 	else if (r->err)
 		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s (%s)", strerrorname_np(-r->err),
 				      strerror(-r->err));

@@ -80,6 +80,10 @@ int sim_create(const struct sim_config *c, struct sim **out, char **why)
 	*out = NULL;
 	*why = NULL;
 	s->cfg = *c;
+	if (!s->cfg.max_map_pages)
+		s->cfg.max_map_pages = SIM_MAX_PAGES_PER_MAP;
+	if (!s->cfg.max_table_bytes)
+		s->cfg.max_table_bytes = SIM_MAX_TABLE_BYTES;
 	err = pt_create(&pc, &s->pt);
 	if (err) {
 		*why = xasprintf("%s cannot translate %u-bit addresses", pt_format_id(c->format), c->aw);
@@ -223,10 +227,52 @@ static uint64_t full_flushes(const struct iotlb *t)
 	return st.full_flushes;
 }
 
+/* The pages iommu_map's iommu_pgsize loop (drivers/iommu/iommu.c) splits
+ * [iova, iova + size) into, counted without mapping: a batch at a time,
+ * so the loop runs a few times per page size, not once per page. */
+static uint64_t pages_needed(uint64_t bitmap, uint64_t iova, uint64_t phys, uint64_t size)
+{
+	uint64_t pages = 0;
+	while (size) {
+		uint64_t cand = bitmap, merge = iova | phys, pg, count, bigger;
+		/* the sizes up to SIZE, and to the joint alignment */
+		cand &= size >= 1ull << 63 ? ~0ull : (1ull << (64 - __builtin_clzll(size))) - 1;
+		if (merge)
+			cand &= (merge & -merge) | ((merge & -merge) - 1);
+		if (!cand)
+			return 0; /* unaligned: pt_map refuses it */
+		pg = 1ull << (63 - __builtin_clzll(cand));
+		count = size / pg;
+		/* stop where a bigger page becomes possible */
+		bigger = bitmap & ~((pg << 1) - 1);
+		if (bigger) {
+			uint64_t next = bigger & -bigger;
+			if (((iova ^ phys) & (next - 1)) == 0) {
+				uint64_t off = (next - (iova & (next - 1))) & (next - 1);
+				if (off && off + next <= size)
+					count = off / pg;
+			}
+		}
+		pages += count;
+		iova += count * pg, phys += count * pg, size -= count * pg;
+	}
+	return pages;
+}
+
 static void do_map(struct sim *s, uint64_t iova, uint64_t phys, uint64_t size, unsigned prot, struct sim_result *r)
 {
 	struct pt_stats before, after;
 	pt_get_stats(s->pt, &before);
+	/* a model, not the machine: a map of terabytes in 4 KiB pages would
+	 * take minutes and gigabytes; the kernel would do it, the model
+	 * refuses it, and says so */
+	if (pages_needed(s->geo.pgsize_bitmap, iova, phys, size) > s->cfg.max_map_pages ||
+	    before.table_bytes > s->cfg.max_table_bytes) {
+		r->err = -E2BIG;
+		r->outcome = "failed";
+		r->too_big = true;
+		return;
+	}
 	r->err = pt_map(s->pt, iova, phys, size, prot);
 	pt_get_stats(s->pt, &after);
 	pages_delta(&before, &after, r->pages_by_size);

@@ -172,6 +172,30 @@ static void lines_that_are_not_operations(void **state)
 	sim_free(s);
 }
 
+/* Found by fuzz-simulate: 4 TiB at addresses only 4 KiB apart is a
+ * billion 4 KiB pages; the model refuses it at once, and counts pages as
+ * iommu_pgsize would. */
+static void model_limits(void **state)
+{
+	struct sim *s = new_sim(PT_AMD_V1, true);
+	struct sim_result r;
+	(void)state;
+	r = run(s, "map 0x201000 0x202000 0x3ff00201000");
+	assert_false(r.ok);
+	assert_int_equal(r.err, -E2BIG);
+	assert_true(r.too_big);
+	/* the same size in 512 GiB-aligned, equally offset addresses: big pages */
+	r = run(s, "map 0x8000000000 0x8000000000 0x40000000000");
+	assert_true(r.ok);
+	sim_free(s);
+	s = new_sim(PT_INTEL_VTD, true);
+	/* 64 GiB and a page of 4 KiB pages is one page too many */
+	r = run(s, "map 0x1000 0x2000 0x1000001000");
+	assert_int_equal(r.err, -E2BIG);
+	assert_true(run(s, "map 0x1000 0x2000 0x100000").ok);
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +204,7 @@ int main(void)
 		cmocka_unit_test(raw_map_and_unmap),
 		cmocka_unit_test(iova_rules),
 		cmocka_unit_test(lines_that_are_not_operations),
+		cmocka_unit_test(model_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
