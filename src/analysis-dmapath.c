@@ -256,8 +256,18 @@ static void bounce(struct dma_path *p, const struct swiotlb_report *r, const str
 		return;
 	}
 	if (q->size > (uint64_t)SWIOTLB_SEGSIZE * SWIOTLB_SLAB_BYTES) {
+		/* swiotlb_tbl_map_single's warning, with the pool's counters
+		 * where debugfs showed them (now, not after a reboot) */
+		const struct swiotlb_pool_stats *d =
+			!whatif && r->npools && r->pools[0].pool->is_default ? &r->pools[0] : NULL;
+		char total[24] = "...", used[24] = "...";
+		if (d && d->nslabs.slabs >= 0)
+			snprintf(total, sizeof(total), "%lld", d->nslabs.slabs);
+		if (d && d->used.slabs >= 0)
+			snprintf(used, sizeof(used), "%lld", d->used.slabs);
 		p->path = DMA_PATH_FAIL;
-		p->kernel_message = xasprintf("swiotlb buffer is full (sz: %llu bytes)", (unsigned long long)q->size);
+		p->kernel_message = xasprintf("swiotlb buffer is full (sz: %llu bytes), total %s (slots), used %s (slots)",
+					      (unsigned long long)q->size, total, used);
 		reason(p, "a bounce is at most 128 contiguous slabs (256 KiB): a mapping of %s cannot bounce and fails",
 		       format_bytes(q->size, b, sizeof(b)));
 		return;

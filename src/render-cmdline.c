@@ -75,10 +75,10 @@ static size_t effective_lines(const struct iommu_cmdline *c, struct setting_line
 			 xasprintf("%s off (%s)", c->intel_enabled == 0 ? "Intel VT-d" : "AMD-Vi",
 				   c->intel_enabled == 0 ? c->intel_enabled_by : c->amd_off_by));
 	else if (c->intel_enabled == 1)
-		add_line(l, &n, "IOMMU", xasprintf("Intel VT-d on (%s); AMD-Vi starts by itself", c->intel_enabled_by));
+		add_line(l, &n, "IOMMU", xasprintf("Intel VT-d on (%s)", c->intel_enabled_by));
 	else
 		add_line(l, &n, "IOMMU", xstrdup("as the firmware and the kernel's build decide (Intel VT-d may need "
-						 "intel_iommu=on; AMD-Vi starts by itself)"));
+						 "intel_iommu=on; AMD-Vi needs no option)"));
 	if (type)
 		add_line(l, &n, "default domain", by_text(type, c->passthrough_by));
 	else if (translated == 1)
