@@ -14,11 +14,10 @@
  *  - drivers/iommu/dma-iommu.c iommu_dma_map_page: under a translated
  *    domain only untrusted devices bounce, and only buffers not aligned to
  *    the IOVA granule ("DMA bounce buffers are inactive, unable to map
- *    unaligned transaction." without a pool); iommu_dma_alloc_iova: the
- *    length in granules (rounded up to a power of two below 32 granules,
- *    alloc_iova_fast), size-aligned, top-down below the device's limit,
- *    below 4 GiB first for PCI devices unless iommu.forcedac=1; reserved
- *    regions are never handed out (iova_reserve_iommu_regions).
+ *    unaligned transaction." without a pool); iommu_dma_alloc_iova, as
+ *    the IOVA model (iova.h) places it: size-aligned, top-down below the
+ *    device's limit, below 4 GiB first for PCI devices unless
+ *    iommu.forcedac=1, never in a reserved region.
  *  - drivers/iommu/iommu.c iommu_get_default_domain_type: untrusted
  *    devices always get a strict DMA domain. */
 #define _GNU_SOURCE
@@ -31,6 +30,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "iova.h"
 #include "status.h"
 
 #define GRANULE 4096ull
@@ -64,14 +64,6 @@ static void reason(struct dma_path *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	strvec_push_owned(&p->reasons, xvasprintf(fmt, ap));
 	va_end(ap);
-}
-
-static uint64_t pow2_up(uint64_t n)
-{
-	uint64_t p = 1;
-	while (p < n && p < (1ull << 63))
-		p <<= 1;
-	return p;
 }
 
 /* The machine the mapping happens on: as it is, or after the reboot. */
@@ -204,31 +196,27 @@ static void scenario_whatif(const struct snapshot *s, const struct pci_device *d
 	}
 }
 
-/* The first IOVA an empty domain hands out: the highest block of N
- * granules, aligned to N rounded up to a power of two, ending at or below
- * LIMIT and clear of the reserved regions. */
-static bool first_iova(const struct iommu_group *g, uint64_t len, uint64_t limit, uint64_t *out)
+/* The first IOVA an empty domain hands out for LEN bytes to a PCI device
+ * with DMA_LIMIT: dma-iommu's allocator (iova.h) with the group's reserved
+ * regions carved out, below 4 GiB first unless FORCEDAC. */
+static bool first_iova(const struct iommu_group *g, uint64_t len, uint64_t dma_limit, uint64_t aperture_end,
+		       bool forcedac, uint64_t *out)
 {
-	uint64_t align = pow2_up(len / GRANULE) * GRANULE;
-	uint64_t cand;
-	if (len > limit)
+	struct iova_config ic;
+	struct iova_domain dom;
+	struct iova_dev dev;
+	bool fell_back;
+	int err;
+	iova_config_default(&ic);
+	ic.aperture_end = aperture_end;
+	if (iova_domain_init(&dom, &ic))
 		return false;
-	cand = (limit - len + 1) & ~(align - 1);
-	for (bool moved = true; moved;) {
-		moved = false;
-		for (size_t i = 0; g && i < g->nresv; i++) {
-			const struct resv_region *rr = &g->resv[i];
-			if (cand <= rr->end && cand + len - 1 >= rr->start) {
-				if (rr->start < len || rr->start < GRANULE)
-					return false;
-				cand = (rr->start - len) & ~(align - 1);
-				moved = true;
-			}
-		}
-	}
-	/* the IOVA domain starts at pfn 1: page 0 is never handed out */
-	*out = cand;
-	return cand >= GRANULE;
+	for (size_t i = 0; g && i < g->nresv; i++)
+		iovad_reserve(&dom, g->resv[i].start, g->resv[i].end);
+	iova_dev_init(&dev, true, forcedac);
+	err = iova_dma_alloc(&dom, &dev, len, dma_limit, out, &fell_back);
+	iova_domain_release(&dom);
+	return err == 0;
 }
 
 /* The address width of the device's IOMMU unit, as its driver would give
@@ -346,13 +334,11 @@ int dma_path_predict(const struct snapshot *s, const struct swiotlb_report *r, c
 							    "transaction.");
 			goto out;
 		}
-		if (ap < 64 && dma_limit > (1ull << ap) - 1)
-			dma_limit = (1ull << ap) - 1;
-		if (len / GRANULE < 32)
-			len = pow2_up(len / GRANULE) * GRANULE;
+		uint64_t aperture_end = ap < 64 ? (1ull << ap) - 1 : UINT64_MAX;
+		if (dma_limit > aperture_end)
+			dma_limit = aperture_end;
 		p->iova_32bit_first = !sc.forcedac && dma_limit > FOUR_GIB - 1;
-		if (first_iova(g, len, p->iova_32bit_first ? FOUR_GIB - 1 : dma_limit, &iova) ||
-		    (p->iova_32bit_first && first_iova(g, len, dma_limit, &iova))) {
+		if (first_iova(g, len, dma_limit, aperture_end, sc.forcedac, &iova)) {
 			p->path = DMA_PATH_TRANSLATED;
 			p->has_bus_range = true;
 			p->bus_range_first_fit = true;
