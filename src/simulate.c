@@ -220,11 +220,11 @@ static void pages_delta(const struct pt_stats *before, const struct pt_stats *af
 				 : 0;
 }
 
+/* Read on every operation: the counter itself, not iotlb_get_stats (which
+ * walks the cache for open stale windows). */
 static uint64_t full_flushes(const struct iotlb *t)
 {
-	struct iotlb_stats st;
-	iotlb_get_stats(t, &st);
-	return st.full_flushes;
+	return t->stats.full_flushes;
 }
 
 /* The pages iommu_map's iommu_pgsize loop (drivers/iommu/iommu.c) splits
