@@ -66,6 +66,11 @@ bool app_global_option(struct app *app, int opt, const char *arg);
 /* The end of every command's option switch: -h prints the help (exit 0),
  * a missing argument or an unknown option is a usage error (exit 2). */
 int app_other_option(struct app *app, int opt, char **argv);
+/* "cannot write the output: <errno>" (exit 3), for a failed render. */
+int app_output_failed(struct app *app);
+/* The function at A in S, or NULL after reporting "there is no PCI
+ * function ..." as a usage error with its status in *RC. */
+const struct pci_device *app_find_device(struct app *app, const struct snapshot *s, const struct pci_addr *a, int *rc);
 /* Prints the command's usage and options on stdout. */
 void app_command_help(const struct command *cmd);
 /* Reports a usage error ("iommuctl groups: ... (see iommuctl groups

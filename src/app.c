@@ -107,6 +107,22 @@ int app_other_option(struct app *app, int opt, char **argv)
 	return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
 }
 
+int app_output_failed(struct app *app)
+{
+	return app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+}
+
+const struct pci_device *app_find_device(struct app *app, const struct snapshot *s, const struct pci_addr *a, int *rc)
+{
+	const struct pci_device *d = snapshot_find_device(s, a);
+	if (!d) {
+		char bdf[PCI_BDF_MAX];
+		pci_addr_format(a, bdf);
+		*rc = app_usage_error(app, "there is no PCI function %s", bdf);
+	}
+	return d;
+}
+
 int app_fail(struct app *app, int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -284,7 +300,7 @@ static int render_list(struct app *app, enum list_kind kind, const struct list_r
 		rc = kind == LIST_GROUPS ? render_groups_text(&v, &req->lo) : render_devices_text(&v, &req->lo);
 	iommu_presence_release(p);
 	if (rc < 0)
-		return app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+		return app_output_failed(app);
 	return EXIT_OK;
 }
 

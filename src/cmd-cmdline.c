@@ -71,7 +71,7 @@ static int cmdline_run(struct app *app, int argc, char **argv)
 	out = app->json ? json_print_cmdline(text, source, &c, given ? NULL : json_warnings(&s, NULL), app->pretty)
 			: render_cmdline_text(text, source, &c, terminal_width());
 	if (out < 0)
-		rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+		rc = app_output_failed(app);
 	iommu_cmdline_release(&c);
 	snapshot_release(&s);
 	return rc;

@@ -88,11 +88,7 @@ static int dma_path_run(struct app *app, int argc, char **argv)
 		snapshot_release(&s);
 		return rc;
 	}
-	d = snapshot_find_device(&s, &a);
-	if (!d) {
-		char bdf[PCI_BDF_MAX];
-		pci_addr_format(&a, bdf);
-		rc = app_usage_error(app, "there is no PCI function %s", bdf);
+	if (!(d = app_find_device(app, &s, &a, &rc))) {
 		snapshot_release(&s);
 		return rc;
 	}
@@ -105,7 +101,7 @@ static int dma_path_run(struct app *app, int argc, char **argv)
 	} else {
 		if ((app->json ? json_print_dma_path(&s, &q, &p, names_warning(app->names), app->pretty)
 			       : render_dma_path_text(&s, &q, &p, app->numeric)) < 0)
-			rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+			rc = app_output_failed(app);
 		else
 			rc = p.path == DMA_PATH_FAIL ? EXIT_BLOCKING : EXIT_OK;
 		dma_path_release(&p);

@@ -137,14 +137,10 @@ static int map_check_run(struct app *app, int argc, char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (q.group < 0) {
-		const struct pci_device *d = snapshot_find_device(&s, &a);
-		char bdf[PCI_BDF_MAX];
-		pci_addr_format(&a, bdf);
-		if (!d)
-			rc = app_usage_error(app, "there is no PCI function %s", bdf);
-		else if (d->group < 0)
+		const struct pci_device *d = app_find_device(app, &s, &a, &rc);
+		if (d && d->group < 0)
 			rc = app_fail(app, EXIT_BLOCKING,
-				      "%s is in no IOMMU group: VFIO cannot map DMA for it (no IOMMU translates it)", bdf);
+				      "%s is in no IOMMU group: VFIO cannot map DMA for it (no IOMMU translates it)", d->bdf);
 		if (rc != EXIT_OK)
 			goto out;
 		q.group = d->group;
@@ -157,7 +153,7 @@ static int map_check_run(struct app *app, int argc, char **argv)
 		rc = app_fail(app, EXIT_ENV, "cannot read '%s': the group's reserved regions decide the check", why);
 	else if ((app->json ? json_print_mapcheck(&s, &r, names_warning(app->names), app->pretty)
 			    : render_mapcheck_text(&s, &r, terminal_width())) < 0)
-		rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+		rc = app_output_failed(app);
 	else
 		rc = r.nconflicts ? EXIT_BLOCKING : EXIT_OK;
 	free(why);

@@ -180,7 +180,7 @@ static int simulate_run(struct app *app, int argc, char **argv)
 	if (rc < 0) {
 		sim_get_totals(sim, &t);
 		if (sim_output_end(&out, &t) < 0)
-			rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+			rc = app_output_failed(app);
 		else
 			rc = t.failed || t.faults ? EXIT_BLOCKING : EXIT_OK;
 	}

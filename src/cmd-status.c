@@ -132,7 +132,7 @@ static int status_run(struct app *app, int argc, char **argv)
 	if ((prometheus ? render_status_prometheus(&s, &r)
 	     : app->json ? json_print_status(&s, &r, names_warning(app->names), app->pretty)
 			 : render_status_text(&s, &r, &lo, text_width(&lo))) < 0)
-		rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+		rc = app_output_failed(app);
 	else
 		rc = r.failed ? EXIT_BLOCKING : EXIT_OK;
 	status_report_release(&r);

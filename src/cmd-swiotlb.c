@@ -151,7 +151,7 @@ static int run_devices(struct app *app, const struct swiotlb_args *a)
 	app_print_warnings(app, &s);
 	if ((app->json ? json_print_swiotlb_devices(&s, &r, d, n, names_warning(app->names), app->pretty)
 		       : render_swiotlb_devices_text(&s, &r, d, n, &a->lo)) < 0)
-		rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+		rc = app_output_failed(app);
 	swiotlb_devices_release(d, n);
 	swiotlb_report_release(&r);
 	snapshot_release(&s);
@@ -220,7 +220,7 @@ static int run_stats(struct app *app, const struct swiotlb_args *a)
 			out = render_swiotlb_stats_text(&s, &r);
 		if (app->json && a->watch)
 			fflush(stdout);
-		rc = out < 0 ? app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO))
+		rc = out < 0 ? app_output_failed(app)
 			     : state_status(&r);
 		swiotlb_report_release(&r);
 		snapshot_release(&s);

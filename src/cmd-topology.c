@@ -46,7 +46,7 @@ static int topology_run(struct app *app, int argc, char **argv)
 	rc = app->json ? json_print_topology(&s, &iso, s.ngrp == 0, names_warning(app->names), app->pretty)
 		       : render_topology_text(&s, &iso, &req.lo);
 	if (rc < 0)
-		rc = app_fail(app, EXIT_ENV, "cannot write the output: %s", strerror(errno ? errno : EIO));
+		rc = app_output_failed(app);
 	else
 		rc = EXIT_OK;
 	isolation_release(&iso);
