@@ -107,6 +107,11 @@ struct pci_caps {
 	unsigned acs_off;   /* 0: no ACS capability */
 	uint16_t acs_cap;
 	uint16_t acs_ctl;
+	/* The ACS capability's dwords at +4 and +8 (acs_dwords: both within
+	 * what was read): Intel's Sunrise Point ports keep their control
+	 * register in the second one (pci_quirk_intel_spt_pch_acs). */
+	bool acs_dwords;
+	uint32_t acs_dword4, acs_dword8;
 	unsigned sriov_off; /* 0: no SR-IOV capability */
 	/* type 1 headers (bridges): the buses below */
 	uint8_t secondary_bus, subordinate_bus;

@@ -29,13 +29,14 @@ static const struct opt_help check_vfio_help[] = {
 struct check_ctx {
 	const struct iommu_presence *presence;
 	const struct status_report *status;
+	const struct pci_tree *tree;
 	const size_t *devs;
 };
 
 static void check_one(const struct vfio_view *v, size_t i, struct vfio_check *out)
 {
 	const struct check_ctx *cx = v->ctx;
-	vfio_check_device(v->s, cx->presence, cx->status, cx->devs[i], out);
+	vfio_check_device(v->s, cx->presence, cx->status, cx->tree, cx->devs[i], out);
 }
 
 static int check_vfio_run(struct app *app, int argc, char **argv)
@@ -44,6 +45,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 	struct iommu_presence presence;
 	struct status_report status;
 	struct vfio_tally tally;
+	struct pci_tree tree;
 	size_t *devs = NULL, ndevs = 0;
 	bool all = false, script = false;
 	int opt, rc;
@@ -108,8 +110,9 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 
 	iommu_presence_analyse(&s, &presence);
 	status_analyse(&s, &status);
+	pci_tree_build(&s, &tree);
 	{
-		struct check_ctx cx = {&presence, &status, devs};
+		struct check_ctx cx = {&presence, &status, &tree, devs};
 		struct vfio_view v = {&s, ndevs, check_one, &cx, names_warning(app->names), app->numeric};
 		app_print_warnings(app, &s);
 		if ((app->json ? json_print_check_vfio(&v, app->pretty, &tally)
@@ -119,6 +122,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 		else
 			rc = tally.not_viable ? EXIT_BLOCKING : tally.after_steps ? EXIT_STEPS : EXIT_OK;
 	}
+	pci_tree_release(&tree);
 	status_report_release(&status);
 	iommu_presence_release(&presence);
 	free(devs);

@@ -29,6 +29,7 @@ static int explain_run(struct app *app, int argc, char **argv)
 	size_t nex = 0;
 	int *wanted = NULL, opt, rc;
 	size_t nwanted = 0;
+	unsigned char *seen = NULL;
 	bool predict = false, have_override = false;
 
 	optind = 1;
@@ -107,11 +108,11 @@ static int explain_run(struct app *app, int argc, char **argv)
 				wanted[nwanted++] = s.grp[i].id;
 
 	ex = xcalloc(nwanted + 1, sizeof(*ex));
+	seen = xcalloc(s.ngrp + 1, sizeof(*seen));
 	for (size_t i = 0; i < nwanted; i++) {
-		bool dup = false;
-		for (size_t j = 0; j < nex; j++)
-			dup = dup || ex[j].group == wanted[i];
-		if (dup)
+		/* each group once (every wanted group is one of s.grp) */
+		const struct iommu_group *g = snapshot_find_group(&s, wanted[i]);
+		if (g && seen[g - s.grp]++)
 			continue;
 		explain_group(&iso, &pred, wanted[i], &ex[nex]);
 		if (have_override)
@@ -129,6 +130,7 @@ out:
 	for (size_t i = 0; i < nex; i++)
 		explanation_release(&ex[i]);
 	free(ex);
+	free(seen);
 	free(wanted);
 	isolation_release(&iso_override);
 	prediction_release(&pred);

@@ -144,6 +144,11 @@ void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
 			c->acs_off = pos;
 			c->acs_cap = pci_cfg_u16(cfg, pos + 4);
 			c->acs_ctl = pci_cfg_u16(cfg, pos + 6);
+			if (pos + 12 <= len) {
+				c->acs_dwords = true;
+				c->acs_dword4 = pci_cfg_u32(cfg, pos + 4);
+				c->acs_dword8 = pci_cfg_u32(cfg, pos + 8);
+			}
 		} else if ((h & 0xffff) == PCI_EXT_CAP_SRIOV && !c->sriov_off) {
 			c->sriov_off = pos;
 		}

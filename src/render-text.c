@@ -519,18 +519,21 @@ int render_devices_text(const struct list_view *v, const struct list_options *o)
 /* ---- topology ---------------------------------------------------------------- */
 
 static int add_subtree(struct libscols_table *tb, struct libscols_line *parent, const struct snapshot *s,
-		       const struct isolation *iso, const struct list_options *o, int up, int host, const int *colv,
-		       int ncol)
+		       const struct pci_tree *t, const struct isolation *iso, const struct list_options *o, int up,
+		       int host, const int *colv, int ncol)
 {
-	for (size_t i = 0; i < s->ndev; i++) {
-		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL};
+	size_t n;
+	const int *k = pci_tree_children(t, up, &n);
+	for (size_t c = 0; c < n; c++) {
+		const struct pci_device *d = &s->dev[k[c]];
+		struct row r = {s, d, NULL, NULL, o, iso, NULL};
 		struct libscols_line *ln;
-		if (!d->topology_known || d->parent != up || (up < 0 && d->host_bridge != host))
+		if (up < 0 && d->host_bridge != host)
 			continue;
+		r.g = d->group >= 0 ? snapshot_find_group(s, d->group) : NULL;
 		if (!(ln = fill_line(tb, parent, &r, colv, ncol, NULL)))
 			return -1;
-		if (add_subtree(tb, ln, s, iso, o, (int)i, host, colv, ncol) < 0)
+		if (add_subtree(tb, ln, s, t, iso, o, k[c], host, colv, ncol) < 0)
 			return -1;
 	}
 	return 0;
@@ -542,6 +545,8 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	char *bad = NULL;
 	int ncol = pick_columns(LIST_TOPOLOGY, o, colv, ARRAY_SIZE(colv), &bad);
 	struct libscols_table *tb;
+	struct pci_tree t;
+	int rc = -1;
 
 	free(bad);
 	if (ncol < 0)
@@ -549,10 +554,11 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	tb = new_table(o, colv, ncol);
 	if (!tb)
 		return -1;
+	pci_tree_build(s, &t);
 	for (size_t h = 0; h < s->host_bridges.n; h++) {
 		struct row r = {s, NULL, NULL, NULL, o, iso, s->host_bridges.v[h]};
 		struct libscols_line *ln = fill_line(tb, NULL, &r, colv, ncol, NULL);
-		if (!ln || add_subtree(tb, ln, s, iso, o, -1, (int)h, colv, ncol) < 0)
+		if (!ln || add_subtree(tb, ln, s, &t, iso, o, -1, (int)h, colv, ncol) < 0)
 			goto fail;
 	}
 	/* functions whose place could not be read */
@@ -563,10 +569,12 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 			if (!fill_line(tb, NULL, &r, colv, ncol, NULL))
 				goto fail;
 		}
+	pci_tree_release(&t);
 	return print_table(tb);
 fail:
+	pci_tree_release(&t);
 	scols_unref_table(tb);
-	return -1;
+	return rc;
 }
 
 /* ---- explain -------------------------------------------------------------------- */

@@ -202,10 +202,13 @@ static void run(struct snapshot *s, size_t dev, struct vfio_check *c)
 {
 	struct iommu_presence p;
 	struct status_report st;
+	struct pci_tree t;
 	finish(s);
 	iommu_presence_analyse(s, &p);
 	status_analyse(s, &st);
-	vfio_check_device(s, &p, &st, dev, c);
+	pci_tree_build(s, &t);
+	vfio_check_device(s, &p, &st, &t, dev, c);
+	pci_tree_release(&t);
 	status_report_release(&st);
 	iommu_presence_release(&p);
 }
