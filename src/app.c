@@ -49,7 +49,7 @@ void app_command_help(const struct command *cmd)
 			printf("  %-22s %s\n", h->spec, h->help);
 	printf("  %-22s %s\n", "-j, --json", "JSON output");
 	printf("  %-22s %s\n", "-p, --pretty", "indented JSON output (implies --json)");
-	printf("  %-22s %s\n", "    --root DIR", "read the system from DIR (a snapshot) instead of /");
+	printf("  %-22s %s\n", "    --root DIR", "read the system from DIR or FILE (a snapshot) instead of /");
 	printf("  %-22s %s\n", "    --numeric", "show ids instead of names");
 	printf("  %-22s %s\n", "    --pci-ids FILE", "take names from this pci.ids file");
 	printf("  %-22s %s\n", "-h, --help", "show this help");
@@ -138,6 +138,14 @@ int app_fail(struct app *app, int status, const char *fmt, ...)
 	return status;
 }
 
+int app_root_failed(struct app *app, int err, char *why)
+{
+	int rc = why ? app_fail(app, EXIT_ENV, "cannot read the snapshot archive '%s': %s", app->root, why)
+		     : app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+	free(why);
+	return rc;
+}
+
 /* A snapshot carries the names its machine showed (.iommuctl/pci.ids):
  * copied into a memfd so that libpci reads the file found inside the root,
  * however the root's links point. */
@@ -164,9 +172,10 @@ int app_load(struct app *app, unsigned flags, struct snapshot *s)
 
 	snapshot_init(s);
 	if (!app->sr) {
-		err = sysroot_open(app->root, &app->sr);
+		char *why = NULL;
+		err = sysroot_open_why(app->root, &app->sr, &why);
 		if (err)
-			return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+			return app_root_failed(app, err, why);
 	}
 	err = snapshot_load(app->sr, flags, s);
 	if (err)

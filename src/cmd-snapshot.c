@@ -1,5 +1,6 @@
-/* cmd-snapshot.c - `iommuctl snapshot DIR`: copy everything iommuctl reads
- * into DIR, mirroring the root, so that `iommuctl --root DIR X` prints what
+/* cmd-snapshot.c - `iommuctl snapshot DEST`: copy everything iommuctl reads
+ * into DEST (a directory, one archive, or a tar on standard output),
+ * mirroring the root, so that `iommuctl --root DEST X` prints what
  * `iommuctl X` printed here.  The copy is made by loading the system with
  * sysroot recording every file, link and directory it reads: what is copied
  * is by construction what is read, and nothing else. */
@@ -28,8 +29,9 @@ static const struct option snapshot_options[] = {
 };
 
 static const struct opt_help snapshot_help[] = {
-	{"DIR", "where to write the snapshot: a new or empty directory"},
-	{"    --force", "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
+	{"DEST", "where to write the snapshot: a new or empty directory; FILE.tar, .tar.gz, .tar.xz or .tar.zst: one "
+		 "archive; -: a tar on standard output"},
+	{"    --force", "replace the snapshot DEST holds (only a directory or archive iommuctl snapshot wrote)"},
 	{NULL, NULL},
 };
 
@@ -56,8 +58,9 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 {
 	struct snapshot s;
 	const char *dir;
-	char *errpath = NULL;
-	bool force = false;
+	char *errpath = NULL, *why = NULL;
+	enum sr_record_form form;
+	bool force = false, archive;
 	int opt, err, rc;
 
 	optind = 1;
@@ -78,23 +81,38 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 		return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
 	}
 	if (optind >= argc)
-		return app_usage_error(app, "missing the directory to write the snapshot to");
+		return app_usage_error(app, "missing where to write the snapshot (a directory, FILE.tar.zst or -)");
 	if (optind + 1 < argc)
 		return app_usage_error(app, "unexpected argument '%s'", argv[optind + 1]);
 	dir = argv[optind];
+	if (!*dir)
+		return app_usage_error(app, "an empty name is no place to write a snapshot");
+	form = sysroot_record_form(dir);
+	archive = form != SR_RECORD_DIR;
+	if (form == SR_RECORD_STDOUT && app->json)
+		return app_usage_error(app, "-j cannot share standard output with the tar archive");
 
-	err = sysroot_open(app->root, &app->sr);
+	err = sysroot_open_why(app->root, &app->sr, &why);
 	if (err)
-		return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+		return app_root_failed(app, err, why);
 	err = sysroot_record_begin(app->sr, dir, force);
 	if (err == -ENOTEMPTY)
 		return app_usage_error(app, "'%s' is not empty: give a new or empty directory, or --force to replace a snapshot", dir);
+	if (err == -EEXIST && archive && !force)
+		return app_usage_error(app, "'%s' exists: give a new name, or --force to replace a snapshot", dir);
+	if (err == -EEXIST && archive)
+		return app_usage_error(app, "'%s' exists and is not a snapshot archive: --force replaces only a snapshot", dir);
 	if (err == -EEXIST)
 		return app_usage_error(app, "'%s' is not empty and holds no snapshot: --force replaces only a snapshot", dir);
 	if (err == -ENOTDIR)
 		return app_usage_error(app, "'%s' exists and is not a directory", dir);
+	if (err == -EISDIR)
+		return app_usage_error(app, "'%s' is a directory: a name ending in .tar, .tar.gz, .tar.xz or .tar.zst is an archive to write", dir);
+	if (err == -ENOTTY)
+		return app_usage_error(app, "standard output is a terminal: send the tar archive to a file or a pipe");
 	if (err)
-		return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
+		return app_fail(app, EXIT_ENV, "cannot create %s beside '%s': %s", archive ? "a file" : "a directory", dir,
+				strerror(-err));
 
 	rc = app_load(app, SNAP_LOAD_ALL, &s);
 	if (rc != EXIT_OK) {
@@ -114,7 +132,14 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	}
 	err = sysroot_record_commit(app->sr, &errpath);
 	if (err) {
-		rc = app_fail(app, EXIT_ENV, "cannot write '%s/%s': %s", dir, errpath ? errpath : "", strerror(-err));
+		if (form == SR_RECORD_STDOUT)
+			rc = app_fail(app, EXIT_ENV, "cannot write the tar archive to standard output (at '%s'): %s",
+				      errpath ? errpath : "", strerror(-err));
+		else if (archive)
+			rc = app_fail(app, EXIT_ENV, "cannot write '%s'%s%s%s: %s", dir, errpath && *errpath ? " (at '" : "",
+				      errpath && *errpath ? errpath : "", errpath && *errpath ? "')" : "", strerror(-err));
+		else
+			rc = app_fail(app, EXIT_ENV, "cannot write '%s/%s': %s", dir, errpath ? errpath : "", strerror(-err));
 		free(errpath);
 		snapshot_release(&s);
 		return rc;
@@ -128,6 +153,11 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 					      (json_int_t)s.ndev, "iommu_groups", (json_int_t)s.ngrp, "warnings",
 					      (json_int_t)s.nissues));
 		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
+	} else if (form == SR_RECORD_STDOUT) {
+		/* standard output holds the archive: the summary goes beside it */
+		fprintf(stderr, "Wrote a snapshot of %s to standard output (tar): %zu PCI functions, %zu IOMMU groups.\n",
+			app->root, s.ndev, s.ngrp);
+		rc = EXIT_OK;
 	} else {
 		printf("Wrote a snapshot of %s to %s: %zu PCI functions, %zu IOMMU groups.\n"
 		       "Read it with: iommuctl --root %s groups\n",
@@ -141,8 +171,8 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 const struct command cmd_snapshot = {
 	.name = "snapshot",
 	.run = snapshot_run,
-	.args = "[--force] DIR",
-	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
+	.args = "[--force] DEST",
+	.summary = "Copy everything iommuctl reads into DEST (a directory, FILE.tar.zst or -), to read later with --root DEST.",
 	.options = snapshot_options,
 	.shortopts = "+:hjp",
 	.help = snapshot_help,

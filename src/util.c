@@ -147,6 +147,17 @@ void buf_truncate(struct buf *b, size_t len)
 	b->data[len] = '\0';
 }
 
+void buf_set_path(struct buf *b, const char *dir, const char *name)
+{
+	buf_reset(b);
+	buf_append(b, "", 0);
+	if (*dir) {
+		buf_append(b, dir, strlen(dir));
+		buf_append(b, "/", 1);
+	}
+	buf_append(b, name, strlen(name));
+}
+
 char *buf_steal(struct buf *b)
 {
 	char *s = b->data ? b->data : xstrdup("");
@@ -205,6 +216,84 @@ void strvec_sort(struct strvec *sv)
 {
 	if (sv->n > 1)
 		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+}
+
+/* ---- strmap ----------------------------------------------------------------- */
+
+static size_t str_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+void strmap_init(struct strmap *m)
+{
+	m->slot = NULL;
+	m->cap = m->n = 0;
+}
+
+void strmap_release(struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slot[i].key);
+	free(m->slot);
+	strmap_init(m);
+}
+
+static struct strmap_slot *strmap_find(const struct strmap *m, const char *key, size_t len, size_t h)
+{
+	size_t i = h & (m->cap - 1);
+	for (;;) {
+		struct strmap_slot *s = &m->slot[i];
+		if (!s->key || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
+			return s;
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value)
+{
+	struct strmap_slot *s;
+	if (!m->cap)
+		return false;
+	s = strmap_find(m, key, len, str_hash(key, len));
+	if (!s->key)
+		return false;
+	if (value)
+		*value = s->value;
+	return true;
+}
+
+bool strmap_add(struct strmap *m, const char *key, size_t len, size_t value, size_t *old)
+{
+	size_t h = str_hash(key, len);
+	struct strmap_slot *s;
+	if ((m->n + 1) * 4 > m->cap * 3) {
+		/* keep the load under 3/4 */
+		struct strmap grown = {.cap = m->cap ? m->cap * 2 : 64, .n = m->n};
+		grown.slot = xcalloc(grown.cap, sizeof(*grown.slot));
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slot[i].key)
+				*strmap_find(&grown, m->slot[i].key, m->slot[i].len, m->slot[i].hash) = m->slot[i];
+		free(m->slot);
+		*m = grown;
+	}
+	s = strmap_find(m, key, len, h);
+	if (s->key) {
+		if (old)
+			*old = s->value;
+		return false;
+	}
+	s->key = xstrndup(key, len);
+	s->len = len;
+	s->hash = h;
+	s->value = value;
+	m->n++;
+	return true;
 }
 
 char *rstrip(char *s)
