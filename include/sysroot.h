@@ -43,6 +43,12 @@ struct sysroot;
  * (heap) when there is more to say than the errno. */
 int sysroot_open(const char *root, struct sysroot **out);
 int sysroot_open_why(const char *root, struct sysroot **out, char **why);
+/* Opens the snapshot archive in the LEN bytes at DATA (copied in as read)
+ * within LIM (NULL: the defaults; sysroot-archive.h), as sysroot_open_why
+ * opens a file (the fuzz target of the archive reader). */
+struct sr_ar_limits;
+int sysroot_open_archive_mem(const void *data, size_t len, const struct sr_ar_limits *lim, struct sysroot **out,
+			     char **why);
 void sysroot_free(struct sysroot *sr);
 /* True if the root is the running system's "/". */
 bool sysroot_is_live(const struct sysroot *sr);
@@ -118,8 +124,9 @@ struct sr_dir {
 };
 void sr_dir_init(struct sr_dir *d);
 void sr_dir_release(struct sr_dir *d);
-/* Lists the directory PATH ("." and ".." left out), keeping only entries for
- * which KEEP (if not NULL) returns true; only kept entries are recorded. */
+/* Lists the directory PATH ("." and ".." left out) in name order (strcmp),
+ * keeping only entries for which KEEP (if not NULL) returns true; only kept
+ * entries are recorded. */
 int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name), struct sr_dir *out);
 
 enum sr_kind { SR_KIND_FILE, SR_KIND_DIR, SR_KIND_CHAR, SR_KIND_BLOCK, SR_KIND_OTHER };

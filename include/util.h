@@ -62,21 +62,28 @@ void strvec_sort(struct strvec *sv);
  * own array, mostly.  Open addressing; look-ups cost one hash of the key. */
 struct strmap {
 	struct strmap_slot {
-		char *key; /* NULL: empty */
+		const char *key; /* NULL: empty */
 		size_t len;
 		size_t hash;
 		size_t value;
 	} *slot;
 	size_t cap; /* a power of two, or 0 */
 	size_t n;
+	/* the keys, packed in blocks (one allocation per block, not per
+	 * key: maps of a snapshot's paths hold hundreds of thousands) */
+	char **block;
+	size_t nblocks, cap_blocks;
+	char *pos;   /* the free part of the last block */
+	size_t left;
 };
 void strmap_init(struct strmap *m);
 void strmap_release(struct strmap *m);
 /* True if KEY (LEN bytes) is in M, with its value in *VALUE (may be NULL). */
 bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value);
 /* Sets KEY to VALUE; returns false if KEY was there already (its value
- * is then left as it was, and *OLD gets it when not NULL). */
-bool strmap_add(struct strmap *m, const char *key, size_t len, size_t value, size_t *old);
+ * is then left as it was).  *STORED (when not NULL) gets the map's copy of
+ * KEY, NUL-terminated, valid while the map lives. */
+bool strmap_add(struct strmap *m, const char *key, size_t len, size_t value, const char **stored);
 
 /* Strict parsers: the whole string (after trimming trailing whitespace) must
  * be a number in range, or they return false and leave *out untouched. */

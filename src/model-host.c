@@ -274,6 +274,12 @@ static bool load_routes(struct snapshot *s, struct sysroot *sr)
 
 /* ---- the rest ------------------------------------------------------------------- */
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
 static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 {
 	struct vfio_nodes *v = &s->host.vfio;
@@ -307,6 +313,10 @@ static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 		free(path);
 	}
 	sr_dir_release(&dir);
+	/* in numerical order, not the order the directory lists them in
+	 * (which the filesystem decides) */
+	qsort(v->groups, v->ngroups, sizeof(int), cmp_int);
+	qsort(v->noiommu_groups, v->nnoiommu, sizeof(int), cmp_int);
 	v->iommufd = sr_kind(sr, "dev/iommu", &n) == 0 && n.kind == SR_KIND_CHAR;
 }
 

@@ -25,16 +25,18 @@
 
 #define BLOCK_SIZE (1u << 20)
 
+/* 48 bytes: a 16k-function snapshot has a quarter of a million entries. */
 struct ar_node {
-	unsigned char kind;   /* enum sr_ar_kind */
+	uint8_t kind;         /* enum sr_ar_kind */
 	bool explicit_entry;  /* named by an entry (not only implied by one below) */
-	long parent;
-	long first, next;     /* a directory's entries; the next in its parent */
-	size_t name_off;      /* the last component, in path */
-	char *path;
-	const char *data;     /* contents or link target */
-	size_t len;
-	unsigned major, minor;
+	uint16_t name_off;    /* the last component, in path */
+	int32_t parent;
+	int32_t first, next;  /* a directory's entries; the next in its parent */
+	uint32_t len;         /* a file's size, a link target's length */
+	uint32_t stored;      /* what data holds of a file: the rest is zeros */
+	const char *path;     /* the index's copy */
+	const char *data;     /* contents (without trailing zeros) or link target */
+	uint32_t major, minor;
 };
 
 struct block {
@@ -42,7 +44,15 @@ struct block {
 	size_t len, cap;
 };
 
+const struct sr_ar_limits sr_ar_limits_default = {
+	.entries = 1000000,
+	.member = 16u << 20,
+	.total = 512ull << 20,
+	.stream = 1024ull << 20,
+};
+
 struct sr_archive {
+	struct sr_ar_limits lim;
 	struct ar_node *node;
 	size_t n, cap;
 	struct strmap index; /* canonical path -> node */
@@ -108,13 +118,12 @@ static long add_node(struct sr_archive *a, const char *path, size_t len, long pa
 	nd->kind = (unsigned char)kind;
 	nd->parent = parent;
 	nd->first = nd->next = -1;
-	nd->path = xstrndup(path, len);
+	strmap_add(&a->index, path, len, a->n, &nd->path);
 	slash = strrchr(nd->path, '/');
-	nd->name_off = slash ? (size_t)(slash - nd->path) + 1 : 0;
-	strmap_add(&a->index, path, len, a->n, NULL);
+	nd->name_off = (uint16_t)(slash ? (size_t)(slash - nd->path) + 1 : 0);
 	if (parent >= 0) {
 		nd->next = a->node[parent].first;
-		a->node[parent].first = (long)a->n;
+		a->node[parent].first = (int32_t)a->n;
 	}
 	return (long)a->n++;
 }
@@ -228,13 +237,13 @@ static int read_member(struct archive *ar, struct sr_archive *a, const char *sho
 		}
 		if (n == 0)
 			return 0;
-		if (data->len + (size_t)n > SR_AR_MAX_MEMBER) {
-			archive_fail(why, "the member '%s' holds more than %u MiB", show, SR_AR_MAX_MEMBER >> 20);
-			return -ENOMEM;
+		if (data->len + (size_t)n > a->lim.member) {
+			archive_fail(why, "the member '%s' holds more than %zu bytes", show, a->lim.member);
+			return -EFBIG;
 		}
-		if (a->total + data->len + (size_t)n > SR_AR_MAX_TOTAL) {
-			archive_fail(why, "the members hold more than %llu MiB in all", SR_AR_MAX_TOTAL >> 20);
-			return -ENOMEM;
+		if (a->total + data->len + (size_t)n > a->lim.total) {
+			archive_fail(why, "its members hold more than %llu bytes in all", a->lim.total);
+			return -EFBIG;
 		}
 		buf_append(data, chunk, (size_t)n);
 	}
@@ -313,18 +322,23 @@ static int add_entry(struct archive *ar, struct archive_entry *e, struct sr_arch
 			err = -EINVAL;
 			goto out;
 		}
-		if (archive_entry_size_is_set(e) && archive_entry_size(e) > (la_int64_t)SR_AR_MAX_MEMBER) {
-			archive_fail(why, "the member '%s' is %lld bytes, more than %u MiB", show,
-				     (long long)archive_entry_size(e), SR_AR_MAX_MEMBER >> 20);
-			err = -ENOMEM;
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) > (la_int64_t)a->lim.member) {
+			archive_fail(why, "the member '%s' is %lld bytes, more than %zu", show,
+				     (long long)archive_entry_size(e), a->lim.member);
+			err = -EFBIG;
 			goto out;
 		}
 		err = read_member(ar, a, show, data, why);
 		if (err)
 			goto out;
+		a->node[n].len = (uint32_t)data->len;
+		/* a configuration space is mostly zeros: those at the end are
+		 * counted, not kept */
+		while (data->len && !data->data[data->len - 1])
+			data->len--;
+		a->node[n].stored = (uint32_t)data->len;
 		a->node[n].data = store(a, data->data, data->len);
-		a->node[n].len = data->len;
-		a->total += data->len;
+		a->total += a->node[n].len;
 	} else if (kind == SR_AR_LINK) {
 		const char *target = archive_entry_symlink(e);
 		if (!target || !*target || strlen(target) >= SR_AR_MAX_PATH) {
@@ -339,7 +353,7 @@ static int add_entry(struct archive *ar, struct archive_entry *e, struct sr_arch
 			err = -EINVAL;
 			goto out;
 		}
-		a->node[n].len = strlen(target);
+		a->node[n].len = a->node[n].stored = (uint32_t)strlen(target);
 		a->node[n].data = store(a, target, a->node[n].len);
 		a->total += a->node[n].len;
 	} else if (kind == SR_AR_CHAR || kind == SR_AR_BLOCK) {
@@ -372,9 +386,9 @@ static void sort_entries(struct sr_archive *a)
 			v[k++] = c;
 		}
 		qsort_r(v, k, sizeof(*v), cmp_name, a);
-		a->node[d].first = v[0];
+		a->node[d].first = (int32_t)v[0];
 		for (size_t i = 0; i < k; i++)
-			a->node[v[i]].next = i + 1 < k ? v[i + 1] : -1;
+			a->node[v[i]].next = i + 1 < k ? (int32_t)v[i + 1] : -1;
 	}
 	free(v);
 }
@@ -404,13 +418,14 @@ static struct archive *new_reader(void)
 	return ar;
 }
 
-static int load(struct archive *ar, struct sr_archive **out, char **why)
+static int load(struct archive *ar, const struct sr_ar_limits *lim, struct sr_archive **out, char **why)
 {
 	struct sr_archive *a = xcalloc(1, sizeof(*a));
 	struct archive_entry *e;
 	struct buf path, data;
 	int err = 0, r;
 
+	a->lim = lim ? *lim : sr_ar_limits_default;
 	strmap_init(&a->index);
 	add_node(a, "", 0, -1, SR_AR_DIR);
 	buf_init(&path);
@@ -421,16 +436,16 @@ static int load(struct archive *ar, struct sr_archive **out, char **why)
 			err = -EINVAL;
 			break;
 		}
-		if (a->n >= SR_AR_MAX_ENTRIES) {
-			archive_fail(why, "more than %u entries", SR_AR_MAX_ENTRIES);
-			err = -ENOMEM;
-			break;
-		}
 		if ((err = add_entry(ar, e, a, &path, &data, why)) != 0)
 			break;
-		if ((unsigned long long)archive_filter_bytes(ar, 0) > SR_AR_MAX_STREAM) {
-			archive_fail(why, "it decompresses to more than %llu MiB", SR_AR_MAX_STREAM >> 20);
-			err = -ENOMEM;
+		if (a->n > a->lim.entries) {
+			archive_fail(why, "it has more than %zu entries", a->lim.entries);
+			err = -EFBIG;
+			break;
+		}
+		if ((unsigned long long)archive_filter_bytes(ar, 0) > a->lim.stream) {
+			archive_fail(why, "it decompresses to more than %llu bytes", a->lim.stream);
+			err = -EFBIG;
 			break;
 		}
 	}
@@ -445,7 +460,7 @@ static int load(struct archive *ar, struct sr_archive **out, char **why)
 	return 0;
 }
 
-int sr_archive_load(const char *path, struct sr_archive **out, char **why)
+int sr_archive_load(const char *path, const struct sr_ar_limits *lim, struct sr_archive **out, char **why)
 {
 	struct archive *ar = new_reader();
 	int err;
@@ -454,16 +469,19 @@ int sr_archive_load(const char *path, struct sr_archive **out, char **why)
 	if (!ar)
 		return -ENOMEM;
 	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
-		err = archive_errno(ar) > 0 ? -archive_errno(ar) : -EINVAL;
+		/* a file that cannot be read, or (EILSEQ, libarchive's
+		 * ARCHIVE_ERRNO_FILE_FORMAT) that is no archive */
+		err = archive_errno(ar) > 0 && archive_errno(ar) != EILSEQ ? -archive_errno(ar) : -EINVAL;
 		archive_fail(why, "%s", archive_error_string(ar) ? archive_error_string(ar) : "cannot open it");
 	} else {
-		err = load(ar, out, why);
+		err = load(ar, lim, out, why);
 	}
 	archive_read_free(ar);
 	return err;
 }
 
-int sr_archive_load_mem(const void *data, size_t len, struct sr_archive **out, char **why)
+int sr_archive_load_mem(const void *data, size_t len, const struct sr_ar_limits *lim, struct sr_archive **out,
+			char **why)
 {
 	struct archive *ar = new_reader();
 	int err;
@@ -475,7 +493,7 @@ int sr_archive_load_mem(const void *data, size_t len, struct sr_archive **out, c
 		archive_fail(why, "%s", archive_error_string(ar) ? archive_error_string(ar) : "not a tar archive");
 		err = -EINVAL;
 	} else {
-		err = load(ar, out, why);
+		err = load(ar, lim, out, why);
 	}
 	archive_read_free(ar);
 	return err;
@@ -485,8 +503,6 @@ void sr_archive_free(struct sr_archive *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++)
-		free(a->node[i].path);
 	free(a->node);
 	for (size_t i = 0; i < a->nblocks; i++)
 		free(a->blocks[i].data);
@@ -500,13 +516,27 @@ enum sr_ar_kind sr_archive_kind(const struct sr_archive *a, long node)
 	return (enum sr_ar_kind)a->node[node].kind;
 }
 
-const char *sr_archive_data(const struct sr_archive *a, long node, size_t *len)
+size_t sr_archive_size(const struct sr_archive *a, long node)
+{
+	return a->node[node].kind == SR_AR_FILE ? a->node[node].len : 0;
+}
+
+void sr_archive_read(const struct sr_archive *a, long node, size_t max, struct buf *out)
 {
 	const struct ar_node *nd = &a->node[node];
-	*len = nd->len;
-	if (nd->kind == SR_AR_FILE)
-		return nd->data ? nd->data : "";
-	return nd->kind == SR_AR_LINK ? nd->data : NULL;
+	size_t n = nd->len < max ? nd->len : max, kept = nd->stored < n ? nd->stored : n;
+	if (nd->kind != SR_AR_FILE)
+		return;
+	buf_append(out, nd->data ? nd->data : "", kept);
+	buf_reserve(out, n - kept);
+	memset(out->data + out->len, 0, n - kept);
+	out->len += n - kept;
+	out->data[out->len] = '\0';
+}
+
+const char *sr_archive_target(const struct sr_archive *a, long node)
+{
+	return a->node[node].kind == SR_AR_LINK ? a->node[node].data : NULL;
 }
 
 void sr_archive_rdev(const struct sr_archive *a, long node, unsigned *major, unsigned *minor)

@@ -132,7 +132,7 @@ static bool archive_holds_snapshot(const char *file)
 	char *why = NULL;
 	bool ok = false;
 	long n;
-	if (sr_archive_load(file, &a, &why) == 0) {
+	if (sr_archive_load(file, NULL, &a, &why) == 0) {
 		n = sr_archive_find(a, ".iommuctl/info", strlen(".iommuctl/info"));
 		ok = n >= 0 && sr_archive_kind(a, n) == SR_AR_FILE;
 		sr_archive_free(a);

@@ -160,7 +160,7 @@ int sysroot_open_why(const char *root, struct sysroot **out, char **why)
 		*why = NULL;
 	if (stat(root, &st) == 0 && S_ISREG(st.st_mode)) {
 		struct sr_archive *a;
-		int err = sr_archive_load(root, &a, why);
+		int err = sr_archive_load(root, NULL, &a, why);
 		if (err)
 			return err;
 		sr = sysroot_new();
@@ -190,6 +190,18 @@ int sysroot_open_why(const char *root, struct sysroot **out, char **why)
 		close((int)probe);
 	}
 	*out = sr;
+	return 0;
+}
+
+int sysroot_open_archive_mem(const void *data, size_t len, const struct sr_ar_limits *lim, struct sysroot **out,
+			     char **why)
+{
+	struct sr_archive *a;
+	int err = sr_archive_load_mem(data, len, lim, &a, why);
+	if (err)
+		return err;
+	*out = sysroot_new();
+	(*out)->ar = a;
 	return 0;
 }
 
@@ -413,13 +425,12 @@ static int lookup(struct sysroot *sr, const char *dir, const char *name, const c
 	buf_set_path(key, dir, name);
 	if (sr->ar) {
 		long n = sr_archive_find(sr->ar, key->data, key->len), d;
-		size_t len;
 		if (n < 0) {
 			d = sr_archive_find(sr->ar, dir, strlen(dir));
 			return d >= 0 && sr_archive_kind(sr->ar, d) != SR_AR_DIR ? -ENOTDIR : -ENOENT;
 		}
-		*target = sr_archive_data(sr->ar, n, &len);
-		return sr_archive_kind(sr->ar, n) == SR_AR_LINK;
+		*target = sr_archive_target(sr->ar, n);
+		return *target != NULL;
 	}
 	if (!strmap_get(&sr->seen, key->data, key->len, &idx)) {
 		char buf[SR_LINK_MAX];
@@ -577,13 +588,22 @@ static int open_in_root(struct sysroot *sr, const char *path, int flags, struct 
 		/* Blocked at run time (seccomp): walk from now on. */
 		sr->use_openat2 = false;
 	}
-	err = walk(sr, path, true, &w);
-	if (err)
-		return err;
-	dfd = dir_open(sr, w.dir.data);
-	fd = dfd < 0 ? dfd : openat(dfd, w.name, flags | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && dfd >= 0)
-		fd = -errno;
+	/* The last component is opened without a look first: a link there
+	 * fails to open (ELOOP; ENOTDIR for a directory wanted), and only then
+	 * is the path walked again, following it.  (An O_PATH open would
+	 * open the link itself: that one looks first.) */
+	for (bool follow = flags & O_PATH;; follow = true) {
+		err = walk(sr, path, follow, &w);
+		if (err)
+			return err;
+		dfd = dir_open(sr, w.dir.data);
+		fd = dfd < 0 ? dfd : openat(dfd, w.name, flags | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && dfd >= 0)
+			fd = -errno;
+		if (follow || (fd != -ELOOP && fd != -ENOTDIR))
+			break;
+		walked_release(&w);
+	}
 	if (walked && fd >= 0)
 		*walked = w;
 	else
@@ -766,16 +786,6 @@ static int open_regular(struct sysroot *sr, const struct sr_base *base, const ch
 	return fd;
 }
 
-/* What a read of a file of LEN bytes at DATA gives, bounded as sr_read_in
- * says. */
-static int read_bounded(const char *data, size_t len, size_t max, unsigned flags, struct buf *out)
-{
-	if (len > max && !(flags & SR_PREFIX))
-		return -EFBIG;
-	buf_append(out, data, len > max ? max : len);
-	return 0;
-}
-
 static int ar_read(struct sysroot *sr, const struct sr_base *base, const char *path, size_t max, unsigned flags,
 		   struct buf *out)
 {
@@ -785,12 +795,13 @@ static int ar_read(struct sysroot *sr, const struct sr_base *base, const char *p
 	if (n < 0)
 		return err;
 	switch (sr_archive_kind(sr->ar, n)) {
-	case SR_AR_FILE: {
-		size_t len;
-		const char *data = sr_archive_data(sr->ar, n, &len);
-		err = read_bounded(data, len, max, flags, out);
+	case SR_AR_FILE:
+		/* bounded as sr_read_in says */
+		if (sr_archive_size(sr->ar, n) > max && !(flags & SR_PREFIX))
+			err = -EFBIG;
+		else
+			sr_archive_read(sr->ar, n, max, out);
 		break;
-	}
 	case SR_AR_DIR:
 		err = -EISDIR;
 		break;
@@ -918,14 +929,13 @@ int sr_readlink(struct sysroot *sr, const char *path, char **target)
 	if (sr->ar) {
 		char *canon = walked_path(&w);
 		long node = sr_archive_find(sr->ar, canon, strlen(canon));
-		size_t len;
 		free(canon);
 		if (node < 0)
 			err = -ENOENT;
 		else if (sr_archive_kind(sr->ar, node) != SR_AR_LINK || !strcmp(w.name, "."))
 			err = -EINVAL;
 		else {
-			*target = xstrdup(sr_archive_data(sr->ar, node, &len));
+			*target = xstrdup(sr_archive_target(sr->ar, node));
 			record_link(sr, w.dir.data, w.name, *target);
 		}
 		walked_release(&w);
@@ -985,6 +995,11 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+static int cmp_dirent(const void *a, const void *b)
+{
+	return strcmp(((const struct sr_dirent *)a)->name, ((const struct sr_dirent *)b)->name);
+}
+
 int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name), struct sr_dir *out)
 {
 	return sr_list_in(sr, NULL, path, keep, out);
@@ -1032,11 +1047,9 @@ static int ar_list(struct sysroot *sr, const struct sr_base *base, const char *p
 		sr_recorder_dir(sr->rec, canon);
 	for (long c = sr_archive_first(sr->ar, n); c >= 0; c = sr_archive_next(sr->ar, c)) {
 		const char *name = sr_archive_name(sr->ar, c);
-		enum sr_ar_kind kind = sr_archive_kind(sr->ar, c);
-		size_t len;
 		if (strcmp(name, SR_EMPTY_MARKER) == 0 || (keep && !keep(name)))
 			continue;
-		list_add(sr, out, canon, name, types[kind], kind == SR_AR_LINK ? sr_archive_data(sr->ar, c, &len) : NULL);
+		list_add(sr, out, canon, name, types[sr_archive_kind(sr->ar, c)], sr_archive_target(sr->ar, c));
 	}
 	free(canon);
 	walked_release(&w);
@@ -1115,6 +1128,10 @@ int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 	}
 	if (err)
 		sr_dir_release(out);
+	else if (out->n > 1)
+		/* in name order, whatever order the filesystem keeps (as an
+		 * archive lists them) */
+		qsort(out->ent, out->n, sizeof(*out->ent), cmp_dirent);
 	return err;
 }
 
@@ -1147,15 +1164,13 @@ static int node_of(struct sysroot *sr, const char *path, struct sr_node *node, u
 	*size = 0;
 	if (sr->ar) {
 		long n = ar_find(sr, NULL, path, true, w, &err);
-		size_t len;
 		if (n < 0)
 			return err;
 		switch (sr_archive_kind(sr->ar, n)) {
 		case SR_AR_DIR: node->kind = SR_KIND_DIR; break;
 		case SR_AR_FILE:
 			node->kind = SR_KIND_FILE;
-			sr_archive_data(sr->ar, n, &len);
-			*size = len;
+			*size = sr_archive_size(sr->ar, n);
 			break;
 		case SR_AR_CHAR:
 		case SR_AR_BLOCK:

@@ -232,16 +232,34 @@ static size_t str_hash(const char *s, size_t len)
 
 void strmap_init(struct strmap *m)
 {
-	m->slot = NULL;
-	m->cap = m->n = 0;
+	memset(m, 0, sizeof(*m));
 }
 
 void strmap_release(struct strmap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->slot[i].key);
+	for (size_t i = 0; i < m->nblocks; i++)
+		free(m->block[i]);
+	free(m->block);
 	free(m->slot);
 	strmap_init(m);
+}
+
+/* A copy of KEY in the map's blocks. */
+static const char *strmap_keep(struct strmap *m, const char *key, size_t len)
+{
+	char *p;
+	if (m->left < len + 1) {
+		size_t size = len + 1 > 65536 ? len + 1 : 65536;
+		xgrow((void **)&m->block, &m->cap_blocks, m->nblocks + 1, sizeof(*m->block));
+		m->pos = m->block[m->nblocks++] = xmalloc(size);
+		m->left = size;
+	}
+	p = m->pos;
+	memcpy(p, key, len);
+	p[len] = '\0';
+	m->pos += len + 1;
+	m->left -= len + 1;
+	return p;
 }
 
 static struct strmap_slot *strmap_find(const struct strmap *m, const char *key, size_t len, size_t h)
@@ -268,31 +286,34 @@ bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *val
 	return true;
 }
 
-bool strmap_add(struct strmap *m, const char *key, size_t len, size_t value, size_t *old)
+bool strmap_add(struct strmap *m, const char *key, size_t len, size_t value, const char **stored)
 {
 	size_t h = str_hash(key, len);
 	struct strmap_slot *s;
 	if ((m->n + 1) * 4 > m->cap * 3) {
 		/* keep the load under 3/4 */
-		struct strmap grown = {.cap = m->cap ? m->cap * 2 : 64, .n = m->n};
+		struct strmap grown = {.cap = m->cap ? m->cap * 2 : 64};
 		grown.slot = xcalloc(grown.cap, sizeof(*grown.slot));
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->slot[i].key)
 				*strmap_find(&grown, m->slot[i].key, m->slot[i].len, m->slot[i].hash) = m->slot[i];
 		free(m->slot);
-		*m = grown;
+		m->slot = grown.slot;
+		m->cap = grown.cap;
 	}
 	s = strmap_find(m, key, len, h);
 	if (s->key) {
-		if (old)
-			*old = s->value;
+		if (stored)
+			*stored = s->key;
 		return false;
 	}
-	s->key = xstrndup(key, len);
+	s->key = strmap_keep(m, key, len);
 	s->len = len;
 	s->hash = h;
 	s->value = value;
 	m->n++;
+	if (stored)
+		*stored = s->key;
 	return true;
 }
 
