@@ -544,6 +544,7 @@ struct sim {
 	const struct snapshot *s;
 	struct prediction *p;
 	uint32_t visited[8]; /* devfns tried on one bus (the kernel's bitmap) */
+	bool *aliases;       /* per function: a DMA alias quirk names some devfn */
 };
 
 static bool same_bus(const struct pci_device *a, const struct pci_device *b)
@@ -588,10 +589,15 @@ static int alias_group(struct sim *m, int dev, int *via)
 		*via = dev;
 		return m->p->group[dev];
 	}
+	uint32_t mask[8];
 	bus_span(m->s, dev, &lo, &hi);
+	alias_mask(d, mask);
 	for (size_t t = lo; t < hi; t++) {
+		const struct pci_device *o = &m->s->dev[t];
 		int g;
-		if ((int)t == dev || !dma_alias_quirk(d, &m->s->dev[t]))
+		/* (dma_alias_quirk, without making masks where none can be) */
+		if ((int)t == dev || (!m->aliases[t] && !mask_has(mask, (unsigned)(o->addr.dev << 3 | o->addr.fn))) ||
+		    !dma_alias_quirk(d, o))
 			continue;
 		if ((g = alias_group(m, (int)t, via)) >= 0 || (g = function_alias_group(m, (int)t, via)) >= 0)
 			return g;
@@ -744,6 +750,13 @@ void predict_groups(const struct isolation *iso, struct prediction *p)
 		p->group[i] = -1;
 		p->why[i].via = p->why[i].failed = -1;
 	}
+	m.aliases = xcalloc(s->ndev + 1, sizeof(*m.aliases));
+	for (size_t i = 0; i < s->ndev; i++) {
+		uint32_t mask[8];
+		alias_mask(&s->dev[i], mask);
+		for (size_t k = 0; k < 8; k++)
+			m.aliases[i] = m.aliases[i] || mask[k];
+	}
 	pci_tree_build(s, &tree);
 	for (int kind = 0; kind < 3; kind++)
 		add_order(s, &tree, -1, kind, order, &n);
@@ -759,6 +772,7 @@ void predict_groups(const struct isolation *iso, struct prediction *p)
 		p->group[i] = device_group(&m, i, &p->why[i]);
 	}
 	free(order);
+	free(m.aliases);
 	p->size = xcalloc((size_t)p->ngroups + 1, sizeof(*p->size));
 	for (size_t i = 0; i < s->ndev; i++)
 		if (p->group[i] >= 0)
