@@ -228,7 +228,8 @@ _iommuctl()
 
     case $prev in
     --root)
-        _iommuctl_paths dirs
+        # a snapshot: a directory, or an archive (FILE.tar.zst)
+        _iommuctl_paths files
         return
         ;;
     --pci-ids)
@@ -385,8 +386,8 @@ _iommuctl()
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$snapshot_opts" -- "$cur"))
         elif ((nargs == 0)); then
-            # DIR: a new or empty directory
-            _iommuctl_paths dirs
+            # DEST: a new or empty directory, FILE.tar[.gz|.xz|.zst] or -
+            _iommuctl_paths files
         fi
         ;;
     esac

@@ -288,7 +288,7 @@ complete -c iommuctl -n __iommuctl_no_command -a snapshot -d 'Copy everything io
 complete -c iommuctl -n __iommuctl_no_command -s j -l json -d 'JSON output'
 complete -c iommuctl -n __iommuctl_no_command -s p -l pretty -d 'Indented JSON output (implies --json)'
 complete -c iommuctl -n __iommuctl_no_command -s n -l numeric -d 'Show ids instead of names'
-complete -c iommuctl -n __iommuctl_no_command -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n __iommuctl_no_command -l root -r -F -d 'Read the system from DIR or FILE (a snapshot)'
 complete -c iommuctl -n __iommuctl_no_command -l pci-ids -r -F -d 'Take names from this pci.ids file'
 complete -c iommuctl -n __iommuctl_no_command -s V -l version -d 'Print the version'
 complete -c iommuctl -n __iommuctl_no_command -s h -l help -d 'Show the help'
@@ -298,7 +298,7 @@ complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devi
 # The global options also accepted after a command
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s j -l json -d 'JSON output'
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l root -r -F -d 'Read the system from DIR or FILE (a snapshot)'
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l numeric -d 'Show ids instead of names'
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s h -l help -d 'Show the help of the command'
@@ -329,7 +329,7 @@ complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -s P -l pairs -d 'devic
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -s n -l noheadings -d 'devices: do not print headings (nor the summary)'
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -s j -l json -d 'JSON output'
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -s p -l pretty -d 'Indented JSON output (implies --json)'
-complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -l root -r -F -d 'Read the system from DIR or FILE (a snapshot)'
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -l numeric -d 'Show ids instead of names'
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -l pci-ids -r -F -d 'Take names from this pci.ids file'
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -s h -l help -d 'Show the help of the command'
@@ -370,4 +370,4 @@ complete -c iommuctl -n __iommuctl_simulate_needs_trace -F
 
 # snapshot [--force] DIR: a new or empty directory, or a snapshot to replace
 complete -c iommuctl -n '__iommuctl_using snapshot' -l force -d 'Replace the snapshot DIR holds'
-complete -c iommuctl -n __iommuctl_snapshot_needs_dir -x -a '(__fish_complete_directories)'
+complete -c iommuctl -n __iommuctl_snapshot_needs_dir -r -F
