@@ -66,6 +66,10 @@ struct sysroot {
 		unsigned long used;
 	} dirs[SR_DIR_CACHE];
 	unsigned long clock;
+	/* the directory part of the last path walked, as given, and where it
+	 * led: a path in the same directory (a function's attributes, one
+	 * after the other) is walked from there */
+	struct buf last_in, last_out;
 	int pending[SR_CLOSE_BATCH];
 	size_t npending;
 };
@@ -146,6 +150,8 @@ static struct sysroot *sysroot_new(void)
 	strmap_init(&sr->seen);
 	for (size_t i = 0; i < SR_DIR_CACHE; i++)
 		sr->dirs[i].fd = -1;
+	buf_init(&sr->last_in);
+	buf_init(&sr->last_out);
 	return sr;
 }
 
@@ -218,6 +224,8 @@ static void forget_walk(struct sysroot *sr)
 	sr->seen_target = NULL;
 	sr->nseen = sr->cap_seen = 0;
 	strmap_release(&sr->seen);
+	buf_release(&sr->last_in);
+	buf_release(&sr->last_out);
 	for (size_t i = 0; i < SR_DIR_CACHE; i++) {
 		if (sr->dirs[i].fd >= 0)
 			close(sr->dirs[i].fd);
@@ -267,6 +275,8 @@ int sysroot_record_begin(struct sysroot *sr, const char *dest, bool replace)
 {
 	if (sr->rec)
 		return -EBUSY;
+	/* every link crossed from now on is recorded: no walk starts half way */
+	buf_reset(&sr->last_in);
 	return sr_recorder_begin(dest, replace, &sr->rec);
 }
 
@@ -417,6 +427,24 @@ static int dir_open(struct sysroot *sr, const char *dir)
 	return fd;
 }
 
+/* Remembers what NAME in the canonical directory DIR is for the walk: a
+ * link to TARGET, or (TARGET NULL) no link. */
+static size_t seen_add(struct sysroot *sr, const char *dir, const char *name, const char *target)
+{
+	struct buf key;
+	size_t idx = sr->nseen;
+	buf_init(&key);
+	buf_set_path(&key, dir, name);
+	if (strmap_add(&sr->seen, key.data, key.len, idx, NULL)) {
+		xgrow((void **)&sr->seen_target, &sr->cap_seen, sr->nseen + 1, sizeof(*sr->seen_target));
+		sr->seen_target[sr->nseen++] = target ? xstrdup(target) : NULL;
+	} else {
+		strmap_get(&sr->seen, key.data, key.len, &idx);
+	}
+	buf_release(&key);
+	return idx;
+}
+
 /* What NAME in the canonical directory DIR is: 1 a link (*TARGET, valid
  * while SR lives), 0 anything else, or -errno (-ENOENT: nothing there). */
 static int lookup(struct sysroot *sr, const char *dir, const char *name, const char **target, struct buf *key)
@@ -443,10 +471,9 @@ static int lookup(struct sysroot *sr, const char *dir, const char *name, const c
 			return -errno;
 		if (n == (ssize_t)sizeof(buf) || (n >= 0 && memchr(buf, '\0', (size_t)n)))
 			return -ENAMETOOLONG;
-		xgrow((void **)&sr->seen_target, &sr->cap_seen, sr->nseen + 1, sizeof(*sr->seen_target));
-		sr->seen_target[sr->nseen] = n >= 0 ? xstrndup(buf, (size_t)n) : NULL;
-		idx = sr->nseen++;
-		strmap_add(&sr->seen, key->data, key->len, idx, NULL);
+		if (n >= 0)
+			buf[n] = '\0';
+		idx = seen_add(sr, dir, name, n >= 0 ? buf : NULL);
 	}
 	*target = sr->seen_target[idx];
 	return *target != NULL;
@@ -484,19 +511,39 @@ static void record_link(struct sysroot *sr, const char *dir, const char *name, c
 /* Resolves PATH.  If FOLLOW_LAST, a link in the last position is followed
  * too.  Links crossed are recorded when recording.  A missing last
  * component is not an error: the caller's operation says so. */
+/* The last component of PATH when it is a plain name (not ".", "..", and
+ * no '/' after it), with *PREFIX_LEN the length of what comes before its
+ * '/'; NULL otherwise. */
+static const char *plain_last(const char *path, size_t *prefix_len)
+{
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : NULL;
+	if (!name || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || slash == path)
+		return NULL;
+	*prefix_len = (size_t)(slash - path);
+	return name;
+}
+
 static int walk(struct sysroot *sr, const char *path, bool follow_last, struct walked *out)
 {
 	struct buf comp, pending, key;
 	int links = 0, err = 0;
-	const char *p;
+	bool spliced_last = false;
+	size_t plen = 0;
+	const char *p, *plain = plain_last(path, &plen);
 
 	buf_init(&comp);
 	buf_init(&pending);
 	buf_init(&key);
 	buf_init(&out->dir);
 	buf_append(&out->dir, "", 0);
-	buf_append(&pending, path, strlen(path));
 	out->name = NULL;
+	if (plain && sr->last_in.len == plen && memcmp(sr->last_in.data, path, plen) == 0) {
+		/* the same directory as the last walk: from where it led */
+		buf_append(&out->dir, sr->last_out.data, sr->last_out.len);
+		buf_append(&pending, plain, strlen(plain));
+	} else {
+		buf_append(&pending, path, strlen(path));
+	}
 
 	for (;;) {
 		const char *target;
@@ -540,6 +587,7 @@ static int walk(struct sysroot *sr, const char *path, bool follow_last, struct w
 				break;
 			}
 			record_link(sr, out->dir.data, comp.data, target);
+			spliced_last = spliced_last || last;
 			/* Splice the target in front of what is left. */
 			buf_init(&np);
 			buf_append(&np, target, strlen(target));
@@ -562,8 +610,15 @@ static int walk(struct sysroot *sr, const char *path, bool follow_last, struct w
 	buf_release(&comp);
 	buf_release(&pending);
 	buf_release(&key);
-	if (err)
+	if (err) {
 		walked_release(out);
+	} else if (plain && !spliced_last && strcmp(out->name, plain) == 0) {
+		/* out->dir is where PATH's directory part leads */
+		buf_reset(&sr->last_in);
+		buf_append(&sr->last_in, path, plen);
+		buf_reset(&sr->last_out);
+		buf_append(&sr->last_out, out->dir.data, out->dir.len);
+	}
 	return err;
 }
 
@@ -1016,6 +1071,9 @@ static void list_add(struct sysroot *sr, struct sr_dir *out, const char *canon, 
 	out->n++;
 	if (!sr->rec)
 		return;
+	if (!sr->ar && (type != DT_LNK || link_target))
+		/* what the walk would ask: a link and its target, or not */
+		seen_add(sr, canon, name, type == DT_LNK ? link_target : NULL);
 	if (type == DT_DIR) {
 		char *sub = join(canon, name);
 		sr_recorder_dir(sr->rec, sub);
