@@ -144,6 +144,7 @@ static size_t codes_of(const struct status_report *r, enum status_state st, enum
 static void print_verdict(const struct status_report *r, size_t width)
 {
 	size_t counts[STATUS_UNKNOWN + 1] = {0};
+	bool undecided = !r->failed && r->undecided; /* said first, then the other unknowns */
 	struct buf b;
 	for (size_t i = 0; i < r->nchecks; i++)
 		counts[r->checks[i].state]++;
@@ -152,7 +153,7 @@ static void print_verdict(const struct status_report *r, size_t width)
 		buf_appendf(&b, "%zu %s failed: ", counts[STATUS_FAIL], counts[STATUS_FAIL] == 1 ? "check" : "checks");
 		codes_of(r, STATUS_FAIL, ALL_CODES, &b);
 		buf_appendf(&b, ".");
-	} else if (r->undecided) {
+	} else if (undecided) {
 		size_t n;
 		buf_appendf(&b, "No check failed, but ");
 		n = codes_of(r, STATUS_UNKNOWN, CAN_FAIL, &b);
@@ -167,8 +168,8 @@ static void print_verdict(const struct status_report *r, size_t width)
 		buf_appendf(&b, ".");
 	}
 	if (counts[STATUS_UNKNOWN]) {
-		buf_appendf(&b, " %s (not in what could be read): ", r->undecided ? "Also unknown" : "Unknown");
-		codes_of(r, STATUS_UNKNOWN, r->undecided ? CANNOT_FAIL : ALL_CODES, &b);
+		buf_appendf(&b, " %s (not in what could be read): ", undecided ? "Also unknown" : "Unknown");
+		codes_of(r, STATUS_UNKNOWN, undecided ? CANNOT_FAIL : ALL_CODES, &b);
 		buf_appendf(&b, ".");
 	}
 	if (width) {
