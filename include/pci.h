@@ -113,6 +113,10 @@ struct pci_caps {
 	bool acs_dwords;
 	uint32_t acs_dword4, acs_dword8;
 	unsigned sriov_off; /* 0: no SR-IOV capability */
+	/* its registers, when within what was read (sriov_regs): SR-IOV
+	 * Control, NumVFs, First VF Offset, VF Stride */
+	bool sriov_regs;
+	uint16_t sriov_ctrl, sriov_numvfs, sriov_first, sriov_stride;
 	/* type 1 headers (bridges): the buses below */
 	uint8_t secondary_bus, subordinate_bus;
 	/* A list did not end within the kernel's bound (a pointer leads

@@ -10,11 +10,12 @@
 #include "diag.h"
 #include "status.h"
 
-enum { OPT_ALL = OPT_FIRST_COMMAND_OPTION, OPT_SCRIPT };
+enum { OPT_ALL = OPT_FIRST_COMMAND_OPTION, OPT_SCRIPT, OPT_ACCEPT_UNKNOWN_HOST_USE };
 
 static const struct option check_vfio_options[] = {
 	{"all", no_argument, NULL, OPT_ALL},
 	{"script", no_argument, NULL, OPT_SCRIPT},
+	{"accept-unknown-host-use", no_argument, NULL, OPT_ACCEPT_UNKNOWN_HOST_USE},
 	GLOBAL_LONG_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -23,6 +24,8 @@ static const struct opt_help check_vfio_help[] = {
 	{"BDF", "a device: 0000:01:00.0, or 01:00.0 in domain 0"},
 	{"    --all", "check every function but bridges (class 06: host, ISA and PCI bridges)"},
 	{"    --script", "print only the steps, as a shell script to review and run"},
+	{"    --accept-unknown-host-use", "give the steps for a device whose use by the host (root file system, "
+					"default route) could not be read"},
 	{NULL, NULL},
 };
 
@@ -30,13 +33,13 @@ struct check_ctx {
 	const struct iommu_presence *presence;
 	const struct status_report *status;
 	const struct pci_tree *tree;
-	const size_t *devs;
+	const struct vfio_request *req;
 };
 
 static void check_one(const struct vfio_view *v, size_t i, struct vfio_check *out)
 {
 	const struct check_ctx *cx = v->ctx;
-	vfio_check_device(v->s, cx->presence, cx->status, cx->tree, cx->devs[i], out);
+	vfio_check_device(v->s, cx->presence, cx->status, cx->tree, cx->req, cx->req->devs[i], out);
 }
 
 static int check_vfio_run(struct app *app, int argc, char **argv)
@@ -47,7 +50,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 	struct vfio_tally tally;
 	struct pci_tree tree;
 	size_t *devs = NULL, ndevs = 0;
-	bool all = false, script = false;
+	bool all = false, script = false, accept_unknown = false;
 	int opt, rc;
 
 	optind = 1;
@@ -59,6 +62,8 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 			all = true;
 		else if (opt == OPT_SCRIPT)
 			script = true;
+		else if (opt == OPT_ACCEPT_UNKNOWN_HOST_USE)
+			accept_unknown = true;
 		else if (opt == 'h') {
 			app_command_help(app->cmd);
 			return EXIT_OK;
@@ -112,8 +117,12 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 	status_analyse(&s, &status);
 	pci_tree_build(&s, &tree);
 	{
-		struct check_ctx cx = {&presence, &status, &tree, devs};
+		/* named devices, or one script: assigned together */
+		struct vfio_request req = {.devs = devs, .ndevs = ndevs, .together = !all || script,
+					   .accept_unknown_host_use = accept_unknown};
+		struct check_ctx cx = {&presence, &status, &tree, &req};
 		struct vfio_view v = {&s, ndevs, check_one, &cx, names_warning(app->names), app->numeric};
+		vfio_request_prepare(&s, &req);
 		app_print_warnings(app, &s);
 		if ((app->json ? json_print_check_vfio(&v, app->pretty, &tally)
 		     : script ? render_check_vfio_script(&v, &tally)
@@ -121,6 +130,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 			rc = app_fail(app, EXIT_ENV, "cannot write the output");
 		else
 			rc = tally.not_viable ? EXIT_BLOCKING : tally.after_steps ? EXIT_STEPS : EXIT_OK;
+		vfio_request_release(&req);
 	}
 	pci_tree_release(&tree);
 	status_report_release(&status);
@@ -133,7 +143,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 const struct command cmd_check_vfio = {
 	.name = "check-vfio",
 	.run = check_vfio_run,
-	.args = "[--script] BDF... | --all",
+	.args = "[--script] [--accept-unknown-host-use] BDF... | --all",
 	.summary = "Say whether VFIO can take each device now, and the exact steps if not yet.",
 	.options = check_vfio_options,
 	.shortopts = "+:hjp",

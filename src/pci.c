@@ -151,6 +151,13 @@ void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
 			}
 		} else if ((h & 0xffff) == PCI_EXT_CAP_SRIOV && !c->sriov_off) {
 			c->sriov_off = pos;
+			if (pos + 0x18 <= len) {
+				c->sriov_regs = true;
+				c->sriov_ctrl = pci_cfg_u16(cfg, pos + 0x08);
+				c->sriov_numvfs = pci_cfg_u16(cfg, pos + 0x10);
+				c->sriov_first = pci_cfg_u16(cfg, pos + 0x14);
+				c->sriov_stride = pci_cfg_u16(cfg, pos + 0x16);
+			}
 		}
 		pos = (h >> 20) & 0xffc;
 	}

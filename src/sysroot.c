@@ -1274,12 +1274,15 @@ int sr_kind(struct sysroot *sr, const char *path, struct sr_node *node)
 	err = node_of(sr, path, node, &size, &w);
 	if (err)
 		return err;
-	if (node->kind == SR_KIND_FILE && size > 0 && size < 32 && strncmp(skip_slashes(path), "dev/", 4) == 0) {
+	if (node->kind == SR_KIND_FILE && strncmp(skip_slashes(path), "dev/", 4) == 0 && !sysroot_is_live(sr)) {
 		struct buf b;
 		buf_init(&b);
 		/* (when recording, this read copies the file as it is) */
-		if (sr_read(sr, path, 32, 0, &b) == 0)
+		if (size > 0 && size < 32 && sr_read(sr, path, 32, 0, &b) == 0)
 			read_done = !parse_node_placeholder(b.data ? b.data : "", node);
+		/* a plain file standing for what another tool did not record */
+		if (node->kind == SR_KIND_FILE)
+			node->kind = SR_KIND_UNKNOWN;
 		buf_release(&b);
 	}
 	if (sr->rec) {

@@ -204,7 +204,7 @@ void fuzz_analyse(struct snapshot *s)
 	pci_tree_build(s, &tree);
 	for (size_t i = 0; i < s->ndev; i++) {
 		struct vfio_check c;
-		vfio_check_device(s, &presence, &status, &tree, i, &c);
+		vfio_check_device(s, &presence, &status, &tree, NULL, i, &c);
 		vfio_check_release(&c);
 	}
 	pci_tree_release(&tree);
