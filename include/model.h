@@ -86,6 +86,9 @@ struct iommu_group {
 	size_t *dev;  /* PCI members: indices into snapshot.dev, sorted */
 	size_t ndev;
 	struct strvec other; /* members that are not PCI functions */
+	/* Their buses, in the same order ("platform", "amba", ... from each
+	 * member's `subsystem` link); "" where it could not be read. */
+	struct strvec other_bus;
 };
 
 struct iommu_unit {

@@ -757,6 +757,7 @@ void prediction_apply(const struct prediction *p, struct snapshot *s)
 		free(g->resv);
 		free(g->dev);
 		strvec_release(&g->other);
+		strvec_release(&g->other_bus);
 	}
 	free(s->grp);
 	s->grp = xcalloc((size_t)p->ngroups + 1, sizeof(*s->grp));
@@ -766,6 +767,7 @@ void prediction_apply(const struct prediction *p, struct snapshot *s)
 		s->grp[g].members_known = true;
 		s->grp[g].dev = xcalloc(s->ndev + 1, sizeof(size_t));
 		strvec_init(&s->grp[g].other);
+		strvec_init(&s->grp[g].other_bus);
 	}
 	for (size_t i = 0; i < s->ndev; i++) {
 		s->dev[i].group = p->group[i];

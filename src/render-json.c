@@ -98,6 +98,7 @@ static json_t *json_device(const struct snapshot *s, const struct pci_device *d)
 	bool id = d->ident_known;
 	json_object_set_new(o, "bdf", json_string(d->bdf));
 	json_object_set_new(o, "sysfs_name", json_string(d->bdf));
+	json_object_set_new(o, "sysfs_bus", json_string("pci"));
 	json_object_set_new(o, "domain", json_integer(d->addr.domain));
 	json_object_set_new(o, "bus", json_integer(d->addr.bus));
 	json_object_set_new(o, "slot", json_integer(d->addr.dev));
@@ -118,17 +119,19 @@ static json_t *json_device(const struct snapshot *s, const struct pci_device *d)
 }
 
 /* A group member that is not a PCI function: the same keys, mostly null. */
-static json_t *json_other_member(const char *name, int group)
+static json_t *json_other_member(const struct iommu_group *g, size_t j)
 {
+	const char *name = g->other.v[j], *bus = j < g->other_bus.n ? g->other_bus.v[j] : "";
 	static const char *const nulls[] = {"domain", "bus", "slot", "function", "vendor_id", "device_id",
 					    "subsystem_vendor_id", "subsystem_device_id", "class", "revision",
 					    "vendor_name", "device_name", "class_name", "driver", "iommu_unit"};
 	json_t *o = json_object();
 	json_object_set_new(o, "bdf", json_null());
 	json_object_set_new(o, "sysfs_name", json_string(name));
+	json_object_set_new(o, "sysfs_bus", *bus ? json_string(bus) : json_null());
 	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
 		json_object_set_new(o, nulls[i], json_null());
-	json_object_set_new(o, "iommu_group", json_integer(group));
+	json_object_set_new(o, "iommu_group", json_integer(g->id));
 	return o;
 }
 
@@ -261,7 +264,7 @@ static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 	for (size_t j = 0; j < g->ndev; j++)
 		json_array_append_new(devs, json_device(s, &s->dev[g->dev[j]]));
 	for (size_t j = 0; j < g->other.n; j++)
-		json_array_append_new(devs, json_other_member(g->other.v[j], g->id));
+		json_array_append_new(devs, json_other_member(g, j));
 	json_object_set_new(o, "devices", devs);
 	return o;
 }
@@ -292,9 +295,27 @@ static json_t *group_item(const struct list_view *v, size_t i)
 	return o;
 }
 
+/* The PCI functions, then the groups' members that are not PCI functions. */
 static json_t *device_item(const struct list_view *v, size_t i)
 {
-	return json_device(v->s, &v->s->dev[i]);
+	const struct snapshot *s = v->s;
+	if (i < s->ndev)
+		return json_device(s, &s->dev[i]);
+	i -= s->ndev;
+	for (size_t g = 0; g < s->ngrp; g++) {
+		if (i < s->grp[g].other.n)
+			return json_other_member(&s->grp[g], i);
+		i -= s->grp[g].other.n;
+	}
+	return json_null();
+}
+
+static size_t other_members(const struct snapshot *s)
+{
+	size_t n = 0;
+	for (size_t g = 0; g < s->ngrp; g++)
+		n += s->grp[g].other.n;
+	return n;
 }
 
 int json_print_groups(const struct list_view *v, bool pretty)
@@ -304,7 +325,7 @@ int json_print_groups(const struct list_view *v, bool pretty)
 
 int json_print_devices(const struct list_view *v, bool pretty)
 {
-	return print_list_doc(v, pretty, "devices", v->s->ndev, device_item);
+	return print_list_doc(v, pretty, "devices", v->s->ndev + other_members(v->s), device_item);
 }
 
 /* ---- topology ------------------------------------------------------------------ */
