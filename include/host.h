@@ -45,7 +45,11 @@ struct host_params {
 
 struct host_facts {
 	bool loaded;
+	bool kernel_release_read;
 	char *kernel_release;         /* "6.1.0-56-amd64", NULL if unread */
+	char *machine;                /* uname -m ("aarch64", "x86_64"): this
+				       * machine's, or a snapshot's as recorded;
+				       * NULL unknown */
 	int kver_major, kver_minor;   /* 0 0 if unknown */
 	/* interrupt remapping seen in /proc/interrupts (IR- chips): 1 yes,
 	 * 0 no, -1 unreadable */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dma.h"
+#include "firmware.h"
 #include "host.h"
 #include "pci.h"
 #include "sysroot.h"
@@ -148,6 +149,9 @@ struct snapshot {
 	size_t config_restricted;
 	char *config_restricted_path;
 
+	/* ACPI or device tree (always), the SMMUs and MSI controllers they
+	 * describe (SNAP_LOAD_HOST) */
+	struct firmware_facts fw;
 	/* SNAP_LOAD_HOST */
 	struct host_facts host;
 	/* SNAP_LOAD_DMA */

@@ -438,6 +438,7 @@ void isolation_init(struct isolation *iso, const struct snapshot *s, bool predic
 	cmdline_split(s->cmdline, &tokens);
 	if (override)
 		parse_override(iso, &tokens);
+	platform_acs_request(s, &iso->acs_req);
 	iso->acs = xcalloc(s->ndev + 1, sizeof(*iso->acs));
 	iso->ctl = xcalloc(s->ndev + 1, sizeof(*iso->ctl));
 	for (size_t i = 0; i < s->ndev; i++) {
@@ -446,8 +447,8 @@ void isolation_init(struct isolation *iso, const struct snapshot *s, bool predic
 		/* pci_std_enable_acs(), then the command line's edits: what
 		 * the kernel writes once an IOMMU driver asks for ACS (it did
 		 * already on a machine with an IOMMU: then this changes
-		 * nothing) */
-		if (predict && d->caps.acs_off) {
+		 * nothing), where the platform asks before enumeration */
+		if (predict && iso->acs_req.requested && d->caps.acs_off) {
 			ctl |= d->caps.acs_cap & PCI_ACS_REQUIRED;
 			ctl = cmdline_acs_edits(iso, i, d->caps.acs_cap, ctl, &tokens);
 		}
@@ -460,6 +461,7 @@ void isolation_init(struct isolation *iso, const struct snapshot *s, bool predic
 
 void isolation_release(struct isolation *iso)
 {
+	acs_request_release(&iso->acs_req);
 	free(iso->acs);
 	free(iso->ctl);
 	memset(iso, 0, sizeof(*iso));

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "model-internal.h"
 
@@ -29,6 +30,7 @@ void host_facts_init(struct host_facts *h)
 void host_facts_release(struct host_facts *h)
 {
 	free(h->kernel_release);
+	free(h->machine);
 	free(h->vfio.groups);
 	free(h->vfio.noiommu_groups);
 	for (size_t i = 0; i < h->nuses; i++) {
@@ -440,7 +442,11 @@ static void load_unit_registers(struct snapshot *s, struct sysroot *sr)
 
 static void load_kernel_release(struct snapshot *s, struct sysroot *sr)
 {
-	char *t = model_read_text(s, sr, "proc/version", 4096, true, NULL), rel[128];
+	char *t, rel[128];
+	if (s->host.kernel_release_read)
+		return;
+	s->host.kernel_release_read = true;
+	t = model_read_text(s, sr, "proc/version", 4096, true, NULL);
 	int major = 0, minor = 0;
 	if (t && sscanf(t, "Linux version %127s", rel) == 1) {
 		s->host.kernel_release = xstrdup(rel);
@@ -450,6 +456,35 @@ static void load_kernel_release(struct snapshot *s, struct sysroot *sr)
 		}
 	}
 	free(t);
+}
+
+/* The machine (uname -m): this machine's when live; a snapshot's as
+ * iommuctl snapshot recorded it in .iommuctl/info (machine=). */
+static void load_machine(struct snapshot *s, struct sysroot *sr)
+{
+	char *t, *line;
+	if (sysroot_is_live(sr)) {
+		struct utsname u;
+		if (uname(&u) == 0 && u.machine[0])
+			s->host.machine = xstrdup(u.machine);
+		return;
+	}
+	t = model_read_text(s, sr, ".iommuctl/info", 4096, false, NULL);
+	for (line = t; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "machine=", 8) == 0 && line[8] && strlen(line + 8) < 32 && is_text(line + 8, strlen(line + 8)))
+			s->host.machine = xstrdup(line + 8);
+		line = nl ? nl + 1 : NULL;
+	}
+	free(t);
+}
+
+void load_platform_basics(struct snapshot *s, struct sysroot *sr)
+{
+	load_kernel_release(s, sr);
+	load_machine(s, sr);
 }
 
 void load_host(struct snapshot *s, struct sysroot *sr)

@@ -33,6 +33,7 @@ void snapshot_init(struct snapshot *s)
 	strvec_init(&s->host_bridges);
 	strvec_init(&s->fw_tables);
 	host_facts_init(&s->host);
+	firmware_facts_init(&s->fw);
 	dma_facts_init(&s->dma);
 	s->cmdline_err = -ENODATA;
 }
@@ -59,6 +60,7 @@ void snapshot_release(struct snapshot *s)
 	}
 	free(s->dev);
 	host_facts_release(&s->host);
+	firmware_facts_release(&s->fw);
 	dma_facts_release(&s->dma);
 	for (size_t i = 0; i < s->ngrp; i++)
 		group_release(&s->grp[i]);
@@ -959,6 +961,8 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 		return err;
 	if (node.kind != SR_KIND_DIR)
 		return -ENOTDIR;
+	load_platform_basics(s, sr);
+	load_firmware_presence(s, sr);
 	if (flags & SNAP_LOAD_CMDLINE_ONLY) {
 		load_cmdline(s, sr);
 		sysroot_flush(sr);
@@ -979,8 +983,10 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 	load_cmdline(s, sr);
 	if (s->nunit == 0 || (flags & SNAP_LOAD_HOST))
 		load_fw_tables(s, sr);
-	if (flags & SNAP_LOAD_HOST)
+	if (flags & SNAP_LOAD_HOST) {
 		load_host(s, sr);
+		load_firmware(s, sr);
+	}
 	if (flags & SNAP_LOAD_SWIOTLB)
 		load_dma(s, sr, (flags & SNAP_LOAD_DMA) == SNAP_LOAD_DMA);
 	sysroot_flush(sr);

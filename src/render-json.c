@@ -276,8 +276,10 @@ static int print_list_doc(const struct list_view *v, bool pretty, const char *ke
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	if (v->predicted)
+	if (v->predicted) {
 		js_field(&js, "predicted", json_true());
+		js_field(&js, "acs_rule", json_acs_rule(v->acs_rule));
+	}
 	js_field(&js, "iommu", json_iommu(v->s, v->presence));
 	js_array_begin(&js, key);
 	for (size_t i = 0; i < n && !js.err; i++)
@@ -475,12 +477,21 @@ static json_t *json_explanation(const struct explain_view *v, const struct expla
 	return o;
 }
 
+json_t *json_acs_rule(const struct acs_request *r)
+{
+	if (!r || !r->code)
+		return json_null();
+	return json_pack("{s:s, s:b, s:b, s:s}", "code", r->code, "requested", r->requested, "certain", r->certain,
+			 "message", r->message ? r->message : "");
+}
+
 int json_print_explain(const struct explain_view *v, bool pretty)
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	js_field(&js, "predicted", json_boolean(v->predicted));
+	js_field(&js, "acs_rule", json_acs_rule(v->predicted ? &v->iso->acs_req : NULL));
 	js_array_begin(&js, "explanations");
 	for (size_t i = 0; i < v->nex && !js.err; i++)
 		js_array_item(&js, json_explanation(v, &v->ex[i]));

@@ -447,9 +447,13 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 		print_absent(p);
 		return 0;
 	}
-	if (v->predicted && decorated(o))
+	if (v->predicted && decorated(o)) {
 		printf("Predicted from the topology, configuration space and the kernel's rules: the groups the kernel "
-		       "would form%s.\n\n", p->present ? "" : " once an IOMMU is enabled");
+		       "would form%s.\n", p->present ? "" : " once an IOMMU is enabled");
+		if (v->acs_rule && v->acs_rule->message)
+			printf("ACS: %s.\n", v->acs_rule->message);
+		putchar('\n');
+	}
 	tb = new_table(o, colv, ncol);
 	if (!tb)
 		return -1;
@@ -595,8 +599,12 @@ int render_explain_text(const struct explain_view *v)
 	if (v->nex == 0)
 		printf("No %sgroup holds more than one device: every device can be assigned on its own.\n",
 		       v->predicted ? "predicted " : "");
-	if (v->predicted && v->nex)
-		printf("No IOMMU groups here: these are the groups the kernel would form once an IOMMU is enabled.\n\n");
+	if (v->predicted && v->nex) {
+		printf("No IOMMU groups here: these are the groups the kernel would form once an IOMMU is enabled.\n");
+		if (v->iso && v->iso->acs_req.message)
+			printf("ACS: %s.\n", v->iso->acs_req.message);
+		putchar('\n');
+	}
 	for (size_t i = 0; i < v->nex; i++) {
 		const struct explanation *e = &v->ex[i];
 		char *sentence = explanation_sentence(v->s, e);
