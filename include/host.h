@@ -41,6 +41,10 @@ struct host_params {
 	int iommufd_allow_unsafe_interrupts;
 	int noiommu_mode;             /* vfio.enable_unsafe_noiommu_mode */
 	int vfio_pci_disable_denylist; /* vfio_pci.disable_denylist */
+	/* arm_smmu_v3.disable_bypass / arm_smmu.disable_bypass (read where
+	 * a unit of that driver is registered): Y aborts the DMA of devices
+	 * the SMMU has no entry for, N lets it through untranslated */
+	int smmu_v3_disable_bypass, smmu_disable_bypass;
 };
 
 struct host_facts {

@@ -61,6 +61,11 @@ void msi_isolation_release(struct msi_isolation *m);
 /* Whether the SMMUv3 driver (arm-smmu-v3) registered a unit here. */
 bool platform_has_smmuv3(const struct snapshot *s);
 
+/* The topmost bridge whose requester ID DEV's DMA carries (a PCIe-to-PCI
+ * or conventional bridge; PCIe ports pass IDs through), or -1 (none, or
+ * the topology or a bridge's configuration space is unknown). */
+int dma_alias_bridge(const struct snapshot *s, size_t dev);
+
 /* A StreamID collision (10.3): DEV has no group, yet an arm-smmu-v3 unit
  * serves the functions whose DMA carries the same requester ID (a PCIe-to-
  * PCI bridge's alias).  Returns the function that took that StreamID (in a

@@ -536,10 +536,26 @@ bool dma_alias_quirk(const struct pci_device *a, const struct pci_device *b)
 
 bool isolation_in_scope(const struct snapshot *s, size_t i)
 {
+	const struct pci_device *d = &s->dev[i];
+	int br;
 	if (s->nunit > 0)
-		return s->dev[i].unit >= 0 || s->dev[i].group >= 0;
+		return d->unit >= 0 || d->group >= 0;
 	/* without a unit, every function but an IOMMU's own (class 0806) */
-	return !(s->dev[i].class_known && (s->dev[i].ident.class_code >> 8) == 0x0806);
+	if (d->class_known && (d->ident.class_code >> 8) == 0x0806)
+		return false;
+	if (platform_arch(s) != ARCH_ARM || !d->driver_known)
+		return true;
+	/* Arm: the SMMU is attached when a driver probes (of_iommu_configure,
+	 * the IORT code), so a function without a driver gets no group; and
+	 * arm-smmu-v3 refuses a second function whose StreamID (a PCIe-to-PCI
+	 * bridge's alias) is taken: the first one probed keeps it */
+	if (!d->driver)
+		return false;
+	if ((br = dma_alias_bridge(s, i)) >= 0)
+		for (size_t o = 0; o < i; o++)
+			if ((int)o != br && s->dev[o].driver && dma_alias_bridge(s, o) == br)
+				return false;
+	return true;
 }
 
 struct sim {

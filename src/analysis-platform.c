@@ -135,9 +135,12 @@ void platform_acs_request(const struct snapshot *s, struct acs_request *r)
 	if (s->fw.acpi == 1) {
 		r->requested = r->certain = true;
 		r->code = "acpi";
-		r->message = xstrdup("ACPI firmware: the IOMMU's code asks for ACS before PCI enumeration (the IOMMU "
-				     "drivers on x86, the IORT code on Arm), so the kernel turns each port's ACS "
-				     "controls on as it enumerates");
+		enum arch a = platform_arch(s);
+		r->message = xasprintf("ACPI firmware: %s asks for ACS before PCI enumeration, so the kernel turns each "
+				       "port's ACS controls on as it enumerates",
+				       a == ARCH_ARM   ? "the IORT code"
+				       : a == ARCH_X86 ? "the IOMMU driver"
+						       : "the IOMMU's code (the IOMMU drivers on x86, the IORT code on Arm)");
 	} else if (s->fw.devicetree == 1) {
 		r->requested = false;
 		if (h->kver_major && !kernel_at_least(h, 6, 13)) {
@@ -262,9 +265,9 @@ bool platform_has_smmuv3(const struct snapshot *s)
 	return false;
 }
 
-/* The topmost bridge whose requester ID DEV's DMA carries (a PCIe-to-PCI or
+/* (platform.h) The topmost bridge whose requester ID DEV's DMA carries (a PCIe-to-PCI or
  * conventional bridge; PCIe ports pass IDs through), or -1. */
-static int alias_bridge(const struct snapshot *s, size_t dev)
+int dma_alias_bridge(const struct snapshot *s, size_t dev)
 {
 	int alias = -1;
 	if (!s->dev[dev].topology_known)
@@ -286,10 +289,10 @@ int streamid_taken_by(const struct snapshot *s, size_t dev, int *bridge)
 	int br;
 	if (bridge)
 		*bridge = -1;
-	if (!platform_has_smmuv3(s) || s->dev[dev].group >= 0 || (br = alias_bridge(s, dev)) < 0)
+	if (!platform_has_smmuv3(s) || s->dev[dev].group >= 0 || (br = dma_alias_bridge(s, dev)) < 0)
 		return -1;
 	for (size_t o = 0; o < s->ndev; o++)
-		if (o != dev && (int)o != br && s->dev[o].group >= 0 && alias_bridge(s, o) == br) {
+		if (o != dev && (int)o != br && s->dev[o].group >= 0 && dma_alias_bridge(s, o) == br) {
 			if (bridge)
 				*bridge = br;
 			return (int)o;

@@ -454,14 +454,25 @@ static void check_units(struct ctx *c)
 					    u->members.n, plural(u->members.n, "device", "devices")),
 				  xstrdup(RETAKE_SNAPSHOT));
 		} else if (u->driver && !strncmp(u->driver, "arm-smmu", 8)) {
-			buf_release(&b);
-			add_check(c->r, "iommu_unit", STATUS_INFO, "IOMMU unit", u->name,
-				  xasprintf("%s; Linux publishes no SMMU registers in sysfs: its features (input and output "
-					    "address sizes, stages) are only in the kernel log (dmesg: \"%s ...: ias N-bit, "
-					    "oas N-bit (features 0x...)\"); %zu %s",
-					    driver_text(u->driver), u->driver, u->members.n,
-					    plural(u->members.n, "device", "devices")),
-				  NULL);
+			bool v3 = !strcmp(u->driver, "arm-smmu-v3");
+			int bypass = v3 ? c->s->host.params.smmu_v3_disable_bypass : c->s->host.params.smmu_disable_bypass;
+			const char *param = v3 ? "arm_smmu_v3.disable_bypass" : "arm_smmu.disable_bypass";
+			buf_appendf(&b, "%s; Linux publishes no SMMU registers in sysfs: its features (input and output "
+					"address sizes, stages) are only in the kernel log (dmesg: \"%s ...: ias N-bit, oas "
+					"N-bit (features 0x...)\"); %zu %s",
+				    driver_text(u->driver), u->driver, u->members.n, plural(u->members.n, "device", "devices"));
+			if (bypass == 1)
+				buf_appendf(&b, "; %s=Y: DMA from a device the SMMU has no entry for is aborted", param);
+			else if (bypass == 0)
+				buf_appendf(&b, "; %s=N: DMA from a device the SMMU has no entry for bypasses it, "
+						"untranslated",
+					    param);
+			add_check(c->r, "iommu_unit", bypass == 0 ? STATUS_WARN : STATUS_INFO, "IOMMU unit", u->name,
+				  buf_steal(&b),
+				  bypass == 0 ? xasprintf("boot with %s=1 (the default) so that unknown devices cannot "
+							  "bypass the SMMU",
+							  param)
+					      : NULL);
 		} else {
 			buf_release(&b);
 			add_check(c->r, "iommu_unit", STATUS_INFO, "IOMMU unit", u->name,
@@ -731,8 +742,9 @@ static void check_invalidation(struct ctx *c)
 			buf_appendf(&b, ", by the kernel's build default or the command line (/proc/cmdline could "
 					"not be read)");
 		} else {
-			buf_appendf(&b, ", the kernel's build default (lazy on x86; the command line has no "
-					"iommu.strict=)");
+			buf_appendf(&b, ", the kernel's build default (%s; the command line has no "
+					"iommu.strict=)",
+				    platform_arch(c->s) == ARCH_X86 ? "lazy on x86" : "CONFIG_IOMMU_DEFAULT_DMA_LAZY");
 		}
 		buf_appendf(&b, "; a device can still reach an unmapped buffer until the next batched flush (a "
 				"timer of 10 ms or more)");

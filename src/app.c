@@ -187,6 +187,14 @@ int app_load(struct app *app, unsigned flags, struct snapshot *s)
 	return EXIT_OK;
 }
 
+bool app_load_platform(struct app *app, struct snapshot *s)
+{
+	snapshot_init(s);
+	if (!app->sr && sysroot_open(app->root, &app->sr))
+		return false;
+	return snapshot_load(app->sr, SNAP_LOAD_CMDLINE_ONLY, s) == 0;
+}
+
 void app_print_warnings(const struct app *app, const struct snapshot *s)
 {
 	diag_print_issues(s);

@@ -132,6 +132,13 @@ static bool has_entry(const struct sr_dir *d, const char *name)
 	return false;
 }
 
+/* A property that counts by being there: read all the same, so that a
+ * snapshot (which copies what is read) keeps it. */
+static bool dt_has_prop(struct dt_walk *w, const struct sr_dir *d, const char *path, const char *name)
+{
+	return has_entry(d, name) && dt_prop(w, path, name);
+}
+
 /* The phandles of a map property: (rid-base, phandle, base, length). */
 static void add_map_targets(struct dt_node *n, const struct buf *b)
 {
@@ -182,7 +189,7 @@ static void dt_visit(struct dt_walk *w, const char *path, int depth)
 		} else if (compat_has(c, len, "arm,gic-v2m-frame")) {
 			n.msi = MSI_CTRL_GICV2M;
 			f->dt_v2m++;
-		} else if (has_entry(&d, "msi-controller")) {
+		} else if (dt_has_prop(w, &d, path, "msi-controller")) {
 			n.msi = MSI_CTRL_OTHER;
 		}
 		if (compat_prefix(c, len, "pci-host-") || compat_has(c, len, "pci-host-ecam-generic"))
@@ -195,7 +202,8 @@ static void dt_visit(struct dt_walk *w, const char *path, int depth)
 		n.phandle = be32((const uint8_t *)w->b.data);
 	if (n.pci_host) {
 		f->pci_hosts++;
-		if (has_entry(&d, "iommu-map") || has_entry(&d, "iommus"))
+		bool map = dt_has_prop(w, &d, path, "iommu-map");
+		if (dt_has_prop(w, &d, path, "iommus") || map)
 			f->pci_hosts_iommu_map++;
 		if (has_entry(&d, "msi-map") || has_entry(&d, "msi-parent"))
 			f->pci_hosts_msi++;

@@ -23,6 +23,8 @@ void host_facts_init(struct host_facts *h)
 	h->params.type1_allow_unsafe_interrupts = -1;
 	h->params.iommufd_allow_unsafe_interrupts = -1;
 	h->params.vfio_pci_disable_denylist = -1;
+	h->params.smmu_v3_disable_bypass = -1;
+	h->params.smmu_disable_bypass = -1;
 	h->params.noiommu_mode = -1;
 	h->params.type1_dma_entry_limit = -1;
 }
@@ -339,6 +341,14 @@ static void load_params(struct snapshot *s, struct sysroot *sr)
 			read_bool_param(s, sr, "sys/module/vfio_pci/parameters/disable_denylist");
 	if (p->vfio_loaded)
 		p->noiommu_mode = read_bool_param(s, sr, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
+	for (size_t i = 0; i < s->nunit; i++) {
+		const char *d = s->unit[i].driver;
+		if (d && !strcmp(d, "arm-smmu-v3") && p->smmu_v3_disable_bypass < 0)
+			p->smmu_v3_disable_bypass =
+				read_bool_param(s, sr, "sys/module/arm_smmu_v3/parameters/disable_bypass");
+		if (d && !strcmp(d, "arm-smmu") && p->smmu_disable_bypass < 0)
+			p->smmu_disable_bypass = read_bool_param(s, sr, "sys/module/arm_smmu/parameters/disable_bypass");
+	}
 }
 
 static void load_device_facts(struct snapshot *s, struct sysroot *sr)
