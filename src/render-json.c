@@ -313,18 +313,19 @@ static json_t *group_item(const struct list_view *v, size_t i)
 	return o;
 }
 
-/* The PCI functions, then the groups' members that are not PCI functions. */
+/* The PCI functions, then the groups' members that are not PCI functions
+ * (a member named like one that is not among them is a function that went
+ * away, which the warnings report; groups still count it). */
 static json_t *device_item(const struct list_view *v, size_t i)
 {
 	const struct snapshot *s = v->s;
 	if (i < s->ndev)
 		return json_device(s, &s->dev[i]);
 	i -= s->ndev;
-	for (size_t g = 0; g < s->ngrp; g++) {
-		if (i < s->grp[g].other.n)
-			return json_other_member(&s->grp[g], i);
-		i -= s->grp[g].other.n;
-	}
+	for (size_t g = 0; g < s->ngrp; g++)
+		for (size_t j = 0; j < s->grp[g].other.n; j++)
+			if (!pci_is_bdf(s->grp[g].other.v[j]) && i-- == 0)
+				return json_other_member(&s->grp[g], j);
 	return json_null();
 }
 
@@ -332,7 +333,8 @@ static size_t other_members(const struct snapshot *s)
 {
 	size_t n = 0;
 	for (size_t g = 0; g < s->ngrp; g++)
-		n += s->grp[g].other.n;
+		for (size_t j = 0; j < s->grp[g].other.n; j++)
+			n += !pci_is_bdf(s->grp[g].other.v[j]);
 	return n;
 }
 

@@ -528,6 +528,8 @@ int render_devices_text(const struct list_view *v, const struct list_options *o)
 		struct row r = {s, NULL, g, NULL, o, NULL, NULL, NULL};
 		const char *color = o->color && group_member_count(g) > 1 ? "yellow" : NULL;
 		for (size_t j = 0; j < g->other.n; j++) {
+			if (pci_is_bdf(g->other.v[j]))
+				continue; /* a function that went away: the warnings say so */
 			r.other = g->other.v[j];
 			r.other_bus = j < g->other_bus.n ? g->other_bus.v[j] : "";
 			if (!fill_line(tb, NULL, &r, colv, ncol, color)) {
