@@ -141,7 +141,8 @@ static void add_check(struct status_report *r, const char *code, enum status_sta
 
 bool status_check_can_fail(const char *code)
 {
-	return !strcmp(code, "iommu_hardware") || !strcmp(code, "iommu_driver") || !strcmp(code, "interrupt_remapping");
+	return !strcmp(code, "iommu_hardware") || !strcmp(code, "iommu_driver") || !strcmp(code, "interrupt_remapping") ||
+	       !strcmp(code, "msi_isolation");
 }
 
 static const struct status_check *find_check(const struct status_report *r, const char *code)
