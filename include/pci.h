@@ -117,7 +117,9 @@ struct pci_caps {
 	 * Control, NumVFs, First VF Offset, VF Stride */
 	bool sriov_regs;
 	uint16_t sriov_ctrl, sriov_numvfs, sriov_first, sriov_stride;
-	/* type 1 headers (bridges): the buses below */
+	/* type 1 headers (bridges): the buses below (bus_numbers: read, which
+	 * the 64-byte header an unprivileged read gives is enough for) */
+	bool bus_numbers;
 	uint8_t secondary_bus, subordinate_bus;
 	/* A list did not end within the kernel's bound (a pointer leads
 	 * back): what was found before is kept, as the kernel keeps it. */

@@ -108,13 +108,14 @@ void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
 
 	memset(c, 0, sizeof(*c));
 	c->pcie_type = -1;
-	if (len < 256)
-		return;
-	c->known = true;
-	if ((cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 1) {
+	if (len > 0x1a && (cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 1) {
+		c->bus_numbers = true;
 		c->secondary_bus = cfg[0x19];
 		c->subordinate_bus = cfg[0x1a];
 	}
+	if (len < 256)
+		return;
+	c->known = true;
 	/* standard list: status bit 4, pointer at 0x34 (0x14 for CardBus) */
 	if (pci_cfg_u16(cfg, 0x06) & 0x10) {
 		pos = cfg[(cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 2 ? 0x14 : 0x34];
