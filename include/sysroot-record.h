@@ -23,6 +23,9 @@ int sr_recorder_begin(const char *dest, bool replace, struct sr_recorder **out);
 void sr_recorder_file(struct sr_recorder *r, const char *dir, const char *name, const char *data, size_t len);
 void sr_recorder_link(struct sr_recorder *r, const char *dir, const char *name, const char *target);
 void sr_recorder_dir(struct sr_recorder *r, const char *path);
+/* DIR/NAME exists (a file looked at, not read): written empty at the end
+ * unless the file itself is recorded before then. */
+void sr_recorder_placeholder(struct sr_recorder *r, const char *dir, const char *name);
 /* Finishes and frees R: 0, or the first error with the path concerned in
  * *ERRPATH (heap; relative to the snapshot, "" for the archive itself). */
 int sr_recorder_commit(struct sr_recorder *r, char **errpath);

@@ -60,6 +60,7 @@ struct sr_recorder {
 	unsigned long clock;
 	int err;
 	char *errpath;
+	struct strvec placeholders; /* files looked at, not read (DIR/NAME) */
 };
 
 enum sr_record_form sysroot_record_form(const char *dest)
@@ -229,6 +230,7 @@ int sr_recorder_begin(const char *dest, bool replace, struct sr_recorder **out)
 	r->tmpfd = r->outfd = -1;
 	r->now = time(NULL);
 	strmap_init(&r->paths);
+	strvec_init(&r->placeholders);
 	for (size_t i = 0; i < FD_CACHE; i++)
 		r->fds[i].fd = -1;
 	if (r->form == SR_RECORD_STDOUT) {
@@ -445,6 +447,16 @@ void sr_recorder_link(struct sr_recorder *r, const char *dir, const char *name, 
 	buf_release(&path);
 }
 
+void sr_recorder_placeholder(struct sr_recorder *r, const char *dir, const char *name)
+{
+	struct buf path;
+	buf_init(&path);
+	buf_set_path(&path, dir, name);
+	if (*name && !strmap_get(&r->paths, path.data, path.len, NULL))
+		strvec_push(&r->placeholders, path.data);
+	buf_release(&path);
+}
+
 void sr_recorder_dir(struct sr_recorder *r, const char *path)
 {
 	if (!r->err)
@@ -497,6 +509,7 @@ static void release(struct sr_recorder *r)
 		free(r->dirs[i].path);
 	free(r->dirs);
 	strmap_release(&r->paths);
+	strvec_release(&r->placeholders);
 	free(r->dest);
 	free(r->tmp);
 	free(r->errpath);
@@ -508,6 +521,15 @@ int sr_recorder_commit(struct sr_recorder *r, char **errpath)
 	int err;
 	if (errpath)
 		*errpath = NULL;
+	/* the files looked at and never read: empty */
+	for (size_t i = 0; i < r->placeholders.n && !r->err; i++) {
+		char *dir = xstrdup(r->placeholders.v[i]), *slash = strrchr(dir, '/');
+		const char *name = slash ? slash + 1 : dir;
+		if (slash)
+			*slash = '\0';
+		sr_recorder_file(r, slash ? dir : "", name, "", 0);
+		free(dir);
+	}
 	/* the directories left empty keep a marker */
 	for (size_t d = 0; d < r->ndirs && !r->err; d++)
 		if (!r->dirs[d].has_entries) {

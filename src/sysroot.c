@@ -43,6 +43,8 @@
 #define SR_CLOSE_BATCH 64
 #define SR_LINK_MAX 4096
 #define SR_DIR_CACHE 16
+/* the most of one file a recording copies (an archive member's limit) */
+#define SR_RECORD_MAX (16u << 20)
 #define LIST_BUF 32768
 /* The largest linux_dirent64: header, a 255-byte name, NUL, padding. */
 #define LIST_ENTRY_MAX 280
@@ -864,9 +866,15 @@ static int ar_read(struct sysroot *sr, const struct sr_base *base, const char *p
 		err = -ENXIO; /* a device node, FIFO or socket */
 		break;
 	}
-	if (!err && sr->rec)
-		sr_recorder_file(sr->rec, w.dir.data, strcmp(w.name, ".") ? w.name : "", out->data ? out->data : "",
-				 out->len);
+	if (!err && sr->rec) {
+		/* the file whole, whatever part the caller wanted */
+		struct buf whole;
+		buf_init(&whole);
+		sr_archive_read(sr->ar, n, SR_RECORD_MAX, &whole);
+		sr_recorder_file(sr->rec, w.dir.data, strcmp(w.name, ".") ? w.name : "", whole.data ? whole.data : "",
+				 whole.len);
+		buf_release(&whole);
+	}
 	walked_release(&w);
 	if (err)
 		buf_reset(out);
@@ -930,10 +938,28 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
 			err = -ENXIO;
 	}
+	if (!err && rec) {
+		/* the file whole, whatever part the caller wanted: a reader of
+		 * its first bytes may come before one of all of it, and a path
+		 * is recorded once */
+		struct buf whole;
+		buf_init(&whole);
+		buf_append(&whole, out->data ? out->data : "", out->len);
+		while ((flags & SR_PREFIX) && out->len == max && whole.len < SR_RECORD_MAX) {
+			ssize_t n;
+			buf_reserve(&whole, 4096);
+			n = read(fd, whole.data + whole.len, 4096);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			whole.len += (size_t)n;
+			whole.data[whole.len] = '\0';
+		}
+		sr_recorder_file(sr->rec, w.dir.data, strcmp(w.name, ".") ? w.name : "", whole.data, whole.len);
+		buf_release(&whole);
+	}
 	close_later(sr, fd);
-	if (!err && rec)
-		sr_recorder_file(sr->rec, w.dir.data, strcmp(w.name, ".") ? w.name : "", out->data ? out->data : "",
-				 out->len);
 	if (rec)
 		walked_release(&w);
 	if (err)
@@ -1296,7 +1322,10 @@ int sr_kind(struct sysroot *sr, const char *path, struct sr_node *node)
 			if (node->kind == SR_KIND_CHAR || node->kind == SR_KIND_BLOCK)
 				snprintf(text, sizeof(text), "%s %u:%u\n", node->kind == SR_KIND_CHAR ? "char" : "block",
 					 node->major, node->minor);
-			sr_recorder_file(sr->rec, w.dir.data, name, text, strlen(text));
+			if (*text)
+				sr_recorder_file(sr->rec, w.dir.data, name, text, strlen(text));
+			else /* an empty file, unless the file itself is read too */
+				sr_recorder_placeholder(sr->rec, w.dir.data, name);
 		}
 		walked_release(&w);
 	}
