@@ -408,6 +408,12 @@ static void evaluate(const struct isolation *iso, size_t i, struct acs_verdict *
 			v->rule = ACS_RULE_NO_CAP;
 			return;
 		}
+		if (d->unknown & (1u << PROV_ACS)) {
+			/* an lspci dump without the ACS lines */
+			v->isolated = TRI_UNKNOWN;
+			v->rule = ACS_RULE_UNKNOWN;
+			return;
+		}
 		{
 			/* a feature the capability lacks counts as enabled,
 			 * except Egress Control */
@@ -534,7 +540,9 @@ bool dma_alias_quirk(const struct pci_device *a, const struct pci_device *b)
 
 bool isolation_in_scope(const struct snapshot *s, size_t i)
 {
-	if (s->nunit > 0)
+	/* the kernel's units decide, or, where only its groups are known (an
+	 * lspci dump), its groups do */
+	if (s->nunit > 0 || s->ngrp > 0)
 		return s->dev[i].unit >= 0 || s->dev[i].group >= 0;
 	/* without a unit, every function but an IOMMU's own (class 0806) */
 	return !(s->dev[i].class_known && (s->dev[i].ident.class_code >> 8) == 0x0806);
