@@ -192,12 +192,12 @@ static void identify(struct build *b, struct node *n)
 		n->caps_known = true; /* "Status: Cap-" */
 	} else if (f->status_caps == 1) {
 		n->caps_how = xstrdup("its Status line says Cap+, but no capability line follows (cut from the dump)");
-	} else if (b->d->any_cap_line && f->has_text) {
+	} else if (b->d->any_cap_line) {
 		n->caps_known = true;
 		n->caps_how = xstrdup("no capability line in its block: taken as none");
 	} else {
-		n->caps_how = xstrdup(f->has_text ? "the dump has no capability lines (lspci -vv as root shows them)"
-						  : "only its first 64 bytes are in the hex dump (lspci -xxx shows 256)");
+		n->caps_how = xstrdup(f->hexlen ? "only its first 64 bytes are in the hex dump (lspci -xxx shows 256)"
+						: "the dump has no capability lines (lspci -vv as root shows them)");
 	}
 	if (n->caps_known && !n->full_hex)
 		n->acs_unknown = has_cap(f, true, PCI_EXT_CAP_ACS) && !(f->acs_cap_known && f->acs_ctl_known);
@@ -673,7 +673,7 @@ static void record_facts(struct build *b, const struct node *n)
 	if (n->hex_header)
 		fact(b, n, PROV_MULTIFUNCTION, PROV_READ, NULL);
 	else if (n->vf || f->addr.fn != 0)
-		fact(b, n, PROV_MULTIFUNCTION, PROV_SYNTHESISED,
+		fact(b, n, PROV_MULTIFUNCTION, PROV_READ,
 		     n->vf ? "a VF is never multifunction" : "a function other than 0 is multifunction to the kernel");
 	else
 		fact(b, n, PROV_MULTIFUNCTION, PROV_SYNTHESISED,

@@ -409,6 +409,14 @@ static bool parse_header_rest(const char *rest, struct lspci_func *f, const char
 			clen -= 7;
 		}
 	}
+	{
+		/* lspci -n: "0600: 8086:29c0" */
+		uint32_t c;
+		if (!f->class_known && clen == 4 && hex_exact(rest, 4, &c) && rest[4] == ':') {
+			f->class_code = c << 8;
+			f->class_known = true;
+		}
+	}
 	f->class_name = xstrndup(rest, clen);
 	body = xstrdup(colon + 2);
 	len = strlen(body);
@@ -435,6 +443,20 @@ static bool parse_header_rest(const char *rest, struct lspci_func *f, const char
 		f->revision = (uint8_t)r;
 		len -= 9;
 		body[len] = '\0';
+	}
+	{
+		/* lspci -n: the ids alone */
+		uint32_t x, y;
+		if (len == 9 && hex_exact(body, 4, &x) && body[4] == ':' && hex_exact(body + 5, 4, &y)) {
+			f->vendor_id = (uint16_t)x;
+			f->device_id = (uint16_t)y;
+			f->ids_known = true;
+			free(f->class_name);
+			f->class_name = NULL;
+			f->device_name = body;
+			body[0] = '\0';
+			return true;
+		}
 	}
 	if ((p = trailing_id_pair(body, len, &a, &b)) != NULL) {
 		f->vendor_id = a;
