@@ -635,6 +635,8 @@ static int device_group(struct sim *m, int dev, struct join *why)
 	memset(m->visited, 0, sizeof(m->visited));
 	why->kind = JOIN_NEW;
 	why->via = why->failed = -1;
+	if (s->dev[dev].unknown & (1u << PROV_PLACEMENT))
+		note_unknown(m, dev); /* an lspci dump that does not say where it sits */
 
 	/* pci_for_each_dma_alias: a device behind VMD uses the controller's
 	 * requester ID; each bridge that aliases its children's is visited */

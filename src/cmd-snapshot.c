@@ -184,14 +184,12 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	struct snapshot s;
 	const char *dir, *lspci_files[2];
 	char *errpath = NULL;
-	bool force = false, root_given = false;
+	bool force = false;
 	int opt, err, rc, nlspci = 0;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (opt == OPT_ROOT)
-			root_given = true;
 		if (app_global_option(app, opt, optarg))
 			continue;
 		if (opt == 'h') {
@@ -219,7 +217,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 		return app_usage_error(app, "unexpected argument '%s'", argv[optind + 1]);
 	dir = argv[optind];
 	if (nlspci) {
-		if (root_given)
+		if (strcmp(app->root, "/") != 0)
 			return app_usage_error(app, "--root and --from-lspci cannot be combined: the dump is the system");
 		if (nlspci == 2 && strcmp(lspci_files[0], "-") == 0 && strcmp(lspci_files[1], "-") == 0)
 			return app_usage_error(app, "standard input ('-') can be read only once");

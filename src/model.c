@@ -415,7 +415,9 @@ static void load_drivers(struct snapshot *s, struct sysroot *sr)
 	sr_dir_init(&bound);
 	s->pci_drivers.err = sr_list(sr, "sys/bus/pci/drivers", not_hidden, &drivers);
 	if (s->pci_drivers.err) {
-		if (s->pci_devices.err == 0 && s->ndev)
+		/* (a snapshot built from a dump without driver lines
+		 * says so itself) */
+		if (s->pci_devices.err == 0 && s->ndev && !s->from_lspci)
 			snapshot_add_issue(s, "sys/bus/pci/drivers", s->pci_drivers.err, NULL);
 		sr_dir_release(&drivers);
 		return;
