@@ -703,8 +703,11 @@ static bool parse_block_line(const char *s, unsigned no, struct lspci_func *f, s
 		p = s + 21;
 		while (*p == ' ')
 			p++;
-		if (!is_token(p) || strlen(p) > 64)
-			return fail(err, no, 2, "a driver name that is not one word");
+		/* a kernel driver's name; it becomes a directory of the
+		 * snapshot, so nothing else ("..", "a/b") passes */
+		if (!*p || *p == '.' || strlen(p) > 64 || strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							      "0123456789_-.") != strlen(p))
+			return fail(err, no, 2, "a driver name that is not a kernel driver's");
 		free(f->driver);
 		f->driver = xstrdup(p);
 		d->any_driver_line = true;
