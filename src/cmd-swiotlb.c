@@ -46,13 +46,17 @@ struct swiotlb_args {
 	struct list_options lo;
 };
 
+/* Sampling faster than watch(1) allows only spins the CPU: debugfs counters
+ * are read whole each time. */
+#define WATCH_MIN_SECONDS 0.1
+
 static bool parse_positive(const char *s, double *out)
 {
 	char *end;
 	double v;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 86400)
+	if (errno || end == s || *end || !(v >= WATCH_MIN_SECONDS) || v > 86400)
 		return false;
 	*out = v;
 	return true;
@@ -71,7 +75,7 @@ static int parse_args(struct app *app, int argc, char **argv, struct swiotlb_arg
 		switch (opt) {
 		case OPT_WATCH:
 			if (!parse_positive(optarg, &a->watch))
-				return app_usage_error(app, "--watch needs a number of seconds above 0, not '%s'", optarg);
+				return app_usage_error(app, "--watch needs a number of seconds from 0.1 to 86400, not '%s'", optarg);
 			break;
 		case OPT_COUNT: {
 			char *end;

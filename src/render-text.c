@@ -132,6 +132,12 @@ static int pick_columns(enum list_kind kind, const struct list_options *o, int *
 			out[n++] = c;
 		spec = e ? e + 1 : NULL;
 	}
+	/* "-o ''" names no column: a mistake, not a table of nothing (a tree
+	 * keeps only its NODE column then) */
+	if (n == 0 || (o->columns && !*o->columns)) {
+		*why = xstrdup("no column given to -o");
+		return -1;
+	}
 	return (int)n;
 }
 
