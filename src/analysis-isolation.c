@@ -403,15 +403,16 @@ static void evaluate(const struct isolation *iso, size_t i, struct acs_verdict *
 		__attribute__((fallthrough)); /* a multifunction one needs ACS */
 	case PCIE_TYPE_DOWNSTREAM:
 	case PCIE_TYPE_ROOT_PORT:
+		if (d->unknown & (1u << PROV_ACS)) {
+			/* an lspci dump without the ACS lines, or that ends
+			 * before the extended capabilities */
+			v->isolated = TRI_UNKNOWN;
+			v->rule = ACS_RULE_UNKNOWN;
+			return;
+		}
 		if (!d->caps.acs_off) {
 			v->isolated = TRI_NO;
 			v->rule = ACS_RULE_NO_CAP;
-			return;
-		}
-		if (d->unknown & (1u << PROV_ACS)) {
-			/* an lspci dump without the ACS lines */
-			v->isolated = TRI_UNKNOWN;
-			v->rule = ACS_RULE_UNKNOWN;
 			return;
 		}
 		{

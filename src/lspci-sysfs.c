@@ -60,7 +60,9 @@ static void add_entry(struct sysfs_tree *t, char *path, bool link, const void *d
 struct node {
 	const struct lspci_func *f;
 	char bdf[PCI_BDF_MAX];
-	bool full_hex;          /* a hex dump of 256 bytes or more */
+	bool full_hex;          /* a hex dump of the whole space (4096 bytes,
+				 * or 256 of a conventional function) */
+	bool hex_std;           /* the 256 bytes of the standard space */
 	bool hex_header;        /* at least its 64-byte header */
 	bool ids_known;
 	uint16_t vendor, device;
@@ -140,7 +142,16 @@ static void identify(struct build *b, struct node *n)
 	n->pf = -1;
 	n->vmd = -1;
 	pci_addr_format(&f->addr, n->bdf);
-	n->full_hex = f->hexlen >= 256;
+	n->hex_std = f->hexlen >= 256;
+	if (n->hex_std && f->hexlen < PCI_CFG_EXP_SIZE) {
+		/* lspci -xxx stops at 256 bytes: before the extended
+		 * capabilities (ACS, SR-IOV) of a PCI Express function */
+		struct pci_caps caps;
+		pci_parse_caps(f->hex, 256, &caps);
+		n->full_hex = !caps.pcie;
+	} else {
+		n->full_hex = n->hex_std;
+	}
 	n->hex_header = f->hexlen >= PCI_CFG_HEADER_SIZE;
 	if (n->hex_header) {
 		const uint8_t *c = f->hex;
@@ -182,6 +193,11 @@ static void identify(struct build *b, struct node *n)
 	/* what the capability list is known to hold */
 	if (n->full_hex) {
 		n->caps_known = true;
+	} else if (n->hex_std && !f->ncaps) {
+		n->caps_known = true;
+		n->acs_unknown = true;
+		n->caps_how = xstrdup("an lspci -xxx dump stops at 256 bytes, before the extended capabilities (ACS, "
+				      "SR-IOV) of this PCI Express function (lspci -xxxx shows them)");
 	} else if (f->ncaps) {
 		/* an Express line whose port type is not known leaves the
 		 * rules that depend on it unknown */
@@ -196,11 +212,12 @@ static void identify(struct build *b, struct node *n)
 		n->caps_known = true;
 		n->caps_how = xstrdup("no capability line in its block: taken as none");
 	} else {
-		n->caps_how = xstrdup(f->hexlen ? "only its first 64 bytes are in the hex dump (lspci -xxx shows 256)"
+		n->caps_how = xstrdup(f->hexlen ? "only its first 64 bytes are in the hex dump (lspci -xxxx shows them all)"
 						: "the dump has no capability lines (lspci -vv as root shows them)");
 	}
 	if (n->caps_known && !n->full_hex)
-		n->acs_unknown = has_cap(f, true, PCI_EXT_CAP_ACS) && !(f->acs_cap_known && f->acs_ctl_known);
+		n->acs_unknown = n->acs_unknown ||
+				 (has_cap(f, true, PCI_EXT_CAP_ACS) && !(f->acs_cap_known && f->acs_ctl_known));
 }
 
 static int find_node(const struct build *b, uint32_t domain, unsigned bus, unsigned devfn)
@@ -520,7 +537,7 @@ static size_t rebuild_config(const struct build *b, const struct node *n, uint8_
 
 	memset(c, 0, PCI_CFG_EXP_SIZE);
 	if (n->hex_header)
-		memcpy(c, f->hex, PCI_CFG_HEADER_SIZE);
+		memcpy(c, f->hex, n->hex_std ? 256 : PCI_CFG_HEADER_SIZE);
 	else {
 		put16(c, 0, n->vf ? 0xffff : n->vendor);
 		put16(c, 2, n->vf ? 0xffff : n->device);
@@ -547,6 +564,12 @@ static size_t rebuild_config(const struct build *b, const struct node *n, uint8_
 		if (!cap->ext) {
 			if (cap->off + 8 > 256)
 				continue;
+			if (n->hex_std) {
+				/* the standard list is in the bytes */
+				if (id == PCI_CAP_ID_EXP)
+					size = PCI_CFG_EXP_SIZE;
+				continue;
+			}
 			if (prev_std)
 				c[prev_std + 1] = (uint8_t)cap->off;
 			else {
@@ -641,16 +664,18 @@ static void record_facts(struct build *b, const struct node *n)
 		fact(b, n, PROV_CLASS, n->class_known ? PROV_READ : PROV_UNKNOWN, NULL);
 	if (n->htype == 0)
 		fact(b, n, PROV_SUBSYSTEM, f->subsys_known || n->hex_header ? PROV_READ : PROV_UNKNOWN, NULL);
-	if (n->full_hex)
+	if (n->full_hex || (n->hex_std && !f->ncaps))
 		fact(b, n, PROV_CONFIG, PROV_READ, (how = xasprintf("the hex dump from line %u", f->hex_line)));
 	else
 		fact(b, n, PROV_CONFIG, PROV_SYNTHESISED,
-		     n->hex_header ? "its first 64 bytes from the hex dump, the rest rebuilt from the decoded capability lines"
-				   : "rebuilt from the decoded lines (header line, bus numbers, capability lines)");
+		     n->hex_std      ? "its 256 bytes from the hex dump, its extended capabilities rebuilt from the decoded "
+				       "capability lines"
+		     : n->hex_header ? "its first 64 bytes from the hex dump, the rest rebuilt from the decoded capability lines"
+				     : "rebuilt from the decoded lines (header line, bus numbers, capability lines)");
 	free(how);
 	how = NULL;
-	if (n->full_hex)
-		fact(b, n, PROV_CAPABILITIES, PROV_READ, NULL);
+	if (n->full_hex || (n->hex_std && !f->ncaps))
+		fact(b, n, PROV_CAPABILITIES, PROV_READ, n->acs_unknown ? "the standard ones" : NULL);
 	else if (!n->caps_known)
 		fact(b, n, PROV_CAPABILITIES, PROV_UNKNOWN, n->caps_how);
 	else
@@ -658,7 +683,8 @@ static void record_facts(struct build *b, const struct node *n)
 	if (n->full_hex)
 		fact(b, n, PROV_ACS, PROV_READ, NULL);
 	else if (n->acs_unknown)
-		fact(b, n, PROV_ACS, PROV_UNKNOWN, "its ACS capability line has no complete ACSCap and ACSCtl lines below it");
+		fact(b, n, PROV_ACS, PROV_UNKNOWN,
+		     f->ncaps ? "its ACS capability line has no complete ACSCap and ACSCtl lines below it" : n->caps_how);
 	else if (n->caps_known && intel_spt_root_port(n) && f->acs_cap_known)
 		fact(b, n, PROV_ACS, PROV_SYNTHESISED,
 		     b->d->any_group_line
@@ -778,7 +804,7 @@ static void write_function(struct build *b, struct node *n, uint8_t *cfg)
 	struct buf ue;
 
 	dir = path ? xasprintf("sys/devices/%s", path) : xasprintf("sys/devices/lspci-unplaced/%s", n->bdf);
-	if (n->full_hex) {
+	if (n->full_hex || (n->hex_std && !f->ncaps)) {
 		size = f->hexlen >= PCI_CFG_EXP_SIZE ? PCI_CFG_EXP_SIZE : 256;
 		memcpy(cfg, f->hex, size);
 	} else {

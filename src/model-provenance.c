@@ -123,7 +123,8 @@ void provenance_issues(struct snapshot *s, unsigned flags)
 		fact_issue(s, PROV_CAPABILITIES, PROV_UNKNOWN,
 			   "the capabilities of %s are unknown: the dump does not list them (lspci -vv as root does)");
 		fact_issue(s, PROV_ACS, PROV_UNKNOWN,
-			   "the ACS controls of %s are unknown: the dump lacks their ACSCap and ACSCtl lines");
+			   "the ACS controls of %s are unknown: the dump has neither their ACSCap and ACSCtl lines nor "
+			   "their extended configuration space (lspci -xxxx)");
 		fact_issue(s, PROV_ACS, PROV_SYNTHESISED,
 			   "the ACS controls of %s (Intel PCH root ports that keep them where lspci does not look) were "
 			   "synthesised");
