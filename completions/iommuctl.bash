@@ -157,7 +157,7 @@ _iommuctl()
     local topology_opts="-o --output -r --raw -P --pairs -n --noheadings
         --list-columns $after_opts"
     local explain_opts="--predict $after_opts"
-    local check_vfio_opts="--all --script $after_opts"
+    local check_vfio_opts="--all --script --accept-unknown-host-use $after_opts"
     # (after status, too, -n is --noheadings)
     local status_opts="-o --output -r --raw -P --pairs -n --noheadings
         --list-columns --format $after_opts"

@@ -334,9 +334,10 @@ complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -l numeric -d 'Show ids
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -l pci-ids -r -F -d 'Take names from this pci.ids file'
 complete -c iommuctl -n __iommuctl_swiotlb_no_subcommand -s h -l help -d 'Show the help of the command'
 
-# check-vfio [--script] {BDF... | --all}
+# check-vfio [--script] [--accept-unknown-host-use] {BDF... | --all}
 complete -c iommuctl -n __iommuctl_check_vfio_can_all -l all -d 'Check every function vfio-pci could bind (every non-bridge)'
 complete -c iommuctl -n '__iommuctl_using check-vfio' -l script -d 'Print only the steps, as a shell script to review and run'
+complete -c iommuctl -n '__iommuctl_using check-vfio' -l accept-unknown-host-use -d 'Give the steps for a device whose use by the host could not be read'
 complete -c iommuctl -n __iommuctl_check_vfio_without_all -a '(__iommuctl_devices)'
 
 # cmdline [--cmdline STRING]

@@ -10,11 +10,12 @@
 #include "diag.h"
 #include "status.h"
 
-enum { OPT_ALL = OPT_FIRST_COMMAND_OPTION, OPT_SCRIPT };
+enum { OPT_ALL = OPT_FIRST_COMMAND_OPTION, OPT_SCRIPT, OPT_ACCEPT_UNKNOWN_HOST_USE };
 
 static const struct option check_vfio_options[] = {
 	{"all", no_argument, NULL, OPT_ALL},
 	{"script", no_argument, NULL, OPT_SCRIPT},
+	{"accept-unknown-host-use", no_argument, NULL, OPT_ACCEPT_UNKNOWN_HOST_USE},
 	GLOBAL_LONG_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -23,19 +24,21 @@ static const struct opt_help check_vfio_help[] = {
 	{"BDF", "a device: 0000:01:00.0, or 01:00.0 in domain 0"},
 	{"    --all", "check every function but bridges (class 06: host, ISA and PCI bridges)"},
 	{"    --script", "print only the steps, as a shell script to review and run"},
+	{"    --accept-unknown-host-use", "give the steps for a device whose use by the host (root file system, "
+					"default route) could not be read"},
 	{NULL, NULL},
 };
 
 struct check_ctx {
 	const struct iommu_presence *presence;
 	const struct status_report *status;
-	const size_t *devs;
+	const struct vfio_request *req;
 };
 
 static void check_one(const struct vfio_view *v, size_t i, struct vfio_check *out)
 {
 	const struct check_ctx *cx = v->ctx;
-	vfio_check_device(v->s, cx->presence, cx->status, cx->devs[i], out);
+	vfio_check_device(v->s, cx->presence, cx->status, cx->req, cx->req->devs[i], out);
 }
 
 static int check_vfio_run(struct app *app, int argc, char **argv)
@@ -45,7 +48,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 	struct status_report status;
 	struct vfio_tally tally;
 	size_t *devs = NULL, ndevs = 0;
-	bool all = false, script = false;
+	bool all = false, script = false, accept_unknown = false;
 	int opt, rc;
 
 	optind = 1;
@@ -57,6 +60,8 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 			all = true;
 		else if (opt == OPT_SCRIPT)
 			script = true;
+		else if (opt == OPT_ACCEPT_UNKNOWN_HOST_USE)
+			accept_unknown = true;
 		else if (opt == 'h') {
 			app_command_help(app->cmd);
 			return EXIT_OK;
@@ -109,8 +114,12 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 	iommu_presence_analyse(&s, &presence);
 	status_analyse(&s, &status);
 	{
-		struct check_ctx cx = {&presence, &status, devs};
+		/* named devices, or one script: assigned together */
+		struct vfio_request req = {.devs = devs, .ndevs = ndevs, .together = !all || script,
+					   .accept_unknown_host_use = accept_unknown};
+		struct check_ctx cx = {&presence, &status, &req};
 		struct vfio_view v = {&s, ndevs, check_one, &cx, names_warning(app->names), app->numeric};
+		vfio_request_prepare(&s, &req);
 		app_print_warnings(app, &s);
 		if ((app->json ? json_print_check_vfio(&v, app->pretty, &tally)
 		     : script ? render_check_vfio_script(&v, &tally)
@@ -118,6 +127,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 			rc = app_fail(app, EXIT_ENV, "cannot write the output");
 		else
 			rc = tally.not_viable ? EXIT_BLOCKING : tally.after_steps ? EXIT_STEPS : EXIT_OK;
+		vfio_request_release(&req);
 	}
 	status_report_release(&status);
 	iommu_presence_release(&presence);
@@ -129,7 +139,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 const struct command cmd_check_vfio = {
 	.name = "check-vfio",
 	.run = check_vfio_run,
-	.args = "[--script] BDF... | --all",
+	.args = "[--script] [--accept-unknown-host-use] BDF... | --all",
 	.summary = "Say whether VFIO can take each device now, and the exact steps if not yet.",
 	.options = check_vfio_options,
 	.shortopts = "+:hjp",

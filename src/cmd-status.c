@@ -134,7 +134,8 @@ static int status_run(struct app *app, int argc, char **argv)
 			 : render_status_text(&s, &r, &lo, text_width(&lo))) < 0)
 		rc = app_output_failed(app);
 	else
-		rc = r.failed ? EXIT_BLOCKING : EXIT_OK;
+		/* a check that may have failed is not a pass */
+		rc = r.failed ? EXIT_BLOCKING : r.undecided ? EXIT_ENV : EXIT_OK;
 	status_report_release(&r);
 	snapshot_release(&s);
 	return rc;
