@@ -101,11 +101,36 @@ static void fact_issue(struct snapshot *s, enum prov_fact fact, enum prov_source
 	strvec_release(&fns);
 }
 
+/* What a dump never holds (the firmware's tables, /proc, /dev, modules):
+ * the loader's "cannot read" of each says again what the snapshot's first
+ * warning says once. */
+static void drop_unrecorded(struct snapshot *s)
+{
+	static const char *const dumped[] = {"/sys/bus/", "/sys/devices/", "/sys/kernel/iommu_groups", "/.iommuctl/"};
+	size_t kept = 0;
+	for (size_t i = 0; i < s->nissues; i++) {
+		struct load_issue *is = &s->issues[i];
+		bool drop = is->err == -ENOENT;
+		for (size_t k = 0; drop && k < ARRAY_SIZE(dumped); k++)
+			drop = strncmp(is->path, dumped[k], strlen(dumped[k])) != 0;
+		if (drop) {
+			free(is->path);
+			free(is->detail);
+			strvec_release(&is->functions);
+			continue;
+		}
+		s->issues[kept++] = *is;
+	}
+	s->nissues = kept;
+}
+
 void provenance_issues(struct snapshot *s, unsigned flags)
 {
+	drop_unrecorded(s);
 	snapshot_add_synthesised(s,
 				 "built from an lspci dump (iommuctl snapshot --from-lspci), not read from sysfs: group "
-				 "types, reserved regions, IOMMU units, the kernel command line and release are unknown",
+				 "types, reserved regions, IOMMU units, the kernel command line and release, the firmware's "
+				 "tables, interrupts, modules, device nodes and mounts are unknown",
 				 PROV_SNAPSHOT, PROV_SYNTHESISED, NULL);
 	fact_issue(s, PROV_IDS, PROV_SYNTHESISED, "the ids of %s were looked up in pci.ids by the names the dump shows");
 	fact_issue(s, PROV_IDS, PROV_UNKNOWN, "the ids of %s are unknown: the dump names them without [vvvv:dddd]");
