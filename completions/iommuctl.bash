@@ -172,7 +172,7 @@ _iommuctl()
     # simulate --format: the page-table formats
     local simulate_formats="intel-vtd amd-v1 arm-lpae-4k arm-lpae-16k arm-lpae-64k"
     local map_check_opts="--group --range --guest-ram --machine $after_opts"
-    local snapshot_opts="--force $after_opts"
+    local snapshot_opts="--force --from-lspci $after_opts"
 
     # The command: the first word that is neither an option nor the
     # argument of one; nargs: the words after it that are not options;
@@ -194,7 +194,7 @@ _iommuctl()
         case $w in
         --root) skip=true root_next=true ;;
         --root=*) root=${w#--root=} ;;
-        --pci-ids | -o | --output) skip=true ;;
+        --pci-ids | -o | --output | --from-lspci) skip=true ;;
         # (cmdline, dma-path: their STRING, PHYS, N and DIR)
         --cmdline | --addr | --size | --direction) skip=true ;;
         # (simulate: its BITS and N)
@@ -232,7 +232,8 @@ _iommuctl()
         _iommuctl_paths files
         return
         ;;
-    --pci-ids)
+    --pci-ids | --from-lspci)
+        # (--from-lspci: a file of lspci output, or - for standard input)
         _iommuctl_paths files
         return
         ;;

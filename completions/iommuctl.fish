@@ -59,7 +59,7 @@ function __iommuctl_snapshot_needs_dir
             continue
         end
         switch $t
-            case --root --pci-ids
+            case --root --pci-ids --from-lspci
                 set skip 1
             case '-*'
             case '*'
@@ -150,7 +150,7 @@ function __iommuctl_check_vfio_can_all
             continue
         end
         switch $t
-            case --root --pci-ids
+            case --root --pci-ids --from-lspci
                 set skip 1
             case '-*'
             case '*'
@@ -369,6 +369,7 @@ complete -c iommuctl -n '__iommuctl_using simulate' -l iotlb-entries -x -d 'IOTL
 complete -c iommuctl -n '__iommuctl_using simulate' -l totals -d 'Print only the totals (for long traces)'
 complete -c iommuctl -n __iommuctl_simulate_needs_trace -F
 
-# snapshot [--force] DIR: a new or empty directory, or a snapshot to replace
+# snapshot [--force] [--from-lspci FILE]... DIR: a new or empty directory, or a snapshot to replace
 complete -c iommuctl -n '__iommuctl_using snapshot' -l force -d 'Replace the snapshot DIR holds'
+complete -c iommuctl -n '__iommuctl_using snapshot' -l from-lspci -r -F -d 'Build it from lspci -vvnn or -xxxx output (- for stdin)'
 complete -c iommuctl -n __iommuctl_snapshot_needs_dir -r -F

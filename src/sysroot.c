@@ -481,6 +481,63 @@ static int lookup(struct sysroot *sr, const char *dir, const char *name, const c
 	return *target != NULL;
 }
 
+void sysroot_record_extra_link(struct sysroot *sr, const char *relpath, const char *target)
+{
+	char *dir = xstrdup(skip_slashes(relpath)), *slash = strrchr(dir, '/');
+	if (sr->rec && slash) {
+		*slash = '\0';
+		sr_recorder_link(sr->rec, dir, slash + 1, target);
+	} else if (sr->rec) {
+		sr_recorder_link(sr->rec, "", dir, target);
+	}
+	free(dir);
+}
+
+int sysroot_read_input(const char *path, size_t max, struct buf *out)
+{
+	bool in = strcmp(path, "-") == 0;
+	int fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!in)
+			close(fd);
+		return -EISDIR;
+	}
+	if (!in) {
+		/* O_NONBLOCK only kept a FIFO's open from waiting */
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	buf_reset(out);
+	for (;;) {
+		ssize_t n;
+		buf_reserve(out, 65536);
+		n = read(fd, out->data + out->len, 65536);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+		if (out->len > max) {
+			err = -EFBIG;
+			break;
+		}
+	}
+	if (!in)
+		close(fd);
+	return err;
+}
+
 /* ---- the userspace walk ------------------------------------------------ */
 
 /* The result of resolving a path: the canonical, root-relative path of the
