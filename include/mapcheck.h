@@ -33,6 +33,8 @@ struct map_range {
 
 enum guest_machine { GUEST_MACHINE_Q35, GUEST_MACHINE_PC };
 const char *guest_machine_id(enum guest_machine m); /* "q35", "pc" */
+/* Those ids, indexed by the enum, NULL-terminated. */
+extern const char *const guest_machine_ids[];
 bool guest_machine_parse(const char *s, enum guest_machine *out);
 
 struct guest_layout {

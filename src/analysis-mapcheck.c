@@ -52,9 +52,11 @@
 #define AMD_HT_END 0xffffffffffull
 #define AMD_ABOVE_1TB_START (AMD_HT_END + 1)
 
+const char *const guest_machine_ids[] = {[GUEST_MACHINE_Q35] = "q35", [GUEST_MACHINE_PC] = "pc", NULL};
+
 const char *guest_machine_id(enum guest_machine m)
 {
-	return m == GUEST_MACHINE_PC ? "pc" : "q35";
+	return guest_machine_ids[m == GUEST_MACHINE_PC ? GUEST_MACHINE_PC : GUEST_MACHINE_Q35];
 }
 
 bool guest_machine_parse(const char *s, enum guest_machine *out)

@@ -19,18 +19,23 @@
 #define IOMMUCTL_VERSION "unknown"
 #endif
 
-enum { OPT_FORCE = OPT_FIRST_COMMAND_OPTION };
-
-static const struct option snapshot_options[] = {
-	GLOBAL_LONG_OPTIONS,
-	{"force", no_argument, NULL, OPT_FORCE},
-	{NULL, 0, NULL, 0},
+struct snapshot_options {
+	bool force;
 };
 
-static const struct opt_help snapshot_help[] = {
-	{"DIR", "where to write the snapshot: a new or empty directory"},
-	{"    --force", "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
-	{NULL, NULL},
+static const struct cmd_option snapshot_options[] = {
+	{.name = "force", .kind = OPT_FLAG, OWN_FIELD(struct snapshot_options, force),
+	 .help = "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
+	OPTIONS_END,
+};
+
+static const struct cmd_operand dir_operand = {
+	.name = "DIR",
+	.kind = OPERAND_DIR,
+	.min = 1,
+	.max = 1,
+	.missing = "missing the directory to write the snapshot to",
+	.help = "where to write the snapshot: a new or empty directory",
 };
 
 static char *info_text(const struct app *app, const struct snapshot *s)
@@ -52,36 +57,13 @@ static char *info_text(const struct app *app, const struct snapshot *s)
 			 s->nissues);
 }
 
-static int snapshot_run(struct app *app, int argc, char **argv)
+static int snapshot_run(struct app *app, struct request *req)
 {
+	bool force = ((const struct snapshot_options *)req->own)->force;
+	const char *dir = req->operands[0];
 	struct snapshot s;
-	const char *dir;
 	char *errpath = NULL;
-	bool force = false;
-	int opt, err, rc;
-
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		if (opt == 'h') {
-			app_command_help(app->cmd);
-			return EXIT_OK;
-		}
-		if (opt == OPT_FORCE) {
-			force = true;
-			continue;
-		}
-		if (opt == ':')
-			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
-		return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind >= argc)
-		return app_usage_error(app, "missing the directory to write the snapshot to");
-	if (optind + 1 < argc)
-		return app_usage_error(app, "unexpected argument '%s'", argv[optind + 1]);
-	dir = argv[optind];
+	int err, rc;
 
 	err = sysroot_open(app->root, &app->sr);
 	if (err)
@@ -96,7 +78,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	if (err)
 		return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
 
-	rc = app_load(app, SNAP_LOAD_ALL, &s);
+	rc = app_load(app, req->load, &s);
 	if (rc != EXIT_OK) {
 		sysroot_record_abort(app->sr);
 		snapshot_release(&s);
@@ -140,10 +122,11 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 
 const struct command cmd_snapshot = {
 	.name = "snapshot",
-	.run = snapshot_run,
-	.args = "[--force] DIR",
 	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
+	.synopsis = "[--force] DIR",
 	.options = snapshot_options,
-	.shortopts = "+:hjp",
-	.help = snapshot_help,
+	.operand = &dir_operand,
+	.own_size = sizeof(struct snapshot_options),
+	.load = SNAP_LOAD_ALL,
+	.run = snapshot_run,
 };

@@ -64,19 +64,10 @@ out:
 	return rc;
 }
 
-static void print_wrapped(const char *prefix, const char *text, size_t width)
+/* "Aperture:    " and TEXT, its other lines under the text */
+static void print_field(const char *prefix, const char *text, size_t width)
 {
-	size_t indent = strlen(prefix);
-	char *w = width > indent + 20 ? text_word_wrap(text, width - indent) : xstrdup(text);
-	const char *line = w;
-	bool first = true;
-	while (*line) {
-		size_t n = strcspn(line, "\n");
-		printf("%*s%.*s\n", (int)indent, first ? prefix : "", (int)n, line);
-		first = false;
-		line += n + (line[n] == '\n');
-	}
-	free(w);
+	print_wrapped(stdout, prefix, "             ", text, width);
 }
 
 int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report *r, size_t width)
@@ -97,7 +88,7 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 				 r->address_bits, r->aperture_why);
 	else
 		text = xasprintf("unknown: %s", r->aperture_why);
-	print_wrapped("Aperture:    ", text, width);
+	print_field("Aperture:    ", text, width);
 	free(text);
 	{
 		char *sizes = page_sizes_text(r->pgsize_bitmap);
@@ -105,7 +96,7 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 				 format_bytes(minpg, sz, sizeof(sz)));
 		free(sizes);
 	}
-	print_wrapped("Page sizes:  ", text, width);
+	print_field("Page sizes:  ", text, width);
 	free(text);
 	printf("Entry limit: %ld mappings (vfio_iommu_type1 dma_entry_limit%s)\n", r->entry_limit,
 	       r->entry_limit_default ? ", its default" : "");
@@ -118,7 +109,7 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 		for (size_t i = 0; i < r->niova; i++)
 			buf_appendf(&b, "%s0x%llx-0x%llx", i ? ", " : "", (unsigned long long)r->iova_ranges[i].start,
 				    (unsigned long long)r->iova_ranges[i].end);
-		print_wrapped("Usable IOVA: ", r->niova ? b.data : "none", width);
+		print_field("Usable IOVA: ", r->niova ? b.data : "none", width);
 		buf_release(&b);
 	}
 
@@ -161,14 +152,14 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 			const struct map_conflict *c = &r->conflicts[i];
 			text = xasprintf("0x%llx-0x%llx %s: %s", (unsigned long long)c->start, (unsigned long long)c->end,
 					 map_conflict_kind_id(c->kind), c->message);
-			print_wrapped("  - ", text, width);
+			print_field("  - ", text, width);
 			free(text);
 		}
 	}
 	if (r->notes.n) {
 		printf("\nNotes:\n");
 		for (size_t i = 0; i < r->notes.n; i++)
-			print_wrapped("  - ", r->notes.v[i], width);
+			print_field("  - ", r->notes.v[i], width);
 	}
 	return ferror(stdout) ? -1 : 0;
 }

@@ -20,67 +20,20 @@
 
 enum status_col { SCOL_STATE, SCOL_CHECK, SCOL_DETAIL, SCOL_REMEDY, SCOL_CODE, SCOL_SUBJECT };
 
-static const struct {
-	const char *name;
-	double whint;
-	int flags;
-	const char *help;
-} cols[] = {
-	[SCOL_STATE] = {"STATE", 7, 0, "PASS, WARN, FAIL, INFO (a fact) or UNKNOWN (what decides it could not be read)"},
-	[SCOL_CHECK] = {"CHECK", 0.12, 0, "what is checked (with the unit's name for an IOMMU unit)"},
-	[SCOL_DETAIL] = {"DETAIL", 0.5, SCOLS_FL_WRAP, "what is true, and why"},
-	[SCOL_REMEDY] = {"REMEDY", 0.3, SCOLS_FL_WRAP, "what to do about it (empty when nothing)"},
-	[SCOL_CODE] = {"CODE", 0.1, 0, "the check's stable code, as in JSON (iommu_hardware, default_domain, ...)"},
-	[SCOL_SUBJECT] = {"SUBJECT", 0.05, 0, "the IOMMU unit a unit line is about"},
+static const struct column_info cols[] = {
+	[SCOL_STATE] = {"STATE", 7, 0, 0, false,
+			"PASS, WARN, FAIL, INFO (a fact) or UNKNOWN (what decides it could not be read)"},
+	[SCOL_CHECK] = {"CHECK", 0.12, 0, 0, false, "what is checked (with the unit's name for an IOMMU unit)"},
+	[SCOL_DETAIL] = {"DETAIL", 0.5, SCOLS_FL_WRAP, 0, false, "what is true, and why"},
+	[SCOL_REMEDY] = {"REMEDY", 0.3, SCOLS_FL_WRAP, 0, false, "what to do about it (empty when nothing)"},
+	[SCOL_CODE] = {"CODE", 0.1, 0, 0, false,
+		       "the check's stable code, as in JSON (iommu_hardware, default_domain, ...)"},
+	[SCOL_SUBJECT] = {"SUBJECT", 0.05, 0, 0, false, "the IOMMU unit a unit line is about"},
 };
 
 static const int defaults[] = {SCOL_STATE, SCOL_CHECK, SCOL_DETAIL, SCOL_REMEDY};
 
-static int col_by_name(const char *name, size_t len)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
-		if (strlen(cols[i].name) == len && strncasecmp(cols[i].name, name, len) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* The columns to show: the defaults, replaced by "A,B" or extended by
- * "+A,B".  Returns the count, or -1 with *why (heap) set. */
-static int pick_columns(const char *spec, int *out, size_t max, char **why)
-{
-	size_t n = 0;
-	if (!spec || *spec == '+') {
-		for (size_t i = 0; i < ARRAY_SIZE(defaults) && n < max; i++)
-			out[n++] = defaults[i];
-		if (spec)
-			spec++;
-	}
-	while (spec && *spec) {
-		const char *e = strchr(spec, ',');
-		size_t len = e ? (size_t)(e - spec) : strlen(spec);
-		int c = col_by_name(spec, len);
-		if (c < 0) {
-			char *name = xstrndup(spec, len);
-			*why = xasprintf("unknown column '%s'", name);
-			free(name);
-			return -1;
-		}
-		if (n < max)
-			out[n++] = c;
-		spec = e ? e + 1 : NULL;
-	}
-	if (n == 0) {
-		*why = xstrdup("no column given");
-		return -1;
-	}
-	return (int)n;
-}
-
-bool status_columns_valid(const char *spec, char **why)
-{
-	int tmp[64];
-	return pick_columns(spec, tmp, ARRAY_SIZE(tmp), why) >= 0;
-}
+const struct column_table status_columns = {cols, ARRAY_SIZE(cols), 0, false, defaults, ARRAY_SIZE(defaults), NULL, 0};
 
 static const char *state_label(enum status_state st)
 {
@@ -166,32 +119,6 @@ static void print_verdict(const struct status_report *r, size_t width)
 	buf_release(&b);
 }
 
-char *text_word_wrap(const char *text, size_t width)
-{
-	struct buf b;
-	size_t col = 0;
-	buf_init(&b);
-	for (const char *p = text; *p;) {
-		size_t len;
-		while (*p == ' ')
-			p++;
-		len = strcspn(p, " ");
-		if (!len)
-			break;
-		if (col && col + 1 + len > width) {
-			buf_append(&b, "\n", 1);
-			col = 0;
-		} else if (col) {
-			buf_append(&b, " ", 1);
-			col++;
-		}
-		buf_append(&b, p, len);
-		col += len;
-		p += len;
-	}
-	return b.data ? buf_steal(&b) : xstrdup("");
-}
-
 static bool is_wrapped(int col)
 {
 	return col == SCOL_DETAIL || col == SCOL_REMEDY;
@@ -233,16 +160,16 @@ static void wrap_widths(const struct status_report *r, const int *colv, int ncol
 	}
 }
 
-int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o,
-		       size_t width)
+int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o)
 {
+	size_t width = o->width;
 	int colv[64], ncol, rc;
 	size_t wrapw[64];
 	char *why = NULL;
 	struct libscols_table *tb;
 	(void)s;
 
-	ncol = pick_columns(o->columns, colv, ARRAY_SIZE(colv), &why);
+	ncol = columns_pick(&status_columns, o, colv, ARRAY_SIZE(colv), &why);
 	if (ncol < 0) {
 		free(why);
 		return -1;
@@ -299,39 +226,6 @@ fail:
 	return -1;
 }
 
-int render_status_columns_text(const struct list_options *o)
-{
-	struct libscols_table *tb = scols_new_table();
-	int rc;
-	if (!tb)
-		return -1;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_export(tb, o->pairs);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	if (!scols_table_new_column(tb, "NAME", 10, 0) || !scols_table_new_column(tb, "DESCRIPTION", 0.8, 0))
-		goto fail;
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-		if (!ln || scols_line_set_data(ln, 0, cols[i].name) || scols_line_set_data(ln, 1, cols[i].help))
-			goto fail;
-	}
-	rc = scols_print_table(tb);
-	scols_unref_table(tb);
-	return rc ? -1 : 0;
-fail:
-	scols_unref_table(tb);
-	return -1;
-}
-
-int json_print_status_columns(bool pretty)
-{
-	json_t *doc = json_object(), *arr = json_array();
-	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", cols[i].name, "description", cols[i].help));
-	json_object_set_new(doc, "columns", arr);
-	return json_print(doc, pretty);
-}
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
