@@ -14,7 +14,7 @@
 #include "model.h"
 #include "vfio.h"
 
-#define IOMMUCTL_SCHEMA_VERSION 1
+#define IOMMUCTL_SCHEMA_VERSION 2
 
 /* Options of list commands (lsblk's conventions). */
 struct list_options {
@@ -171,6 +171,15 @@ int json_print_swiotlb_devices(const struct snapshot *s, const struct swiotlb_re
 json_t *json_str_or_null(const char *s);
 json_t *json_int_if(bool known, long long v);
 json_t *json_tri(int v);
+/* Quantities of the address space, exact in every JSON reader (jq 1.6 and
+ * JavaScript keep integers exact only up to 2^53): an address, mask or
+ * register as "0x" and 16 hex digits; the size of the range START..END
+ * (inclusive, up to the whole 2^64) and any other byte count of the
+ * address space as "0x" and hex digits without padding.  Schema 2. */
+json_t *json_addr(uint64_t v);
+json_t *json_addr_if(bool known, uint64_t v);
+json_t *json_hex_size(uint64_t v);
+json_t *json_range_size(uint64_t start, uint64_t end);
 /* S as a JSON string; bytes that are not UTF-8 become '?'. */
 json_t *json_string_lossy(const char *s);
 

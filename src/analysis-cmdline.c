@@ -215,7 +215,7 @@ static const struct item_spec pci_items[] = {
 	{NULL, 0, NULL, false, NULL},
 };
 
-enum kind { K_LIST, K_BOOL, K_FLAG, K_UINT, K_ANY, K_SWIOTLB, K_ONOFF };
+enum kind { K_LIST, K_BOOL, K_FLAG, K_UINT, K_ANY, K_SWIOTLB, K_ONOFF, K_PCI_IDS };
 
 struct param_spec {
 	const char *name;   /* '_' where the kernel has either */
@@ -261,7 +261,7 @@ static const struct param_spec params[] = {
 	 "AMD SME memory encryption: on disables the passthrough default and makes devices that cannot reach "
 	 "encrypted addresses bounce through swiotlb",
 	 NULL},
-	{"vfio_pci.ids", false, K_ANY, A_NONE, "vfio_pci.ids", NULL,
+	{"vfio_pci.ids", false, K_PCI_IDS, A_NONE, "vfio_pci.ids", NULL,
 	 "vfio-pci claims these vendor:device ids when it loads, before their own drivers", NULL},
 	{"vfio_pci.disable_vga", false, K_BOOL, A_NONE, "vfio_pci.disable_vga", NULL,
 	 "1: vfio-pci gives guests no access to legacy VGA ranges", NULL},
@@ -273,7 +273,7 @@ static const struct param_spec params[] = {
 	 "1: a user of vfio-pci may enable SR-IOV VFs on a PF it owns", NULL},
 	{"vfio_pci.disable_denylist", false, K_BOOL, A_NONE, "vfio_pci.disable_denylist", NULL,
 	 "1: vfio-pci also binds devices on its denylist (some Intel QAT)", NULL},
-	{"pci_stub.ids", false, K_ANY, A_NONE, "pci_stub.ids", NULL,
+	{"pci_stub.ids", false, K_PCI_IDS, A_NONE, "pci_stub.ids", NULL,
 	 "pci-stub claims these vendor:device ids: it keeps host drivers off them and does not block VFIO", NULL},
 	{"vfio_iommu_type1.allow_unsafe_interrupts", false, K_BOOL, A_TYPE1_UNSAFE, "type1_unsafe_interrupts", NULL,
 	 "1: VFIO (type1) assigns devices even where interrupts are not remapped, so a guest can forge MSIs", NULL},
@@ -467,12 +467,59 @@ static void swiotlb_items(struct iommu_cmdline *c, const char *token, const char
 	}
 }
 
+/* How many of the fields of "%x:%x:%x:%x:%x:%x" the kernel's sscanf fills
+ * from ID (lib/vsprintf.c vsscanf): a field is hex digits after optional
+ * white space and an optional 0x; a ':' must follow to go on. */
+static int pci_id_fields(const char *id)
+{
+	int fields = 0;
+	for (const char *p = id; fields < 6;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!isxdigit((unsigned char)*p))
+			break;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2]))
+			p += 2;
+		while (isxdigit((unsigned char)*p))
+			p++;
+		fields++;
+		if (*p++ != ':')
+			break;
+	}
+	return fields;
+}
+
+/* vfio_pci.ids= and pci_stub.ids= (vfio_pci_fill_ids, pci_stub_init): the
+ * comma-separated ids are read one at a time; one with fewer than two
+ * fields (vendor:device) is skipped with "invalid id string" and the others
+ * still count.  Returns the ids skipped, comma-separated, or NULL; *GOOD:
+ * how many count. */
+static char *invalid_pci_ids(const char *v, size_t *good)
+{
+	struct buf bad;
+	char *copy = xstrdup(v), *p = copy, *id;
+	buf_init(&bad);
+	*good = 0;
+	while ((id = strsep(&p, ",")))
+		if (*id && pci_id_fields(id) < 2)
+			buf_appendf(&bad, "%s\"%s\"", bad.len ? ", " : "", id);
+		else if (*id)
+			(*good)++;
+	free(copy);
+	if (!bad.len) {
+		buf_release(&bad);
+		return NULL;
+	}
+	return buf_steal(&bad);
+}
+
 /* A scalar parameter: its value checked as the kernel's parser checks it. */
 static void scalar_item(struct iommu_cmdline *c, const char *token, const struct param_spec *ps, const char *v)
 {
 	size_t namelen = *v || v[-1] == '=' ? (size_t)(v - token) - (v[-1] == '=') : strlen(token);
 	bool bare = !*v && token[namelen] != '=';
 	struct cmdline_item *it = add_item(c, token, token, namelen, bare ? NULL : v, strlen(v), ps->early);
+	char *bad;
 	it->known = ps->act != A_ACS_OVERRIDE;
 	it->out_of_tree = ps->act == A_ACS_OVERRIDE;
 	it->setting = ps->setting;
@@ -493,6 +540,19 @@ static void scalar_item(struct iommu_cmdline *c, const char *token, const struct
 	case K_FLAG:
 		it->valid = true;
 		break;
+	case K_PCI_IDS: {
+		size_t good;
+		if ((bad = invalid_pci_ids(v, &good))) {
+			it->valid = false;
+			it->effect = xasprintf("%s skips %s (\"invalid id string\": an id is vendor:device in hex)%s",
+					       strncmp(ps->name, "vfio", 4) ? "pci-stub" : "vfio-pci", bad,
+					       good ? "; the other ids still count" : "");
+			free(bad);
+			return;
+		}
+		it->valid = good > 0;
+		break;
+	}
 	default:
 		it->valid = *v != '\0';
 		break;

@@ -19,14 +19,18 @@ struct swiotlb_options {
 	int format;   /* enum output_format */
 };
 
-/* --watch SECONDS: above 0, at most a day */
+/* Sampling faster than watch(1) allows only spins the CPU: debugfs counters
+ * are read whole each time. */
+#define WATCH_MIN_SECONDS 0.1
+
+/* --watch SECONDS: from 0.1 to a day */
 static bool parse_seconds(const char *arg, void *field)
 {
 	char *end;
 	double v;
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > 86400)
+	if (errno || end == arg || *end || !(v >= WATCH_MIN_SECONDS) || v > 86400)
 		return false;
 	*(double *)field = v;
 	return true;
@@ -47,7 +51,7 @@ static bool parse_count(const char *arg, void *field)
 
 static const struct cmd_option swiotlb_options[] = {
 	{.name = "watch", .kind = OPT_VALUE, .arg = "SECONDS", OWN_FIELD(struct swiotlb_options, watch),
-	 .parse = parse_seconds, .invalid = "needs a number of seconds above 0", .only_with = "stats",
+	 .parse = parse_seconds, .invalid = "needs a number of seconds from 0.1 to 86400", .only_with = "stats",
 	 .help = "sample every SECONDS (a table, or JSON lines with -j)"},
 	{.name = "count", .kind = OPT_VALUE, .arg = "N", OWN_FIELD(struct swiotlb_options, count), .parse = parse_count,
 	 .invalid = "needs a whole number above 0", .only_with = "stats",

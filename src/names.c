@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "names.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libudev.h>
 #include <pci/pci.h>
@@ -81,6 +82,38 @@ static void pci_debug_cb(char *msg, ...)
 	(void)msg;
 }
 
+/* Why PATH cannot be a pci.ids file, or NULL: libpci takes a directory or
+ * any text without a word (an I/O error "at line 0", or no names at all).
+ * A vendor line is four hex digits and two spaces at the start of a line;
+ * a compressed database is left to libpci. */
+static char *ids_file_problem(const char *path)
+{
+	struct stat st = {0};
+	char head[1 << 16];
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return xasprintf("cannot read the PCI id database '%s': %s (names are not shown)", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return xasprintf("'%s' is %s, not a PCI id database (names are not shown)", path,
+				 S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+	}
+	len = strlen(path) > 3 && !strcmp(path + strlen(path) - 3, ".gz") ? -2 : read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (len == -2)
+		return NULL;
+	for (ssize_t i = 0; len > 0 && i + 6 < len; i++) {
+		bool start = i == 0 || head[i - 1] == '\n', vendor = start;
+		for (int k = 0; vendor && k < 4; k++)
+			vendor = isxdigit((unsigned char)head[i + k]) && !isupper((unsigned char)head[i + k]);
+		if (vendor && head[i + 4] == ' ' && head[i + 5] == ' ')
+			return NULL;
+	}
+	return xasprintf("'%s' is not a PCI id database: no vendor line such as '8086  Intel Corporation' in its "
+			 "first %zu KiB (names are not shown)", path, sizeof(head) >> 10);
+}
+
 struct names *names_open(const struct names_options *opt)
 {
 	struct names *n = xcalloc(1, sizeof(*n));
@@ -107,9 +140,10 @@ struct names *names_open(const struct names_options *opt)
 	if (opt->pci_ids) {
 		/* a pinned database that cannot be read would silently
 		 * turn every name into a number */
-		if (access(opt->pci_ids, R_OK) < 0)
-			n->warning = xasprintf("cannot read the PCI id database '%s': %s (names are not shown)",
-					       opt->pci_ids, strerror(errno));
+		if ((n->warning = ids_file_problem(opt->pci_ids))) {
+			n->src = SRC_NONE;
+			return n;
+		}
 		n->ids_path = xstrdup(opt->pci_ids);
 	}
 	else if (opt->snapshot_ids_fd >= 0) {

@@ -63,8 +63,8 @@ int json_print_dma_path(const struct snapshot *s, const struct dma_path_request 
 	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	json_object_set_new(doc, "bdf", json_string(d->bdf));
 	json_object_set_new(doc, "driver", json_str_or_null(d->driver));
-	json_object_set_new(doc, "addr", json_integer((json_int_t)q->phys));
-	json_object_set_new(doc, "size", json_integer((json_int_t)q->size));
+	json_object_set_new(doc, "addr", json_addr(q->phys));
+	json_object_set_new(doc, "size", json_hex_size(q->size));
 	json_object_set_new(doc, "direction", json_string(dma_direction_id(q->dir)));
 	json_object_set_new(doc, "cmdline", q->cmdline ? json_string_lossy(q->cmdline) : json_null());
 	json_object_set_new(doc, "path", json_string(dma_path_id(p->path)));
@@ -73,11 +73,9 @@ int json_print_dma_path(const struct snapshot *s, const struct dma_path_request 
 	json_object_set_new(doc, "domain_type_assumed", json_boolean(p->domain_type_guessed));
 	json_object_set_new(doc, "dma_mask_bits", json_integer(p->dma_mask_bits));
 	if (p->has_bus_range) {
-		char a[24], b[24];
-		snprintf(a, sizeof(a), "0x%016llx", (unsigned long long)p->bus_start);
-		snprintf(b, sizeof(b), "0x%016llx", (unsigned long long)p->bus_end);
 		json_object_set_new(doc, "bus_address_range",
-				    json_pack("{s:s, s:s, s:b}", "start", a, "end", b, "first_fit", p->bus_range_first_fit));
+				    json_pack("{s:o, s:o, s:b}", "start", json_addr(p->bus_start), "end", json_addr(p->bus_end),
+					      "first_fit", p->bus_range_first_fit));
 	} else {
 		json_object_set_new(doc, "bus_address_range", json_null());
 	}

@@ -42,13 +42,29 @@ json_t *json_tri(int v)
 	return v < 0 ? json_null() : json_boolean(v);
 }
 
-static json_t *u64_json(uint64_t v)
+json_t *json_addr(uint64_t v)
 {
-	/* jansson integers are signed 64-bit; beyond that, a JSON number
-	 * still, but written as a real. */
-	if (v > (uint64_t)INT64_MAX)
-		return json_real((double)v);
-	return json_integer((json_int_t)v);
+	char b[24];
+	snprintf(b, sizeof(b), "0x%016llx", (unsigned long long)v);
+	return json_string(b);
+}
+
+json_t *json_addr_if(bool known, uint64_t v)
+{
+	return known ? json_addr(v) : json_null();
+}
+
+json_t *json_hex_size(uint64_t v)
+{
+	char b[24];
+	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
+	return json_string(b);
+}
+
+json_t *json_range_size(uint64_t start, uint64_t end)
+{
+	/* [0, 2^64-1] holds 2^64 bytes, one more than a uint64_t counts */
+	return start == 0 && end == UINT64_MAX ? json_string("0x10000000000000000") : json_hex_size(end - start + 1);
 }
 
 static const char *dir_state(const struct source *src)
@@ -139,8 +155,8 @@ static json_t *json_resv(const struct iommu_group *g)
 		return json_null();
 	a = json_array();
 	for (size_t i = 0; i < g->nresv; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "start", u64_json(g->resv[i].start), "end",
-						   u64_json(g->resv[i].end), "type", g->resv[i].type));
+		json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "start", json_addr(g->resv[i].start), "end",
+						   json_addr(g->resv[i].end), "type", g->resv[i].type));
 	return a;
 }
 

@@ -164,16 +164,9 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 	return ferror(stdout) ? -1 : 0;
 }
 
-static json_t *json_hex(uint64_t v)
-{
-	char b[24];
-	snprintf(b, sizeof(b), "0x%016llx", (unsigned long long)v);
-	return json_string(b);
-}
-
 static json_t *json_span(uint64_t start, uint64_t end)
 {
-	return json_pack("{s:o, s:o}", "start", json_hex(start), "end", json_hex(end));
+	return json_pack("{s:o, s:o}", "start", json_addr(start), "end", json_addr(end));
 }
 
 int json_print_mapcheck(const struct snapshot *s, const struct mapcheck_report *r, const char *names_warning,
@@ -190,8 +183,8 @@ int json_print_mapcheck(const struct snapshot *s, const struct mapcheck_report *
 	json_object_set_new(doc, "iommu_unit", json_str_or_null(r->unit));
 	json_object_set_new(doc, "iommu_driver", json_str_or_null(r->driver));
 	json_object_set_new(doc, "aperture",
-			    json_pack("{s:o, s:o, s:o, s:s}", "start", r->aperture_known ? json_hex(0) : json_null(), "end",
-				      r->aperture_known ? json_hex(r->aperture_end) : json_null(), "address_bits",
+			    json_pack("{s:o, s:o, s:o, s:s}", "start", r->aperture_known ? json_addr(0) : json_null(), "end",
+				      r->aperture_known ? json_addr(r->aperture_end) : json_null(), "address_bits",
 				      json_int_if(r->aperture_known, r->address_bits), "source", r->aperture_why));
 	a = json_array();
 	for (unsigned bit = 0; bit < 63; bit++)
@@ -204,9 +197,9 @@ int json_print_mapcheck(const struct snapshot *s, const struct mapcheck_report *
 	if (r->has_guest) {
 		const struct guest_layout *l = &r->guest;
 		json_object_set_new(doc, "guest",
-				    json_pack("{s:s, s:I, s:I, s:I, s:o, s:b, s:o}", "machine", guest_machine_id(l->machine),
-					      "ram", (json_int_t)l->ram, "below_4g", (json_int_t)l->below_4g, "above_4g",
-					      (json_int_t)l->above_4g, "above_4g_start", json_hex(l->above_4g_start),
+				    json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:o}", "machine", guest_machine_id(l->machine),
+					      "ram", json_hex_size(l->ram), "below_4g", json_hex_size(l->below_4g), "above_4g",
+					      json_hex_size(l->above_4g), "above_4g_start", json_addr(l->above_4g_start),
 					      "relocated_above_1tib", l->relocated, "pci_hole",
 					      json_span(l->pci_hole_start, 0xffffffffull)));
 	} else {
@@ -214,9 +207,9 @@ int json_print_mapcheck(const struct snapshot *s, const struct mapcheck_report *
 	}
 	a = json_array();
 	for (size_t i = 0; i < r->nranges; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:I, s:o}", "start", json_hex(r->ranges[i].start), "end",
-						   json_hex(r->ranges[i].end), "size",
-						   (json_int_t)(r->ranges[i].end - r->ranges[i].start + 1), "region",
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}", "start", json_addr(r->ranges[i].start), "end",
+						   json_addr(r->ranges[i].end), "size",
+						   json_range_size(r->ranges[i].start, r->ranges[i].end), "region",
 						   json_str_or_null(r->ranges[i].name)));
 	json_object_set_new(doc, "mappings", a);
 	if (r->aperture_known) {
@@ -230,16 +223,16 @@ int json_print_mapcheck(const struct snapshot *s, const struct mapcheck_report *
 	a = json_array();
 	for (size_t i = 0; i < r->nresv; i++) {
 		const struct map_resv *v = &r->resv[i];
-		json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:b, s:b, s:o}", "start", json_hex(v->region->start),
-						   "end", json_hex(v->region->end), "type", v->region->type, "excluded",
+		json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:b, s:b, s:o}", "start", json_addr(v->region->start),
+						   "end", json_addr(v->region->end), "type", v->region->type, "excluded",
 						   v->excluded, "mapped", v->hit, "where", json_str_or_null(v->where)));
 	}
 	json_object_set_new(doc, "reserved_regions", a);
 	a = json_array();
 	for (size_t i = 0; i < r->nconflicts; i++) {
 		const struct map_conflict *c = &r->conflicts[i];
-		json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:o, s:I, s:s}", "start", json_hex(c->start), "end",
-						   json_hex(c->end), "kind", map_conflict_kind_id(c->kind), "message",
+		json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:o, s:I, s:s}", "start", json_addr(c->start), "end",
+						   json_addr(c->end), "kind", map_conflict_kind_id(c->kind), "message",
 						   json_string_lossy(c->message), "mapping", (json_int_t)c->range,
 						   "errno", map_errno_id(c->err)));
 	}

@@ -39,15 +39,6 @@ static const char *exact_bytes(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-static json_t *hex_or_null(bool known, uint64_t v)
-{
-	char b[24];
-	if (!known)
-		return json_null();
-	snprintf(b, sizeof(b), "0x%016llx", (unsigned long long)v);
-	return json_string(b);
-}
-
 static json_t *pages_json(const uint64_t *pages)
 {
 	json_t *o = json_object();
@@ -89,11 +80,12 @@ static json_t *result_json(const struct sim_result *r)
 	json_object_set_new(o, "ok", json_boolean(r->ok));
 	json_object_set_new(o, "outcome", json_string(r->outcome));
 	json_object_set_new(o, "error", r->err ? json_string(strerrorname_np(-r->err)) : json_null());
-	json_object_set_new(o, "iova", hex_or_null(addr, r->iova));
-	json_object_set_new(o, "phys", hex_or_null(phys, r->phys));
-	json_object_set_new(o, "size", json_int_if(r->op != SIM_TRANSLATE && r->op != SIM_FLUSH && r->op != SIM_ADVANCE &&
-						       !(r->op == SIM_DMA_UNMAP && !r->ok),
-					       (long long)r->size));
+	json_object_set_new(o, "iova", json_addr_if(addr, r->iova));
+	json_object_set_new(o, "phys", json_addr_if(phys, r->phys));
+	json_object_set_new(o, "size", r->op != SIM_TRANSLATE && r->op != SIM_FLUSH && r->op != SIM_ADVANCE &&
+						       !(r->op == SIM_DMA_UNMAP && !r->ok)
+					       ? json_hex_size(r->size)
+					       : json_null());
 	json_object_set_new(o, "handle", json_int_if(r->handle != 0 && (r->op == SIM_DMA_MAP || r->op == SIM_DMA_UNMAP),
 						 (long long)r->handle));
 	json_object_set_new(o, "pages", pages_json(r->pages_by_size));

@@ -300,7 +300,7 @@ int json_print_swiotlb_devices(const struct snapshot *s, const struct swiotlb_re
 {
 	json_t *doc = json_object(), *arr = json_array();
 	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	json_object_set_new(doc, "ram_top", s->dma.ram_top ? json_integer((json_int_t)s->dma.ram_top) : json_null());
+	json_object_set_new(doc, "ram_top", json_addr_if(s->dma.ram_top != 0, s->dma.ram_top));
 	json_object_set_new(doc, "memory_map_source",
 			    json_str_or_null(s->dma.memmap_source));
 	json_object_set_new(doc, "swiotlb_state", json_string(swiotlb_state_id(r->state)));

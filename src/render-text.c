@@ -113,10 +113,6 @@ int columns_pick(const struct column_table *t, const struct list_options *o, int
 	size_t ndef = tree ? t->ntree_defaults : t->ndefaults, n = 0;
 	const char *spec = o->columns;
 
-	if (spec && (!*spec || !strcmp(spec, "+"))) {
-		*why = xstrdup("no column given");
-		return -1;
-	}
 	if (!spec || *spec == '+') {
 		for (size_t i = 0; i < ndef && n < max; i++)
 			out[n++] = def[i];
@@ -139,6 +135,12 @@ int columns_pick(const struct column_table *t, const struct list_options *o, int
 		if (n < max && !(tree && c == def[0] && n && out[0] == def[0]))
 			out[n++] = c;
 		spec = e ? e + 1 : NULL;
+	}
+	/* "-o ''" names no column: a mistake, not a table of nothing (a tree
+	 * keeps only its NODE column then) */
+	if (n == 0 || (o->columns && !*o->columns)) {
+		*why = xstrdup("no column given to -o");
+		return -1;
 	}
 	return (int)n;
 }

@@ -260,8 +260,12 @@ bool parse_size_suffix(const char *s, uint64_t *out)
 	unsigned shift = 0;
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
 		return false;
+	/* decimal, or hexadecimal after 0x: never octal ("0100" is 100) */
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = isxdigit((unsigned char)s[2]) ? strtoull(s + 2, &end, 16) : (end = (char *)s, 0);
+	else
+		v = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : (end = (char *)s, 0);
 	if (errno || end == s)
 		return false;
 	if (*end) {
