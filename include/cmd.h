@@ -36,8 +36,8 @@ struct app {
 	const char *pci_ids;  /* --pci-ids, else $IOMMUCTL_PCI_IDS */
 	int color;            /* --color: enum color_mode */
 	bool help;            /* -h */
-	const struct command *cmd;
-	const char *cmd_name; /* as typed ("tree" for topology) */
+	const struct command *cmd; /* the command run (an alias's command) */
+	const char *cmd_name;      /* as typed ("tree" for topology) */
 	struct sysroot *sr;
 	struct names *names;
 	int names_fd;         /* memfd holding a snapshot's names, or -1 */
@@ -141,6 +141,7 @@ struct command {
 	const void *own_defaults; /* its values before the options, or NULL */
 	void (*own_release)(void *own);
 	unsigned load;            /* SNAP_LOAD_* flags it loads with */
+	const struct column_table *columns; /* its table's columns (-o), or NULL */
 	const struct command *alias_of; /* an alias: everything else is there */
 	int (*run)(struct app *app, struct request *req);
 };
@@ -209,8 +210,8 @@ extern const struct cmd_operand one_device_operand;
  * that command (global ones that only go before it are left out). */
 void print_option_help(FILE *f, const struct cmd_option *rows, const struct command *cmd, size_t width);
 
-/* Prints the help of CMD (NULL: iommuctl's) on stdout. */
-void app_print_help(const struct app *app, const struct command *cmd);
+/* Prints the help of CMD, called NAME (NULL: iommuctl's) on stdout. */
+void app_print_help(const struct app *app, const struct command *cmd, const char *name);
 /* Reports a usage error ("iommuctl groups: ... (see iommuctl groups
  * --help)"; under -j also a JSON document on stdout) and returns
  * EXIT_USAGE. */
@@ -238,9 +239,9 @@ bool app_color(const struct app *app);
  * it is not one. */
 size_t app_width(const struct app *app);
 /* Fills REQ->lo for a table (numeric, colour, width); checks -r with -P
- * and the columns of -o against TABLE.  Prints --list-columns when asked.
+ * and -o against the command's columns.  Prints --list-columns when asked.
  * Returns -1 to go on, or an exit status. */
-int app_table_options(struct app *app, struct request *req, const struct column_table *table);
+int app_table_options(struct app *app, struct request *req);
 
 /* The functions a command is asked about: its device and group operands
  * (a group stands for its members), and lspci's -s and -d. */

@@ -53,7 +53,6 @@ struct column_table {
 };
 enum list_kind { LIST_GROUPS, LIST_DEVICES, LIST_TOPOLOGY };
 extern const struct column_table groups_columns, devices_columns, topology_columns;
-const struct column_table *list_columns(enum list_kind kind);
 
 /* The columns -o picks (the defaults, replaced by "A,B" or extended by
  * "+A,B"; a tree keeps its column first) into OUT.  Returns their number,

@@ -216,8 +216,9 @@ size_t app_width(const struct app *app)
 	return terminal_width();
 }
 
-int app_table_options(struct app *app, struct request *req, const struct column_table *table)
+int app_table_options(struct app *app, struct request *req)
 {
+	const struct column_table *table = app->cmd->columns;
 	struct list_options *lo = &req->lo;
 	char *bad = NULL;
 	int cols[64];
@@ -412,7 +413,7 @@ int app_run_list(struct app *app, struct request *req, enum list_kind kind, bool
 	struct selection sel = {0};
 	size_t nwhy = 0;
 	bool isolation = predict || why_asked;
-	int rc = app_table_options(app, req, list_columns(kind));
+	int rc = app_table_options(app, req);
 
 	if (rc >= 0)
 		return rc;

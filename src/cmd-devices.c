@@ -21,5 +21,6 @@ const struct command cmd_devices = {
 	.synopsis = "[OPTIONS] [GROUP|BDF]...",
 	.options = devices_options,
 	.operand = &group_or_device_operand,
+	.columns = &devices_columns,
 	.run = devices_run,
 };

@@ -34,5 +34,6 @@ const struct command cmd_groups = {
 	.options = groups_options,
 	.operand = &group_or_device_operand,
 	.own_size = sizeof(struct groups_options),
+	.columns = &groups_columns,
 	.run = groups_run,
 };

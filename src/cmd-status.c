@@ -30,7 +30,7 @@ static int status_run(struct app *app, struct request *req)
 					       req->list_columns))
 		return app_usage_error(app, "--format prometheus cannot be combined with %s",
 				       app->json ? "--json" : req->list_columns ? "--list-columns" : "-o, -r, -P or -n");
-	rc = app_table_options(app, req, &status_columns);
+	rc = app_table_options(app, req);
 	if (rc >= 0)
 		return rc;
 	rc = app_load(app, req->load, &s);
@@ -58,5 +58,6 @@ const struct command cmd_status = {
 	.options = status_options,
 	.own_size = sizeof(struct status_options),
 	.load = SNAP_LOAD_ALL,
+	.columns = &status_columns,
 	.run = status_run,
 };

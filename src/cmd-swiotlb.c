@@ -89,7 +89,7 @@ static int run_devices(struct app *app, struct request *req)
 	struct swiotlb_report r;
 	struct swiotlb_device *d;
 	size_t n;
-	int rc = app_table_options(app, req, NULL);
+	int rc = app_table_options(app, req);
 	if (rc >= 0)
 		return rc;
 	rc = app_load(app, SNAP_LOAD_DMA, &s);

@@ -22,7 +22,7 @@ static int topology_run(struct app *app, struct request *req)
 	struct snapshot s;
 	struct isolation iso;
 	struct selection sel;
-	int rc = app_table_options(app, req, &topology_columns);
+	int rc = app_table_options(app, req);
 	if (rc >= 0)
 		return rc;
 	req->lo.tree = true; /* the hierarchy is drawn as a tree */
@@ -54,6 +54,7 @@ const struct command cmd_topology = {
 	.options = topology_options,
 	.operand = &topology_operand,
 	.load = SNAP_LOAD_ISOLATION,
+	.columns = &topology_columns,
 	.run = topology_run,
 };
 

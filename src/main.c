@@ -7,6 +7,7 @@
  * order around its operands (GNU getopt_long permutation; "--" ends the
  * options; with POSIXLY_CORRECT set they end at the first operand). */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -32,6 +33,7 @@ struct main_options {
 	bool version;
 	bool list_commands;
 	bool list_options;
+	bool complete;
 };
 
 static const char *const color_ids[] = {"auto", "always", "never", NULL};
@@ -58,6 +60,8 @@ const struct cmd_option global_options[] = {
 	{.name = "list-options", .kind = OPT_FLAG, MAIN_FIELD(list_options), .flags = OPTF_BEFORE_COMMAND,
 	 .complete = COMPLETE_COMMAND,
 	 .help = "print the options and operands of the command named after it (for shell completion)"},
+	{.name = "complete", .kind = OPT_FLAG, MAIN_FIELD(complete), .flags = OPTF_BEFORE_COMMAND,
+	 .help = "-- WORD...: what a shell may offer for the last WORD of iommuctl WORD... (for shell completion)"},
 	OPTIONS_END,
 };
 
@@ -93,6 +97,7 @@ struct parser {
 	struct active *rows;
 	size_t nrows;
 	char *error;               /* the first usage error */
+	struct active *wants_arg;  /* the last word is this option, without its argument */
 };
 
 static void collect(const struct cmd_option *o, void *ctx)
@@ -205,6 +210,7 @@ static void option_error(struct parser *p, int c, int argc, char **argv)
 
 	if (c == ':') {
 		a = row_by_value(p, optopt);
+		p->wants_arg = a;
 		if (a && !strncmp(elem, "--", 2))
 			parse_error(p, "option '--%s' needs an argument", a->o->name);
 		else
@@ -246,18 +252,10 @@ static int parse_options(struct parser *p, int argc, char **argv, bool stop)
 	struct option *longopts;
 	int c, longindex;
 
-	if (p->cmd)
-		command_for_each_option(p->cmd, count_row, &p->nrows);
-	else
-		for (const struct cmd_option *o = global_options; o->name; o++)
-			p->nrows++;
+	command_for_each_option(p->cmd, count_row, &p->nrows);
 	p->rows = xcalloc(p->nrows + 1, sizeof(*p->rows));
 	p->nrows = 0;
-	if (p->cmd)
-		command_for_each_option(p->cmd, collect, p);
-	else
-		for (const struct cmd_option *o = global_options; o->name; o++)
-			collect(o, p);
+	command_for_each_option(p->cmd, collect, p);
 
 	buf_init(&shortopts);
 	buf_appendf(&shortopts, "%s:", stop ? "+" : "");
@@ -365,70 +363,6 @@ static int unknown_command(struct app *app, const char *name)
 	return rc;
 }
 
-/* ---- completion data ---------------------------------------------------------------- */
-
-/* What completes an argument: "device", "choices:a,b", ... */
-static void print_complete(enum complete_kind k, const char *const *choices)
-{
-	static const char *const ids[] = {
-		[COMPLETE_TEXT] = "text",     [COMPLETE_CHOICES] = "choices", [COMPLETE_DIR] = "dir",
-		[COMPLETE_FILE] = "file",     [COMPLETE_COLUMNS] = "columns", [COMPLETE_DEVICE] = "device",
-		[COMPLETE_ID] = "id",         [COMPLETE_GROUP] = "group",     [COMPLETE_GROUP_OR_DEVICE] = "group-or-device",
-		[COMPLETE_COMMAND] = "command",
-	};
-	printf("%s", ids[choices ? COMPLETE_CHOICES : k]);
-	for (size_t i = 0; choices && choices[i]; i++)
-		printf("%c%s", i ? ',' : ':', choices[i]);
-}
-
-/* One line per option: --LONG, -S, ARG, what completes ARG, the operand it
- * goes with, help; tab-separated, empty fields left empty. */
-static void print_option_line(const struct cmd_option *o, void *ctx)
-{
-	const struct command *cmd = ctx;
-	printf("--%s\t", o->name);
-	if (o->short_name && !(cmd && (o->flags & OPTF_SHORT_BEFORE)))
-		printf("-%c", o->short_name);
-	printf("\t%s\t", o->arg ? o->arg : "");
-	if (o->kind != OPT_FLAG)
-		print_complete(o->complete, o->kind == OPT_CHOICE ? o->choices : NULL);
-	printf("\t%s\t%s\n", o->only_with ? o->only_with : "", o->help);
-}
-
-/* The operand: NAME, MIN-MAX (MAX "*": any number), -, what completes it,
- * -, help. */
-static void print_operand_line(const struct cmd_operand *op)
-{
-	static const enum complete_kind complete[] = {
-		[OPERAND_DEVICE] = COMPLETE_DEVICE, [OPERAND_GROUP_OR_DEVICE] = COMPLETE_GROUP_OR_DEVICE,
-		[OPERAND_CHOICE] = COMPLETE_CHOICES, [OPERAND_FILE] = COMPLETE_FILE,
-		[OPERAND_DIR] = COMPLETE_DIR,       [OPERAND_COMMAND] = COMPLETE_COMMAND,
-	};
-	printf("%s\t%u-", op->name, op->min);
-	if (op->max)
-		printf("%u\t\t", op->max);
-	else
-		printf("*\t\t");
-	print_complete(complete[op->kind], op->choices);
-	printf("\t\t%s\n", op->help);
-}
-
-static int list_options(struct app *app, const char *name)
-{
-	const struct command *cmd = NULL;
-	if (name && !(cmd = find_command(name)))
-		return unknown_command(app, name);
-	if (!cmd) {
-		for (const struct cmd_option *o = global_options; o->name; o++)
-			print_option_line(o, NULL);
-		return EXIT_OK;
-	}
-	command_for_each_option(cmd, print_option_line, (void *)cmd);
-	if (resolve(cmd)->operand)
-		print_operand_line(resolve(cmd)->operand);
-	return EXIT_OK;
-}
-
 /* ---- help ---------------------------------------------------------------------------- */
 
 /* Flushes stdout; a write error (a full disk, a closed pipe) must not look
@@ -454,45 +388,51 @@ static void print_usage(const struct app *app, FILE *f)
 		print_wrapped(f, spec, "             ", commands[i]->summary, width);
 		free(spec);
 	}
-	fprintf(f, "\nGlobal options (all but -V and the --list ones also after the command; there -n\n"
-		   "is --noheadings for the commands that print tables, as in lsblk):\n");
+	fprintf(f, "\n");
+	print_wrapped(f, "", "",
+		      "Global options (all but -V and the --list ones also after the command, where -n is --noheadings "
+		      "for the commands that print tables, as in lsblk):",
+		      width);
 	print_option_help(f, global_options, NULL, width);
-	fprintf(f, "\nExit status: 0 ok, 1 a check found a blocking problem, 2 usage error,\n"
-		   "3 cannot read (or write) what is needed, 4 check-vfio: viable only after steps.\n"
-		   "iommuctl help COMMAND (or iommuctl COMMAND --help) shows a command's options.\n");
+	fprintf(f, "\n");
+	print_wrapped(f, "", "",
+		      "Exit status: 0 ok, 1 a check found a blocking problem, 2 usage error, 3 cannot read (or write) "
+		      "what is needed, 4 check-vfio: viable only after steps.",
+		      width);
+	print_wrapped(f, "", "", "iommuctl help COMMAND (or iommuctl COMMAND --help) shows a command's options.",
+		      width);
 }
 
-void app_print_help(const struct app *app, const struct command *cmd)
+void app_print_help(const struct app *app, const struct command *cmd, const char *name)
 {
-	const struct command *c = resolve(cmd);
 	size_t width = app_width(app);
 	if (!cmd) {
 		print_usage(app, stdout);
 		return;
 	}
-	printf("Usage: iommuctl [GLOBAL OPTIONS] %s %s\n\n", cmd->name, c->synopsis);
-	print_wrapped(stdout, "", "", cmd->alias_of ? cmd->summary : c->summary, width);
-	if (c->operand) {
-		char *spec = xasprintf("  %-22s ", c->operand->name);
+	printf("Usage: iommuctl [GLOBAL OPTIONS] %s %s\n\n", name, cmd->synopsis);
+	print_wrapped(stdout, "", "", cmd->summary, width);
+	if (cmd->operand) {
+		char *spec = xasprintf("  %-22s ", cmd->operand->name);
 		printf("\nArguments:\n");
-		print_wrapped(stdout, spec, "                         ", c->operand->help, width);
+		print_wrapped(stdout, spec, "                         ", cmd->operand->help, width);
 		free(spec);
 	}
-	if (c->options && c->options->name) {
+	if (cmd->options && cmd->options->name) {
 		printf("\nOptions:\n");
-		print_option_help(stdout, c->options, c, width);
+		print_option_help(stdout, cmd->options, cmd, width);
 	}
 	printf("\nGlobal options:\n");
-	print_option_help(stdout, global_options, c, width);
+	print_option_help(stdout, global_options, cmd, width);
 	printf("\nSee iommuctl(8) for the columns, the JSON format and exit statuses.\n");
 }
 
 static int help_run(struct app *app, struct request *req)
 {
-	const struct command *cmd = NULL;
-	if (req->noperands && !(cmd = find_command(req->operands[0])))
+	const struct command *row = req->noperands ? find_command(req->operands[0]) : NULL;
+	if (req->noperands && !row)
 		return unknown_command(app, req->operands[0]);
-	app_print_help(app, cmd);
+	app_print_help(app, resolve(row), row ? row->name : NULL);
 	return EXIT_OK;
 }
 
@@ -524,8 +464,7 @@ static const char *operand_value(const struct command *cmd, const struct request
  * that go with one operand only.  Returns -1, or the exit status. */
 static int check_operands(struct app *app, struct parser *p)
 {
-	const struct command *cmd = resolve(app->cmd);
-	const struct cmd_operand *op = cmd->operand;
+	const struct cmd_operand *op = app->cmd->operand;
 	struct request *req = p->req;
 	size_t max = op ? (op->max ? op->max : (size_t)-1) : 0;
 
@@ -534,10 +473,9 @@ static int check_operands(struct app *app, struct parser *p)
 	if (op && req->noperands < op->min)
 		return app_usage_error(app, "%s", op->missing);
 	for (size_t i = 0; op && i < req->noperands; i++) {
-		const char *arg = req->operands[i];
+		const char *arg = req->operands[i], *invalid = op->invalid;
 		struct pci_addr a;
 		bool ok = true;
-		const char *invalid = op->invalid;
 		switch (op->kind) {
 		case OPERAND_DEVICE:
 			ok = pci_addr_parse_lenient(arg, &a);
@@ -560,49 +498,307 @@ static int check_operands(struct app *app, struct parser *p)
 	}
 	for (size_t i = 0; i < p->nrows; i++) {
 		const struct active *a = &p->rows[i];
-		if (a->given[0] && a->o->only_with && strcmp(a->o->only_with, operand_value(cmd, req)) != 0)
+		if (a->given[0] && a->o->only_with && strcmp(a->o->only_with, operand_value(app->cmd, req)) != 0)
 			return app_usage_error(app, "option '%s' is for %s %s", a->given, app->cmd_name, a->o->only_with);
 	}
 	return -1;
 }
 
-/* Reads the command's options and operands into REQ.  Returns -1 to run
- * it, or the exit status. */
-static int parse_command(struct app *app, struct request *req, int argc, char **argv)
+/* Reads the options and operands of ARGV (ARGV[0] the command) into REQ,
+ * with the rows of APP->cmd. */
+static void parse_command_line(struct parser *p, struct app *app, struct request *req, int argc, char **argv)
 {
-	const struct command *cmd = resolve(app->cmd);
-	struct parser p = {.app = app, .req = req, .cmd = cmd};
-	int first, rc;
+	const struct command *cmd = app->cmd;
+	int first;
 
+	*p = (struct parser){.app = app, .req = req, .cmd = cmd};
 	pci_select_init(&req->filter);
 	req->load = cmd->load;
 	req->own = xcalloc(1, cmd->own_size ? cmd->own_size : 1);
 	if (cmd->own_defaults)
 		memcpy(req->own, cmd->own_defaults, cmd->own_size);
-	p.own = req->own;
-	first = parse_options(&p, argc, argv, getenv("POSIXLY_CORRECT") != NULL);
+	p->own = req->own;
+	first = parse_options(p, argc, argv, getenv("POSIXLY_CORRECT") != NULL);
 	req->operands = argv + first;
 	req->noperands = (size_t)(argc - first);
 	req->operands_select = cmd->operand && (cmd->operand->kind == OPERAND_DEVICE ||
 						cmd->operand->kind == OPERAND_GROUP_OR_DEVICE);
-	if (p.error)
-		rc = app_usage_error(app, "%s", p.error);
-	else if (app->help) {
-		app_print_help(app, app->cmd);
-		rc = EXIT_OK;
-	} else
-		rc = check_operands(app, &p);
-	parser_release(&p);
-	return rc;
 }
 
 static void release_request(const struct command *cmd, struct request *req)
 {
-	cmd = resolve(cmd);
 	if (cmd && cmd->own_release && req->own)
 		cmd->own_release(req->own);
 	free(req->own);
 }
+
+/* ---- completion: what a shell may offer next, from the same rows --------------------- */
+
+/* What completes an argument: "device", "choices:a,b", ... */
+static void print_complete(enum complete_kind k, const char *const *choices)
+{
+	static const char *const ids[] = {
+		[COMPLETE_TEXT] = "text",     [COMPLETE_CHOICES] = "choices", [COMPLETE_DIR] = "dir",
+		[COMPLETE_FILE] = "file",     [COMPLETE_COLUMNS] = "columns", [COMPLETE_DEVICE] = "device",
+		[COMPLETE_ID] = "id",         [COMPLETE_GROUP] = "group",     [COMPLETE_GROUP_OR_DEVICE] = "group-or-device",
+		[COMPLETE_COMMAND] = "command",
+	};
+	printf("%s", ids[choices ? COMPLETE_CHOICES : k]);
+	for (size_t i = 0; choices && choices[i]; i++)
+		printf("%c%s", i ? ',' : ':', choices[i]);
+}
+
+static enum complete_kind operand_complete(const struct cmd_operand *op)
+{
+	static const enum complete_kind kinds[] = {
+		[OPERAND_DEVICE] = COMPLETE_DEVICE, [OPERAND_GROUP_OR_DEVICE] = COMPLETE_GROUP_OR_DEVICE,
+		[OPERAND_CHOICE] = COMPLETE_CHOICES, [OPERAND_FILE] = COMPLETE_FILE,
+		[OPERAND_DIR] = COMPLETE_DIR,       [OPERAND_COMMAND] = COMPLETE_COMMAND,
+	};
+	return kinds[op->kind];
+}
+
+/* --list-options [COMMAND]: a line per option (--LONG, -S, ARG, what
+ * completes ARG, the operand it goes with, help; tab-separated, empty
+ * fields left empty), then one for the operand (NAME, MIN-MAX, -, what
+ * completes it, -, help). */
+static void print_option_line(const struct cmd_option *o, void *ctx)
+{
+	const struct command *cmd = ctx;
+	printf("--%s\t", o->name);
+	if (o->short_name && !(cmd && (o->flags & OPTF_SHORT_BEFORE)))
+		printf("-%c", o->short_name);
+	printf("\t%s\t", o->arg ? o->arg : "");
+	if (o->kind != OPT_FLAG)
+		print_complete(o->complete, o->kind == OPT_CHOICE ? o->choices : NULL);
+	printf("\t%s\t%s\n", o->only_with ? o->only_with : "", o->help);
+}
+
+static int list_options(struct app *app, const char *name)
+{
+	const struct command *cmd = NULL;
+	const struct cmd_operand *op;
+	if (name && !(cmd = resolve(find_command(name))))
+		return unknown_command(app, name);
+	command_for_each_option(cmd, print_option_line, (void *)cmd);
+	if (cmd && (op = cmd->operand)) {
+		printf("%s\t%u-", op->name, op->min);
+		if (op->max)
+			printf("%u\t\t", op->max);
+		else
+			printf("*\t\t");
+		print_complete(operand_complete(op), op->choices);
+		printf("\t\t%s\n", op->help);
+	}
+	return EXIT_OK;
+}
+
+struct offer_ctx {
+	const char *only; /* the operand given, for options that go with one */
+	const struct command *cmd;
+};
+
+static void offer_option(const struct cmd_option *o, void *ctx)
+{
+	const struct offer_ctx *c = ctx;
+	if (o->only_with && c->only && strcmp(o->only_with, c->only) != 0)
+		return;
+	printf("--%s%s\t%s\n", o->name, o->kind == OPT_FLAG ? "" : "=", o->help);
+	if (o->short_name && !(c->cmd && (o->flags & OPTF_SHORT_BEFORE)))
+		printf("-%c\t%s\n", o->short_name, o->help);
+}
+
+static void offer_groups(const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->ngrp; i++) {
+		size_t n = group_member_count(&s->grp[i]);
+		printf("%d\tIOMMU group of %zu device%s\n", s->grp[i].id, n, n == 1 ? "" : "s");
+	}
+}
+
+/* The functions, groups or ids of the system read (--root as typed),
+ * after a line "words". */
+static void offer_system(struct app *app, enum complete_kind k, const char *cur)
+{
+	struct snapshot s;
+	struct isolation iso;
+	struct prediction pred;
+	/* "05:" asks for the short addresses of domain 0 */
+	bool short_bdf = strlen(cur) >= 3 && isxdigit((unsigned char)cur[0]) && isxdigit((unsigned char)cur[1]) &&
+			 cur[2] == ':';
+	puts("words");
+	if (app_load(app, 0, &s) != EXIT_OK) {
+		snapshot_release(&s);
+		return;
+	}
+	if (k == COMPLETE_GROUP || k == COMPLETE_GROUP_OR_DEVICE)
+		offer_groups(&s);
+	if (k == COMPLETE_GROUP_OR_DEVICE && s.ngrp == 0) {
+		/* without an IOMMU, explain explains the groups it would form */
+		snapshot_release(&s);
+		if (app_load(app, SNAP_LOAD_ISOLATION, &s) == EXIT_OK) {
+			isolation_choose(&iso, &s, true);
+			predict_groups(&iso, &pred);
+			if (pred.complete) {
+				prediction_apply(&pred, &s);
+				offer_groups(&s);
+			}
+			prediction_release(&pred);
+			isolation_release(&iso);
+		}
+	}
+	for (size_t i = 0; i < s.ndev && (k == COMPLETE_DEVICE || k == COMPLETE_GROUP_OR_DEVICE || k == COMPLETE_ID);
+	     i++) {
+		const struct pci_device *d = &s.dev[i];
+		char *name = device_name_text(d, app->numeric);
+		bool dup = false;
+		if (k == COMPLETE_ID) {
+			for (size_t j = 0; j < i; j++)
+				dup = dup || (s.dev[j].ident.vendor_id == d->ident.vendor_id &&
+					      s.dev[j].ident.device_id == d->ident.device_id);
+			if (d->ident_known && !dup)
+				printf("%04x:%04x\t%s\n", d->ident.vendor_id, d->ident.device_id, name);
+		} else if (!short_bdf) {
+			printf("%s\t%s\n", d->bdf, name);
+		} else if (d->addr.domain == 0) {
+			printf("%s\t%s\n", d->bdf + 5, name);
+		}
+		free(name);
+	}
+	snapshot_release(&s);
+}
+
+/* Offers what completes an argument of kind K, CUR typed so far, each
+ * candidate after PREFIX ("--root=" for an inline one). */
+static void offer_values(struct app *app, const struct command *cmd, enum complete_kind k,
+			 const char *const *choices, const char *prefix, const char *cur)
+{
+	switch (choices ? COMPLETE_CHOICES : k) {
+	case COMPLETE_TEXT:
+		puts("none");
+		return;
+	case COMPLETE_DIR:
+	case COMPLETE_FILE:
+		printf("%s\t%s\n", k == COMPLETE_DIR ? "dirs" : "files", prefix);
+		return;
+	case COMPLETE_CHOICES:
+		puts("words");
+		for (size_t i = 0; choices[i]; i++)
+			printf("%s%s\t\n", prefix, choices[i]);
+		return;
+	case COMPLETE_COMMAND:
+		puts("words");
+		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+			printf("%s\t%s\n", commands[i]->name, commands[i]->summary);
+		return;
+	case COMPLETE_COLUMNS: {
+		/* COLS or +COLS: complete the last name of the list */
+		const char *last = strrchr(cur, ',');
+		size_t keep = last ? (size_t)(last + 1 - cur) : cur[0] == '+';
+		puts("nospace");
+		for (size_t i = 0; cmd->columns && i < cmd->columns->ncols; i++) {
+			const struct column_info *c = &cmd->columns->cols[i];
+			if (!c->kinds || (c->kinds & cmd->columns->kind))
+				printf("%s%.*s%s\t%s\n", prefix, (int)keep, cur, c->name, c->help);
+		}
+		return;
+	}
+	default:
+		offer_system(app, k, cur);
+	}
+}
+
+/* A row of P named by the long option in WORD ("--root=/x": root), or NULL. */
+static const struct cmd_option *inline_option(const struct parser *p, const char *word)
+{
+	size_t len = strcspn(word + 2, "=");
+	const struct cmd_option *found = NULL;
+	for (size_t i = 0; i < p->nrows; i++)
+		if (!strncmp(p->rows[i].o->name, word + 2, len)) {
+			if (strlen(p->rows[i].o->name) == len)
+				return p->rows[i].o;
+			found = found ? (const struct cmd_option *)-1 : p->rows[i].o;
+		}
+	return found == (const struct cmd_option *)-1 ? NULL : found;
+}
+
+/* --complete -- WORD...: what a shell may offer for the last WORD of
+ * "iommuctl WORD...", read with the parser's own rows: the first line says
+ * what ("words", "nospace": words a comma may follow, "files" or "dirs"
+ * after a prefix, "none"), then "CANDIDATE<TAB>DESCRIPTION" lines. */
+static int complete(struct app *app, int n, char **words)
+{
+	const char *cur = n ? words[n - 1] : "";
+	char **argv = xcalloc((size_t)n + 2, sizeof(*argv));
+	struct main_options mo = {0};
+	struct request req = {0};
+	struct parser p = {.app = app, .req = &req, .own = &mo};
+	struct offer_ctx oc = {NULL, NULL};
+	const struct command *row;
+	bool options = true, posix = getenv("POSIXLY_CORRECT") != NULL;
+	int pos;
+
+	argv[0] = "iommuctl";
+	for (int i = 0; i + 1 < n; i++)
+		argv[i + 1] = words[i];
+	pos = parse_options(&p, n, argv, true);
+	if (p.wants_arg) {
+		offer_values(app, NULL, p.wants_arg->o->complete, p.wants_arg->o->kind == OPT_CHOICE ? p.wants_arg->o->choices : NULL, "", cur);
+		goto out;
+	}
+	if (pos >= n) {
+		if (cur[0] == '-' && strncmp(cur, "--", 2) == 0 && strchr(cur, '=') && inline_option(&p, cur)) {
+			const struct cmd_option *o = inline_option(&p, cur);
+			char *prefix = xstrndup(cur, (size_t)(strchr(cur, '=') + 1 - cur));
+			offer_values(app, NULL, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, prefix, strchr(cur, '=') + 1);
+			free(prefix);
+		} else if (cur[0] == '-') {
+			puts("words");
+			command_for_each_option(NULL, offer_option, &oc);
+		} else {
+			offer_values(app, NULL, COMPLETE_COMMAND, NULL, "", cur);
+		}
+		goto out;
+	}
+	row = find_command(argv[pos]);
+	if (!row) {
+		puts("none");
+		goto out;
+	}
+	app->cmd = resolve(row);
+	parser_release(&p);
+	parse_command_line(&p, app, &req, n - pos, argv + pos);
+	for (int i = pos + 1; i < n; i++)
+		options = options && strcmp(argv[i], "--") != 0;
+	options = options && !(posix && req.noperands);
+	oc.cmd = app->cmd;
+	oc.only = req.noperands ? req.operands[0] : NULL;
+	if (p.wants_arg) {
+		const struct cmd_option *o = p.wants_arg->o;
+		offer_values(app, app->cmd, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, "", cur);
+	} else if (options && !strncmp(cur, "--", 2) && strchr(cur, '=') && inline_option(&p, cur)) {
+		const struct cmd_option *o = inline_option(&p, cur);
+		char *prefix = xstrndup(cur, (size_t)(strchr(cur, '=') + 1 - cur));
+		offer_values(app, app->cmd, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, prefix,
+			     strchr(cur, '=') + 1);
+		free(prefix);
+	} else if (options && cur[0] == '-') {
+		puts("words");
+		command_for_each_option(app->cmd, offer_option, &oc);
+	} else if (app->cmd->operand &&
+		   (!app->cmd->operand->max || req.noperands < app->cmd->operand->max)) {
+		offer_values(app, app->cmd, operand_complete(app->cmd->operand), app->cmd->operand->choices, "", cur);
+	} else {
+		puts("none");
+	}
+	release_request(app->cmd, &req);
+out:
+	parser_release(&p);
+	free(argv);
+	return EXIT_OK;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
@@ -610,7 +806,7 @@ int main(int argc, char **argv)
 	struct main_options mo = {0};
 	struct request req = {0};
 	struct parser p = {.app = &app, .req = &req, .own = &mo};
-	const struct command *cmd;
+	const struct command *row;
 	int pos, rc;
 
 	/* Large outputs (JSON of thousands of functions) into a pipe or a
@@ -618,6 +814,14 @@ int main(int argc, char **argv)
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	pos = parse_options(&p, argc, argv, true);
+	if (mo.complete) {
+		/* the words typed, not this run's options */
+		struct app fresh = {.root = "/", .names_fd = -1};
+		parser_release(&p);
+		rc = complete(&fresh, argc - pos, argv + pos);
+		app_release(&fresh);
+		return close_stdout(rc);
+	}
 	if (p.error) {
 		rc = app_usage_error(&app, "%s", p.error);
 		parser_release(&p);
@@ -645,20 +849,28 @@ int main(int argc, char **argv)
 		print_usage(&app, stderr);
 		return close_stdout(EXIT_USAGE);
 	}
-	cmd = find_command(argv[pos]);
-	if (!cmd)
+	row = find_command(argv[pos]);
+	if (!row)
 		return close_stdout(unknown_command(&app, argv[pos]));
-	app.cmd = cmd;
-	app.cmd_name = cmd->name;
+	app.cmd = resolve(row);
+	app.cmd_name = row->name;
 	if (app.help) {
 		/* iommuctl --help COMMAND */
-		app_print_help(&app, cmd);
+		app_print_help(&app, app.cmd, row->name);
 		return close_stdout(EXIT_OK);
 	}
-	rc = parse_command(&app, &req, argc - pos, argv + pos);
+	parse_command_line(&p, &app, &req, argc - pos, argv + pos);
+	if (p.error)
+		rc = app_usage_error(&app, "%s", p.error);
+	else if (app.help) {
+		app_print_help(&app, app.cmd, row->name);
+		rc = EXIT_OK;
+	} else
+		rc = check_operands(&app, &p);
+	parser_release(&p);
 	if (rc < 0)
-		rc = resolve(cmd)->run(&app, &req);
-	release_request(cmd, &req);
+		rc = app.cmd->run(&app, &req);
+	release_request(app.cmd, &req);
 	app_release(&app);
 	return close_stdout(rc);
 }

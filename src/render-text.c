@@ -88,11 +88,6 @@ const struct column_table topology_columns = {cols, ARRAY_SIZE(cols), K_TOPO, tr
 					      ARRAY_SIZE(topology_default), topology_default,
 					      ARRAY_SIZE(topology_default)};
 
-const struct column_table *list_columns(enum list_kind kind)
-{
-	return kind == LIST_GROUPS ? &groups_columns : kind == LIST_DEVICES ? &devices_columns : &topology_columns;
-}
-
 static bool in_table(const struct column_table *t, size_t i)
 {
 	return !t->cols[i].kinds || (t->cols[i].kinds & t->kind);
@@ -500,28 +495,38 @@ static void print_absent(const struct iommu_presence *p)
 		printf("To enable one: %s.\n", p->absent.remedy);
 }
 
-static void print_shared_summary(const struct list_view *v)
+/* The groups shown that hold several devices, and what holds them together
+ * (--why). */
+static void print_shared_summary(const struct list_view *v, size_t width)
 {
 	const struct snapshot *s = v->s;
-	size_t shared = groups_shared_count(s), done = 0;
+	size_t shared = 0, shown = 0, done = 0;
+	struct buf b;
+	for (size_t i = 0; i < s->ngrp; i++)
+		if (list_group_shown(v, &s->grp[i])) {
+			shown++;
+			shared += group_member_count(&s->grp[i]) > 1;
+		}
 	if (!shared)
 		return;
-	printf("\n%zu of %zu groups hold more than one device", shared, s->ngrp);
-	if (v->why) {
-		printf(":\n");
-		for (size_t i = 0; i < s->ngrp; i++)
-			if (group_member_count(&s->grp[i]) > 1 && v->why[i].summary)
-				printf("  %s\n", v->why[i].summary);
-	} else {
-		printf(": ");
+	buf_init(&b);
+	buf_appendf(&b, "%zu of %zu groups hold more than one device", shared, shown);
+	if (!v->why) {
+		buf_appendf(&b, ": ");
 		for (size_t i = 0; i < s->ngrp; i++) {
 			size_t n = group_member_count(&s->grp[i]);
-			if (n > 1)
-				printf("%s%d (%zu)", done++ ? ", " : "", s->grp[i].id, n);
+			if (n > 1 && list_group_shown(v, &s->grp[i]))
+				buf_appendf(&b, "%s%d (%zu)", done++ ? ", " : "", s->grp[i].id, n);
 		}
-		printf(".\n");
 	}
-	printf("The devices of one group can only be assigned to a VM together.\n");
+	buf_appendf(&b, "%s", v->why ? ":" : ".");
+	putchar('\n');
+	print_wrapped(stdout, "", "", b.data, width);
+	buf_release(&b);
+	for (size_t i = 0; v->why && i < s->ngrp; i++)
+		if (group_member_count(&s->grp[i]) > 1 && v->why[i].summary && list_group_shown(v, &s->grp[i]))
+			print_wrapped(stdout, "  ", "  ", v->why[i].summary, width);
+	print_wrapped(stdout, "", "", "The devices of one group can only be assigned to a VM together.", width);
 }
 
 int render_groups_text(const struct list_view *v, const struct list_options *o)
@@ -570,7 +575,7 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 	if (print_table(tb) < 0)
 		return -1;
 	if (decorated(o)) {
-		print_shared_summary(v);
+		print_shared_summary(v, o->width);
 		if (!p->present && !v->predicted) {
 			putchar('\n');
 			print_absent(p);
