@@ -58,6 +58,15 @@ extern const struct column_table groups_columns, devices_columns, topology_colum
  * "+A,B"; a tree keeps its column first) into OUT.  Returns their number,
  * or -1 with *WHY (heap) saying what is wrong ("unknown column 'FOO'"). */
 int columns_pick(const struct column_table *t, const struct list_options *o, int *out, size_t max, char **why);
+/* A libsmartcols table with O's format (-r, -P, -n, colour), which never
+ * pads the line after its last cell with something in it. */
+struct libscols_table;
+struct libscols_table *table_new(const struct list_options *o);
+/* Prints TB (consumed).  On a terminal (O->width) it fits the width:
+ * libsmartcols shares it out by the columns' width hints, as in lsblk;
+ * then the cells of a SCOLS_FL_TRUNC column are cut with "..." and those
+ * of a SCOLS_FL_WRAP column broken at words.  Returns 0, or -1. */
+int table_print(struct libscols_table *tb, const struct list_options *o);
 /* --list-columns of T: a table of names and descriptions (or JSON). */
 int render_columns_text(const struct column_table *t, const struct list_options *o);
 json_t *json_columns_doc(const struct column_table *t);
@@ -156,7 +165,7 @@ json_t *json_warnings(const struct snapshot *s, const char *names_warning);
  * under --watch, else NULL. */
 struct swiotlb_report;
 struct swiotlb_device;
-int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_report *r);
+int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_report *r, size_t width);
 json_t *json_swiotlb(const struct swiotlb_report *r);
 int json_print_swiotlb_stats(const struct snapshot *s, const struct swiotlb_report *r, const char *names_warning,
 			     const char *when, bool pretty);
@@ -192,7 +201,7 @@ int json_print_cmdline(const char *cmdline, const char *source, const struct iom
 struct dma_path_request;
 struct dma_path;
 int render_dma_path_text(const struct snapshot *s, const struct dma_path_request *q, const struct dma_path *p,
-			 bool numeric);
+			 bool numeric, size_t width);
 int json_print_dma_path(const struct snapshot *s, const struct dma_path_request *q, const struct dma_path *p,
 			const char *names_warning, bool pretty);
 /* The "effective" object: the settings in force. */
@@ -201,13 +210,16 @@ json_t *json_cmdline_effective(const struct iommu_cmdline *c);
  * word gets a line of its own).  Heap string. */
 char *text_word_wrap(const char *text, size_t width);
 /* Prints FIRST then TEXT on F, broken at words so that no line passes
- * WIDTH (0: one line), the lines after the first led by REST; a newline
- * ends it. */
+ * WIDTH (0: one line), the lines after the first led by REST (NULL: as many
+ * blanks as FIRST is wide); a newline ends it. */
 void print_wrapped(FILE *f, const char *first, const char *rest, const char *text, size_t width);
 /* A column whose cells were broken with text_word_wrap: it wraps at their
  * newlines (which it prints as they are).  0, or -1. */
 struct libscols_column;
 int render_wrap_column(struct libscols_column *cl);
+/* "Label:      TEXT" on stdout: LABEL padded to LABELW columns, TEXT
+ * broken at words for WIDTH, its other lines under it. */
+void print_field(const char *label, size_t labelw, const char *text, size_t width);
 /* The width of the terminal on standard output, or 0 when it is not one. */
 size_t terminal_width(void);
 

@@ -99,7 +99,7 @@ static int dma_path_run(struct app *app, struct request *req)
 		free(why);
 	} else {
 		if ((app->json ? json_print_dma_path(&s, &q, &p, names_warning(app->names), app->pretty)
-			       : render_dma_path_text(&s, &q, &p, app->numeric)) < 0)
+			       : render_dma_path_text(&s, &q, &p, app->numeric, app_width(app))) < 0)
 			rc = app_output_failed(app);
 		else
 			rc = p.path == DMA_PATH_FAIL ? EXIT_BLOCKING : EXIT_OK;

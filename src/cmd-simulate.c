@@ -111,7 +111,7 @@ static int simulate_run(struct app *app, struct request *req)
 		return rc;
 	}
 	sim_get_geometry(sim, &geo);
-	sim_output_begin(&out, app->json, app->pretty, o->totals, &cfg, &geo);
+	sim_output_begin(&out, app->json, app->pretty, o->totals, &cfg, &geo, app_width(app));
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		step = sim_step(sim, lineno, line, &r, err, sizeof(err));

@@ -111,9 +111,13 @@ static int snapshot_run(struct app *app, struct request *req)
 					      (json_int_t)s.nissues));
 		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
-		printf("Wrote a snapshot of %s to %s: %zu PCI functions, %zu IOMMU groups.\n"
-		       "Read it with: iommuctl --root %s groups\n",
-		       app->root, dir, s.ndev, s.ngrp, dir);
+		char *text = xasprintf("Wrote a snapshot of %s to %s: %zu PCI functions, %zu IOMMU groups.", app->root, dir,
+				       s.ndev, s.ngrp);
+		print_wrapped(stdout, "", "", text, app_width(app));
+		free(text);
+		text = xasprintf("iommuctl --root %s groups", dir);
+		print_wrapped(stdout, "Read it with: ", "  ", text, app_width(app));
+		free(text);
 		rc = EXIT_OK;
 	}
 	snapshot_release(&s);

@@ -180,7 +180,7 @@ static int run_stats(struct app *app, const struct swiotlb_options *a)
 			watch_row(&r, when, i == 0);
 			out = ferror(stdout) ? -1 : 0;
 		} else
-			out = render_swiotlb_stats_text(&s, &r);
+			out = render_swiotlb_stats_text(&s, &r, app_width(app));
 		if (app->json && a->watch)
 			fflush(stdout);
 		rc = out < 0 ? app_output_failed(app)

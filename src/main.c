@@ -380,9 +380,10 @@ static int close_stdout(int rc)
 static void print_usage(const struct app *app, FILE *f)
 {
 	size_t width = f == stdout ? app_width(app) : 0;
-	fprintf(f, "Usage: iommuctl [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
-		   "Tells the truth about DMA isolation: IOMMU groups, devices and what isolates them.\n\n"
-		   "Commands:\n");
+	fprintf(f, "Usage: iommuctl [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n");
+	print_wrapped(f, "", "", "Tells the truth about DMA isolation: IOMMU groups, devices and what isolates them.",
+		      width);
+	fprintf(f, "\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		char *spec = xasprintf("  %-11s", commands[i]->name);
 		print_wrapped(f, spec, "             ", commands[i]->summary, width);
@@ -410,7 +411,12 @@ void app_print_help(const struct app *app, const struct command *cmd, const char
 		print_usage(app, stdout);
 		return;
 	}
-	printf("Usage: iommuctl [GLOBAL OPTIONS] %s %s\n\n", name, cmd->synopsis);
+	{
+		char *usage = xasprintf("iommuctl [GLOBAL OPTIONS] %s %s", name, cmd->synopsis);
+		print_wrapped(stdout, "Usage: ", "         ", usage, width);
+		free(usage);
+	}
+	putchar('\n');
 	print_wrapped(stdout, "", "", cmd->summary, width);
 	if (cmd->operand) {
 		char *spec = xasprintf("  %-22s ", cmd->operand->name);
@@ -424,7 +430,8 @@ void app_print_help(const struct app *app, const struct command *cmd, const char
 	}
 	printf("\nGlobal options:\n");
 	print_option_help(stdout, global_options, cmd, width);
-	printf("\nSee iommuctl(8) for the columns, the JSON format and exit statuses.\n");
+	putchar('\n');
+	print_wrapped(stdout, "", "", "See iommuctl(8) for the columns, the JSON format and exit statuses.", width);
 }
 
 static int help_run(struct app *app, struct request *req)

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "analysis.h"
 #include "diag.h"
@@ -109,62 +107,14 @@ static void print_verdict(const struct status_report *r, size_t width)
 		codes_of(r, STATUS_UNKNOWN, &b);
 		buf_appendf(&b, ".");
 	}
-	if (width) {
-		char *w = text_word_wrap(b.data, width - 1);
-		printf("\n%s\n", w);
-		free(w);
-	} else {
-		printf("\n%s\n", b.data);
-	}
+	putchar('\n');
+	print_wrapped(stdout, "", "", b.data, width);
 	buf_release(&b);
-}
-
-static bool is_wrapped(int col)
-{
-	return col == SCOL_DETAIL || col == SCOL_REMEDY;
-}
-
-/* With a terminal WIDTH: the widths the long columns get once the others
- * have what they need (DETAIL 60%, REMEDY 40% of the rest). */
-static void wrap_widths(const struct status_report *r, const int *colv, int ncol, size_t width, size_t *out)
-{
-	size_t fixed = (size_t)(ncol - 1), rest, nwrap = 0, both = 0;
-	for (int i = 0; i < ncol; i++) {
-		size_t w = strlen(cols[colv[i]].name);
-		out[i] = 0;
-		if (is_wrapped(colv[i])) {
-			nwrap++;
-			both += colv[i] == SCOL_DETAIL ? 1 : 0;
-			continue;
-		}
-		for (size_t k = 0; k < r->nchecks; k++) {
-			char *cell = cell_text(&r->checks[k], colv[i]);
-			if (cell && strlen(cell) > w)
-				w = strlen(cell);
-			free(cell);
-		}
-		fixed += w;
-	}
-	rest = width > fixed + 20 * nwrap ? width - fixed - 1 : 20 * nwrap;
-	for (int i = 0; i < ncol; i++) {
-		if (!is_wrapped(colv[i]))
-			continue;
-		if (nwrap == 1)
-			out[i] = rest;
-		else if (colv[i] == SCOL_DETAIL)
-			out[i] = rest * 6 / 10 / (both ? both : 1);
-		else
-			out[i] = (rest - rest * 6 / 10) / (nwrap - both ? nwrap - both : 1);
-		if (out[i] < 20)
-			out[i] = 20;
-	}
 }
 
 int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o)
 {
-	size_t width = o->width;
-	int colv[64], ncol, rc;
-	size_t wrapw[64];
+	int colv[64], ncol;
 	char *why = NULL;
 	struct libscols_table *tb;
 	(void)s;
@@ -174,26 +124,12 @@ int render_status_text(const struct snapshot *s, const struct status_report *r, 
 		free(why);
 		return -1;
 	}
-	if (width)
-		wrap_widths(r, colv, ncol, width, wrapw);
-	tb = scols_new_table();
+	tb = table_new(o);
 	if (!tb)
 		return -1;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_export(tb, o->pairs);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	scols_table_enable_colors(tb, o->color && !o->raw && !o->pairs);
-	for (int i = 0; i < ncol; i++) {
-		struct libscols_column *cl =
-			scols_table_new_column(tb, cols[colv[i]].name, cols[colv[i]].whint,
-					       width && is_wrapped(colv[i]) ? SCOLS_FL_WRAP : 0);
-		if (!cl)
+	for (int i = 0; i < ncol; i++)
+		if (!scols_table_new_column(tb, cols[colv[i]].name, cols[colv[i]].whint, cols[colv[i]].flags))
 			goto fail;
-		/* the cells are broken at words here; libsmartcols breaks them
-		 * at the newlines */
-		if (width && is_wrapped(colv[i]) && render_wrap_column(cl))
-			goto fail;
-	}
 	for (size_t k = 0; k < r->nchecks; k++) {
 		const struct status_check *c = &r->checks[k];
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
@@ -201,11 +137,6 @@ int render_status_text(const struct snapshot *s, const struct status_report *r, 
 			goto fail;
 		for (int i = 0; i < ncol; i++) {
 			char *cell = cell_text(c, colv[i]);
-			if (cell && width && is_wrapped(colv[i])) {
-				char *w = text_word_wrap(cell, wrapw[i]);
-				free(cell);
-				cell = w;
-			}
 			if (cell && scols_line_refer_data(ln, (size_t)i, cell) != 0) {
 				free(cell);
 				goto fail;
@@ -214,12 +145,10 @@ int render_status_text(const struct snapshot *s, const struct status_report *r, 
 				scols_cell_set_color(scols_line_get_cell(ln, (size_t)i), state_color(c->state));
 		}
 	}
-	rc = scols_print_table(tb);
-	scols_unref_table(tb);
-	if (rc)
+	if (table_print(tb, o) < 0)
 		return -1;
 	if (!o->raw && !o->pairs && !o->noheadings)
-		print_verdict(r, width);
+		print_verdict(r, o->width);
 	return ferror(stdout) ? -1 : 0;
 fail:
 	scols_unref_table(tb);
@@ -418,24 +347,6 @@ int json_print_status(const struct snapshot *s, const struct status_report *r, c
 	json_object_set_new(doc, "vfio", json_vfio_status(s, r));
 	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
 	return json_print(doc, pretty);
-}
-
-int render_wrap_column(struct libscols_column *cl)
-{
-	return scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
-			       scols_column_set_safechars(cl, "\n")
-		       ? -1
-		       : 0;
-}
-
-size_t terminal_width(void)
-{
-	struct winsize ws;
-	if (!isatty(STDOUT_FILENO))
-		return 0;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return 80;
 }
 
 /* ---- Prometheus (node_exporter textfile collector) ------------------------------- */

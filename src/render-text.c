@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 enum col_id {
 	COL_NODE,
@@ -227,10 +229,37 @@ char *text_word_wrap(const char *text, size_t width)
 void print_wrapped(FILE *f, const char *first, const char *rest, const char *text, size_t width)
 {
 	struct buf b;
+	char *under = rest ? NULL : xasprintf("%*s", (int)text_columns(first, strlen(first)), "");
 	buf_init(&b);
-	wrap_into(&b, first, rest, text, width);
+	wrap_into(&b, first, rest ? rest : under, text, width);
+	free(under);
 	fprintf(f, "%s\n", b.data ? b.data : "");
 	buf_release(&b);
+}
+
+int render_wrap_column(struct libscols_column *cl)
+{
+	return scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
+			       scols_column_set_safechars(cl, "\n")
+		       ? -1
+		       : 0;
+}
+
+size_t terminal_width(void)
+{
+	struct winsize ws;
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+void print_field(const char *label, size_t labelw, const char *text, size_t width)
+{
+	char *first = xasprintf("%-*s", (int)labelw, label);
+	print_wrapped(stdout, first, NULL, text, width);
+	free(first);
 }
 
 /* ---- cells ------------------------------------------------------------- */
@@ -428,7 +457,7 @@ static char *device_cell(const struct row *r, int col)
 
 /* ---- tables ------------------------------------------------------------ */
 
-static struct libscols_table *new_table(const struct list_options *o, const int *colv, int ncol)
+struct libscols_table *table_new(const struct list_options *o)
 {
 	struct libscols_table *tb = scols_new_table();
 	if (!tb)
@@ -437,6 +466,69 @@ static struct libscols_table *new_table(const struct list_options *o, const int 
 	scols_table_enable_export(tb, o->pairs);
 	scols_table_enable_noheadings(tb, o->noheadings);
 	scols_table_enable_colors(tb, o->color && !o->raw && !o->pairs);
+	/* no blanks after the last cell with something in it */
+	scols_table_enable_minout(tb, 1);
+	return tb;
+}
+
+/* Cuts the cells of column I of TB to WIDTH columns, "..." marking a cut
+ * (TRUNC), or breaks them at words into lines of at most WIDTH (WRAP). */
+static int fit_cells(struct libscols_table *tb, size_t i, size_t width, bool wrap)
+{
+	struct libscols_iter *itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	struct libscols_line *ln;
+	int rc = itr ? 0 : -1;
+	while (!rc && scols_table_next_line(tb, itr, &ln) == 0) {
+		struct libscols_cell *ce = scols_line_get_cell(ln, i);
+		const char *data = ce ? scols_cell_get_data(ce) : NULL;
+		char *fitted = NULL;
+		if (!data || !*data)
+			continue;
+		if (wrap)
+			fitted = text_word_wrap(data, width);
+		else if (text_columns(data, strlen(data)) > width && width > 3)
+			fitted = xasprintf("%.*s...", (int)bytes_in_columns(data, strlen(data), width - 3), data);
+		if (fitted && scols_cell_refer_data(ce, fitted))
+			rc = -1;
+	}
+	scols_free_iter(itr);
+	return rc;
+}
+
+int table_print(struct libscols_table *tb, const struct list_options *o)
+{
+	int rc = 0;
+	if (o->width && !o->raw && !o->pairs) {
+		/* libsmartcols shares the width out by the columns' hints (a
+		 * first print, to nowhere); then the cells are fitted to it */
+		char *nowhere = NULL;
+		scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+		scols_table_set_termwidth(tb, o->width);
+		rc = scols_print_table_to_string(tb, &nowhere);
+		free(nowhere);
+		for (size_t i = 0; !rc && i < scols_table_get_ncols(tb); i++) {
+			struct libscols_column *cl = scols_table_get_column(tb, i);
+			bool wrap = scols_column_is_wrap(cl);
+			if (scols_column_is_tree(cl) || !(wrap || scols_column_is_trunc(cl)))
+				continue;
+			rc = fit_cells(tb, i, scols_column_get_width(cl), wrap);
+			if (!rc && wrap)
+				rc = render_wrap_column(cl);
+		}
+	} else {
+		scols_table_set_termforce(tb, SCOLS_TERMFORCE_NEVER);
+	}
+	if (!rc)
+		rc = scols_print_table(tb);
+	scols_unref_table(tb);
+	return rc ? -1 : 0;
+}
+
+static struct libscols_table *new_table(const struct list_options *o, const int *colv, int ncol)
+{
+	struct libscols_table *tb = table_new(o);
+	if (!tb)
+		return NULL;
 	for (int i = 0; i < ncol; i++) {
 		const struct column_info *ci = &cols[colv[i]];
 		int flags = ci->flags;
@@ -474,25 +566,21 @@ static struct libscols_line *fill_line(struct libscols_table *tb, struct libscol
 	return ln;
 }
 
-static int print_table(struct libscols_table *tb)
-{
-	int rc = scols_print_table(tb);
-	scols_unref_table(tb);
-	return rc ? -1 : 0;
-}
-
 static bool decorated(const struct list_options *o)
 {
 	return !o->raw && !o->pairs && !o->noheadings;
 }
 
 /* No IOMMU: the sentence saying what was looked at, and what to do. */
-static void print_absent(const struct iommu_presence *p)
+static void print_absent(const struct iommu_presence *p, size_t width)
 {
 	if (p->absent.message)
-		printf("%s\n", p->absent.message);
-	if (p->absent.remedy)
-		printf("To enable one: %s.\n", p->absent.remedy);
+		print_wrapped(stdout, "", "", p->absent.message, width);
+	if (p->absent.remedy) {
+		char *text = xasprintf("To enable one: %s.", p->absent.remedy);
+		print_wrapped(stdout, "", "", text, width);
+		free(text);
+	}
 }
 
 /* The groups shown that hold several devices, and what holds them together
@@ -542,12 +630,18 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 	if (ncol < 0)
 		return -1;
 	if (!p->present && s->ngrp == 0 && decorated(o) && !v->predicted) {
-		print_absent(p);
+		print_absent(p, o->width);
 		return 0;
 	}
-	if (v->predicted && decorated(o))
-		printf("Predicted from the topology, configuration space and the kernel's rules: the groups the kernel "
-		       "would form%s.\n\n", p->present ? "" : " once an IOMMU is enabled");
+	if (v->predicted && decorated(o)) {
+		print_wrapped(stdout, "", "",
+			      p->present ? "Predicted from the topology, configuration space and the kernel's rules: the "
+					   "groups the kernel would form."
+					 : "Predicted from the topology, configuration space and the kernel's rules: the "
+					   "groups the kernel would form once an IOMMU is enabled.",
+			      o->width);
+		putchar('\n');
+	}
 	tb = new_table(o, colv, ncol);
 	if (!tb)
 		return -1;
@@ -572,13 +666,13 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 				goto fail;
 		}
 	}
-	if (print_table(tb) < 0)
+	if (table_print(tb, o) < 0)
 		return -1;
 	if (decorated(o)) {
 		print_shared_summary(v, o->width);
 		if (!p->present && !v->predicted) {
 			putchar('\n');
-			print_absent(p);
+			print_absent(p, o->width);
 		}
 	}
 	return 0;
@@ -613,11 +707,11 @@ int render_devices_text(const struct list_view *v, const struct list_options *o)
 			return -1;
 		}
 	}
-	if (print_table(tb) < 0)
+	if (table_print(tb, o) < 0)
 		return -1;
 	if (decorated(o) && !p->present) {
 		putchar('\n');
-		print_absent(p);
+		print_absent(p, o->width);
 	}
 	return 0;
 }
@@ -700,7 +794,7 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 			if (!fill_line(tb, NULL, &r, colv, ncol, NULL))
 				goto fail;
 		}
-	return print_table(tb);
+	return table_print(tb, o);
 fail:
 	scols_unref_table(tb);
 	return -1;
@@ -756,13 +850,10 @@ int render_explain_text(const struct explain_view *v, size_t width)
 
 int render_columns_text(const struct column_table *t, const struct list_options *o)
 {
-	struct libscols_table *tb = scols_new_table();
+	struct libscols_table *tb = table_new(o);
 	if (!tb)
 		return -1;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_export(tb, o->pairs);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	if (!scols_table_new_column(tb, "NAME", 10, 0) || !scols_table_new_column(tb, "DESCRIPTION", 0.8, 0)) {
+	if (!scols_table_new_column(tb, "NAME", 10, 0) || !scols_table_new_column(tb, "DESCRIPTION", 0.8, SCOLS_FL_WRAP)) {
 		scols_unref_table(tb);
 		return -1;
 	}
@@ -776,7 +867,7 @@ int render_columns_text(const struct column_table *t, const struct list_options 
 			return -1;
 		}
 	}
-	return print_table(tb);
+	return table_print(tb, o);
 }
 
 json_t *json_columns_doc(const struct column_table *t)
