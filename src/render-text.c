@@ -70,7 +70,8 @@ static const struct column_info cols[] = {
 			 "ACS capability: the features the function has (- no ACS capability, ? unreadable)"},
 	[COL_ACS_CTL] = {"ACS_CTL", 0.1, SCOLS_FL_TRUNC, K_TOPO, false, "ACS control: the features enabled"},
 	[COL_MISSING] = {"MISSING", 7, 0, K_TOPO, false,
-			 "required ACS controls (SV RR CR UF) the kernel finds off (with an IOMMU: as it would set them)"},
+			 "required ACS controls (SV RR CR UF) the kernel finds off: as read with IOMMU groups, as it would set "
+			 "them without"},
 	[COL_ISOLATED] = {"ISOLATED", 3, 0, K_TOPO, false,
 			  "whether the kernel treats the function as isolating (its pci_acs_enabled test)"},
 };
