@@ -120,6 +120,9 @@ struct status_report {
 
 /* Runs every check over S. */
 void status_analyse(const struct snapshot *s, struct status_report *out);
+/* The same with the functions it lists (those in no group) narrowed to
+ * SELECTED (per function of S; NULL: all): status -s, -d. */
+void status_analyse_selected(const struct snapshot *s, const bool *selected, struct status_report *out);
 void status_report_release(struct status_report *r);
 /* The (first) check with CODE, or NULL. */
 const struct status_check *status_find(const struct status_report *r, const char *code);

@@ -12,6 +12,7 @@ struct status_options {
 static const struct cmd_option status_options[] = {
 	OPTIONS_COLUMNS,
 	OPTIONS_TABLE_FORMAT(NULL),
+	OPTIONS_SELECT(NULL),
 	{.name = "format", .kind = OPT_CHOICE, .arg = "FMT", OWN_FIELD(struct status_options, format),
 	 .choices = output_format_ids,
 	 .help = "text (default) or prometheus (node_exporter textfile collector)"},
@@ -23,6 +24,7 @@ static int status_run(struct app *app, struct request *req)
 	const struct status_options *o = req->own;
 	struct list_options *lo = &req->lo;
 	struct snapshot s;
+	struct selection sel;
 	struct status_report r;
 	int rc;
 
@@ -34,11 +36,13 @@ static int status_run(struct app *app, struct request *req)
 	if (rc >= 0)
 		return rc;
 	rc = app_load(app, req->load, &s);
+	if (rc == EXIT_OK)
+		rc = app_select(app, req, &s, 0, false, &sel);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;
 	}
-	status_analyse(&s, &r);
+	status_analyse_selected(&s, sel.narrowed ? sel.dev : NULL, &r);
 	app_print_warnings(app, &s);
 	if ((o->format == FORMAT_PROMETHEUS ? render_status_prometheus(&s, &r)
 	     : app->json ? json_print_status(&s, &r, names_warning(app->names), app->pretty)
@@ -47,6 +51,7 @@ static int status_run(struct app *app, struct request *req)
 	else
 		rc = r.failed ? EXIT_BLOCKING : EXIT_OK;
 	status_report_release(&r);
+	selection_release(&sel);
 	snapshot_release(&s);
 	return rc;
 }
