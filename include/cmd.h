@@ -258,7 +258,8 @@ enum {
 	SELECT_ANCESTORS = 1u << 1, /* and the bridges above a selected function (a tree) */
 };
 /* Resolves REQ's operands and filter over S.  Returns EXIT_OK, or a usage
- * error (an operand naming nothing in S; PREDICTED: the groups are). */
+ * error (an operand naming nothing in S; PREDICTED: the groups are), SEL
+ * then released. */
 int app_select(struct app *app, const struct request *req, const struct snapshot *s, unsigned flags, bool predicted,
 	       struct selection *sel);
 void selection_release(struct selection *sel);

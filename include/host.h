@@ -21,9 +21,26 @@ struct host_use {
 	char *kind;   /* "root_storage", "default_route" */
 };
 
+/* Why some use of the host could not be known: what could not be read
+ * (PATH, root-relative with a leading '/', and ERR, a negative errno, or 0
+ * with the text in WHAT), for which KIND of use, and the mount or route it
+ * concerns (NULL: all of them).  Any device a host driver holds may then
+ * be one the host needs. */
+struct host_use_gap {
+	char *kind;   /* "root_storage", "default_route" */
+	char *path;
+	int err;
+	char *what;   /* "/ (ext4 on /dev/vda1)", or NULL */
+};
+
 struct vfio_nodes {
+	int dev_err;            /* /dev itself: 0, or -errno (then nothing below is known) */
 	int dir_err;            /* /dev/vfio: 0, or -errno */
 	bool container;         /* /dev/vfio/vfio is a character device */
+	/* entries a capture holds as plain files that are not the nodes
+	 * iommuctl snapshot records ("char MAJOR:MINOR"): whether they
+	 * were device nodes is unknown ("/dev/vfio/16", ...) */
+	struct strvec unknown;
 	int *groups;            /* /dev/vfio/N that are character devices */
 	size_t ngroups;
 	int *noiommu_groups;    /* /dev/vfio/noiommu-N */
@@ -35,6 +52,7 @@ struct vfio_nodes {
 /* A boolean module parameter: unknown (-1) when the module is not loaded
  * or the file is unreadable. */
 struct host_params {
+	int modules_err; /* /sys/module: 0, or -errno (then nothing here is known) */
 	bool vfio_loaded, vfio_pci_loaded, type1_loaded, iommufd_loaded;
 	int type1_allow_unsafe_interrupts;
 	long type1_dma_entry_limit;   /* -1 unknown */
@@ -58,7 +76,10 @@ struct host_facts {
 	struct host_params params;
 	struct host_use *uses;
 	size_t nuses;
-	bool uses_known;              /* mounts and routes could be read */
+	/* what kept some uses from being known: mounts or routes that could
+	 * not be read, a mounted device that could not be traced */
+	struct host_use_gap *gaps;
+	size_t ngaps;
 };
 
 void host_facts_init(struct host_facts *h);
@@ -67,6 +88,11 @@ void host_facts_release(struct host_facts *h);
 /* The uses of device DEV (NULL-terminated scan: returns the next use of DEV
  * after *cursor, or NULL). */
 const struct host_use *host_use_of(const struct host_facts *h, size_t dev, size_t *cursor);
+/* The gaps of KIND ("root_storage", "default_route"), as
+ * host_use_of scans uses. */
+const struct host_use_gap *host_gap_of(const struct host_facts *h, const char *kind, size_t *cursor);
+/* Records a gap (copies its strings; WHAT may be NULL). */
+void host_add_gap(struct host_facts *h, const char *kind, const char *path, int err, const char *what);
 /* True if the kernel release is at least MAJOR.MINOR (unknown: false). */
 bool kernel_at_least(const struct host_facts *h, int major, int minor);
 

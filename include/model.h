@@ -30,6 +30,9 @@ struct pci_device {
 	struct pci_addr addr;
 	char bdf[PCI_BDF_MAX];
 	bool ident_known;
+	/* the configuration header was read: header type and multifunction
+	 * are known (uevent, the fallback, has neither) */
+	bool header_known;
 	struct pci_ident ident;
 	bool revision_known;
 	bool class_known;
@@ -44,6 +47,11 @@ struct pci_device {
 	/* An SR-IOV virtual function: its id registers read all ones; the
 	 * kernel never treats it as multifunction. */
 	bool virtfn;
+	/* A VF: its PF (index into snapshot.dev), found from the PF's
+	 * SR-IOV capability (First VF Offset, VF Stride, NumVFs, as
+	 * pci_iov_virtfn_bus/devfn place VFs); -1 otherwise or when no PF's
+	 * configuration space places it. */
+	int physfn;
 	/* Where it sits (SNAP_LOAD_TOPOLOGY), from its sysfs location. */
 	bool topology_known;
 	int parent;      /* the bridge above it (the kernel's bus->self): an

@@ -99,9 +99,11 @@ struct status_report {
 	size_t nunits;
 
 	bool present;                /* an IOMMU translates DMA (iommu_presence_analyse) */
-	/* the snapshot holds the host facts (kernel release, /sys/module,
-	 * /dev/vfio): false for captures made before iommuctl read them */
-	bool host_known;
+	/* which modules are loaded (/sys/module could be listed), and which
+	 * VFIO device nodes exist (/dev could be listed); false also for
+	 * captures made before iommuctl read them */
+	bool modules_known;
+	bool nodes_known;
 	struct strvec drivers;       /* distinct unit drivers, in unit order */
 	struct strvec cmdline_options;
 	struct status_type_count *types;
@@ -116,6 +118,9 @@ struct status_report {
 	char *ir_disabled_by;        /* intremap=off / nointremap, or NULL */
 	int vfio_loaded;             /* vfio (or a module needing it) is loaded: 1, 0, -1 unknown */
 	bool failed;                 /* some check is FAIL */
+	/* some check that can FAIL (IOMMU hardware and driver, interrupt
+	 * remapping) is UNKNOWN: "no check failed" cannot be said */
+	bool undecided;
 };
 
 /* Runs every check over S. */
@@ -126,6 +131,9 @@ void status_analyse_selected(const struct snapshot *s, const bool *selected, str
 void status_report_release(struct status_report *r);
 /* The (first) check with CODE, or NULL. */
 const struct status_check *status_find(const struct status_report *r, const char *code);
+/* True for the checks that can FAIL (so an UNKNOWN one leaves the report
+ * undecided): iommu_hardware, iommu_driver, interrupt_remapping. */
+bool status_check_can_fail(const char *code);
 
 /* ---- rendering (render-status.c) ------------------------------------------------ */
 

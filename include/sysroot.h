@@ -89,7 +89,10 @@ void sr_dir_release(struct sr_dir *d);
  * which KEEP (if not NULL) returns true; only kept entries are recorded. */
 int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name), struct sr_dir *out);
 
-enum sr_kind { SR_KIND_FILE, SR_KIND_DIR, SR_KIND_CHAR, SR_KIND_BLOCK, SR_KIND_OTHER };
+/* SR_KIND_UNKNOWN: in a captured tree, a plain file under /dev that is not
+ * the placeholder iommuctl snapshot writes for a device node (another tool
+ * made the capture): what it stood for was not recorded. */
+enum sr_kind { SR_KIND_FILE, SR_KIND_DIR, SR_KIND_CHAR, SR_KIND_BLOCK, SR_KIND_OTHER, SR_KIND_UNKNOWN };
 struct sr_node {
 	enum sr_kind kind;
 	unsigned major, minor; /* device nodes only */

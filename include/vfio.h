@@ -35,6 +35,9 @@ struct vfio_check {
 	bool group_viable;
 	struct finding *findings;
 	size_t nfindings;
+	/* a blocking finding is only something that could not be read
+	 * (its code ends in "_unknown"): not viable on this evidence */
+	bool blocked_by_unknowns;
 	struct vfio_step *steps;
 	size_t nsteps;
 	struct strvec persistent;  /* the same with driverctl (survives reboots) */
@@ -49,11 +52,36 @@ struct vfio_check {
 	size_t nbus_reset_also;
 };
 
+/* What one check-vfio run asks: the devices, whether they are to be
+ * assigned together (named devices, or one script for all: their steps
+ * must not undo each other), and the risks the user accepted. */
+struct vfio_request {
+	const size_t *devs;  /* indices into snapshot.dev */
+	size_t ndevs;
+	bool together;
+	/* steps for a device whose host use could not be read
+	 * (--accept-unknown-host-use) */
+	bool accept_unknown_host_use;
+	/* vfio_request_prepare: for each function of the snapshot, the
+	 * request's device (index into devs) whose steps disable its VFs
+	 * (it is a PF with VFs enabled), else -1; and the first of its VFs
+	 * the request names (index into devs), else -1 */
+	int *vfs_disabled_by;
+	int *vf_requested;
+	bool disables_vfs; /* some step of the request disables a PF's VFs */
+	int unplaced_vf;   /* a VF the request names whose PF is unknown (index into devs), or -1 */
+};
+/* Works out what the steps of REQ's devices do to each other (with
+ * together; else nothing).  Release with vfio_request_release. */
+void vfio_request_prepare(const struct snapshot *s, struct vfio_request *req);
+void vfio_request_release(struct vfio_request *req);
+
 struct status_report;
 /* Checks device DEV of S (P: iommu_presence_analyse of S; ST: status_analyse
- * of S, whose interrupt_remapping check decides MSI isolation). */
+ * of S, whose interrupt_remapping check decides MSI isolation) as part of
+ * REQ (NULL: alone, no risk accepted). */
 void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p, const struct status_report *st,
-		       size_t dev, struct vfio_check *out);
+		       const struct vfio_request *req, size_t dev, struct vfio_check *out);
 void vfio_check_release(struct vfio_check *c);
 
 /* True if DRIVER leaves a group viable (driver_managed_dma: vfio-pci and

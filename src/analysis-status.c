@@ -133,6 +133,13 @@ static void add_check(struct status_report *r, const char *code, enum status_sta
 	c->remedy = remedy;
 	if (st == STATUS_FAIL)
 		r->failed = true;
+	if (st == STATUS_UNKNOWN && status_check_can_fail(code))
+		r->undecided = true;
+}
+
+bool status_check_can_fail(const char *code)
+{
+	return !strcmp(code, "iommu_hardware") || !strcmp(code, "iommu_driver") || !strcmp(code, "interrupt_remapping");
 }
 
 static const struct status_check *find_check(const struct status_report *r, const char *code)
@@ -880,9 +887,11 @@ static void check_vfio_modules(struct ctx *c)
 	const struct host_params *p = &h->params;
 	struct strvec on, off;
 	struct buf b;
-	if (!c->r->host_known) {
+	if (!c->r->modules_known) {
 		add_check(c->r, "vfio_modules", STATUS_UNKNOWN, "VFIO modules", NULL,
-			  xstrdup("not recorded: the snapshot has no /sys/module"), xstrdup(RETAKE_SNAPSHOT));
+			  xasprintf("unknown: /sys/module cannot be read (%s)",
+				    strerror(-(h->params.modules_err ? h->params.modules_err : -ENOENT))),
+			  xstrdup(RETAKE_SNAPSHOT));
 		return;
 	}
 	strvec_init(&on);
@@ -919,7 +928,7 @@ static void check_vfio_unsafe(struct ctx *c)
 	const struct host_params *p = &h->params;
 	const struct iommu_cmdline *cmd = &c->cmd;
 	struct buf why, fix;
-	bool known = c->r->host_known;
+	bool known = c->r->modules_known;
 	buf_init(&why);
 	buf_init(&fix);
 	if ((known && p->type1_allow_unsafe_interrupts == 1) || cmd->type1_unsafe == 1) {
@@ -951,7 +960,8 @@ static void check_vfio_unsafe(struct ctx *c)
 	buf_release(&why);
 	if (!known)
 		add_check(c->r, "vfio_unsafe_options", STATUS_UNKNOWN, "VFIO unsafe options", NULL,
-			  xstrdup("not recorded: the snapshot has no /sys/module (the command line sets none)"),
+			  xasprintf("unknown: /sys/module cannot be read (%s); the command line sets none",
+				    strerror(-(h->params.modules_err ? h->params.modules_err : -ENOENT))),
 			  xstrdup(RETAKE_SNAPSHOT));
 	else
 		add_check(c->r, "vfio_unsafe_options", STATUS_PASS, "VFIO unsafe options", NULL,
@@ -967,9 +977,23 @@ static void check_vfio_nodes(struct ctx *c)
 	const struct host_facts *h = &c->s->host;
 	const struct vfio_nodes *v = &h->vfio;
 	struct buf b;
-	if (!c->r->host_known) {
+	if (!c->r->nodes_known) {
 		add_check(c->r, "vfio_nodes", STATUS_UNKNOWN, "VFIO device nodes", NULL,
-			  xstrdup("not recorded: the snapshot has no /dev"), xstrdup(RETAKE_SNAPSHOT));
+			  xasprintf("unknown: /dev cannot be read (%s)", strerror(-(v->dev_err ? v->dev_err : -ENOENT))),
+			  xstrdup(RETAKE_SNAPSHOT));
+		return;
+	}
+	if (v->unknown.n) {
+		buf_init(&b);
+		buf_appendf(&b, "unknown: the capture holds ");
+		for (size_t i = 0; i < v->unknown.n; i++)
+			buf_appendf(&b, "%s%s", i ? ", " : "", v->unknown.v[i]);
+		buf_appendf(&b, " as plain %s, not as the device %s iommuctl snapshot records (\"char MAJOR:MINOR\"): "
+				"whether %s device %s is not known",
+			    plural(v->unknown.n, "file", "files"), plural(v->unknown.n, "node", "nodes"),
+			    v->unknown.n == 1 ? "it was a" : "they were", v->unknown.n == 1 ? "node" : "nodes");
+		add_check(c->r, "vfio_nodes", STATUS_UNKNOWN, "VFIO device nodes", NULL, buf_steal(&b),
+			  xstrdup(RETAKE_SNAPSHOT));
 		return;
 	}
 	if (v->dir_err && v->dir_err != -ENOENT) {
@@ -1025,8 +1049,9 @@ static void collect(struct ctx *c)
 	const struct snapshot *s = c->s;
 	struct status_report *r = c->r;
 	r->present = c->p.present;
-	r->host_known = s->host.loaded && s->host.kernel_release != NULL;
-	r->vfio_loaded = r->host_known ? vfio_core(&s->host) : -1;
+	r->modules_known = s->host.loaded && s->host.params.modules_err == 0;
+	r->nodes_known = s->host.loaded && s->host.vfio.dev_err == 0;
+	r->vfio_loaded = r->modules_known ? vfio_core(&s->host) : -1;
 	for (size_t i = 0; i < c->p.cmdline_options.n; i++)
 		strvec_push(&r->cmdline_options, c->p.cmdline_options.v[i]);
 	for (size_t i = 0; i < s->nunit; i++) {

@@ -40,9 +40,19 @@ static bool is_vfio_driver(const char *driver)
 	return driver && strstr(driver, "vfio");
 }
 
+/* Whether vfio-pci can bind D at all (a normal, type 0 header) is known
+ * from its header, or, without it, from a bridge class: the kernel gives
+ * a bridge header no other class (pci_setup_device). */
+static bool header_unknown(const struct pci_device *d)
+{
+	unsigned cls = d->ident.class_code >> 8;
+	return !d->header_known && !(d->class_known && (cls == 0x0604 || cls == 0x0607 || cls == 0x0609));
+}
+
+/* A bridge by its header, or by its class when the header is unknown. */
 static bool is_bridge(const struct pci_device *d)
 {
-	return pci_ident_is_bridge(&d->ident);
+	return d->header_known ? pci_ident_is_bridge(&d->ident) : !header_unknown(d);
 }
 
 /* True if member MD leaves its group viable (3.2: 5.19+ DMA ownership, or
@@ -84,6 +94,127 @@ static void add_step(struct vfio_check *c, int subject, const char *purpose, cha
 	c->nsteps++;
 }
 
+static bool check_header_unknown(struct vfio_check *c, const struct snapshot *s, size_t i)
+{
+	const struct pci_device *d = &s->dev[i];
+	if (!header_unknown(d))
+		return false;
+	add_finding(c, "header_unknown", SEV_ERROR, s, (int)i,
+		    xasprintf("the configuration header of %s could not be read (/sys/bus/pci/devices/%s/config): "
+			      "whether it is a normal function vfio-pci can bind, or a bridge, is unknown",
+			      d->bdf, d->bdf),
+		    xstrdup("run iommuctl as root on the live system, or take the snapshot again with iommuctl snapshot"));
+	return true;
+}
+
+/* A PF whose VFs are enabled and that is not vfio-pci's: freeing it for
+ * vfio-pci means disabling its VFs first (vfio_pci_core_register_device
+ * refuses a PF with VFs: "Cannot bind to PF with SR-IOV enabled"), which
+ * removes them. */
+static bool steps_disable_vfs(const struct pci_device *d)
+{
+	return d->sriov_numvfs > 0 && !is_vfio_driver(d->driver);
+}
+
+void vfio_request_prepare(const struct snapshot *s, struct vfio_request *req)
+{
+	bool modern = !s->host.kver_major || kernel_at_least(&s->host, 5, 19);
+	req->vfs_disabled_by = xcalloc(s->ndev + 1, sizeof(int));
+	req->vf_requested = xcalloc(s->ndev + 1, sizeof(int));
+	for (size_t i = 0; i < s->ndev; i++)
+		req->vfs_disabled_by[i] = req->vf_requested[i] = -1;
+	req->unplaced_vf = -1;
+	if (!req->together)
+		return;
+	for (size_t k = 0; k < req->ndevs; k++) {
+		size_t dev = req->devs[k];
+		const struct pci_device *d = &s->dev[dev];
+		const struct iommu_group *g = d->group >= 0 ? snapshot_find_group(s, d->group) : NULL;
+		if (steps_disable_vfs(d) && req->vfs_disabled_by[dev] < 0) {
+			req->vfs_disabled_by[dev] = (int)k;
+			req->disables_vfs = true;
+		}
+		/* members to free: their VFs go too */
+		for (size_t j = 0; g && j < g->ndev; j++) {
+			size_t m = g->dev[j];
+			if (m != dev && !member_ok(&s->dev[m], modern) && steps_disable_vfs(&s->dev[m]) &&
+			    req->vfs_disabled_by[m] < 0) {
+				req->vfs_disabled_by[m] = (int)k;
+				req->disables_vfs = true;
+			}
+		}
+		if (d->physfn >= 0 && req->vf_requested[d->physfn] < 0)
+			req->vf_requested[d->physfn] = (int)k;
+		if (d->virtfn && d->physfn < 0 && req->unplaced_vf < 0)
+			req->unplaced_vf = (int)k;
+	}
+}
+
+void vfio_request_release(struct vfio_request *req)
+{
+	free(req->vfs_disabled_by);
+	free(req->vf_requested);
+	req->vfs_disabled_by = req->vf_requested = NULL;
+}
+
+/* Steps of one request that would undo each other: a VF asked for whose PF
+ * another device's steps (or its own group's) disable, and the device
+ * whose steps do it. */
+static void check_sriov_conflicts(struct vfio_check *c, const struct snapshot *s, const struct vfio_request *req)
+{
+	const struct pci_device *d = &s->dev[c->dev];
+	const struct iommu_group *g = d->group >= 0 ? snapshot_find_group(s, d->group) : NULL;
+	if (!req || !req->together || !req->vfs_disabled_by)
+		return;
+	if (d->virtfn && d->physfn < 0 && req->disables_vfs) {
+		add_finding(c, "physfn_unknown", SEV_ERROR, s, (int)c->dev,
+			    xasprintf("%s is an SR-IOV VF whose PF could not be found (neither a PF's SR-IOV capability "
+				      "nor /sys/bus/pci/devices/%s/physfn could be read), and steps of this request disable a "
+				      "PF's VFs: whether they remove %s is unknown",
+				      d->bdf, d->bdf, d->bdf),
+			    xstrdup("check the VFs alone, or take the snapshot again with iommuctl snapshot"));
+	}
+	if (d->physfn >= 0 && req->vfs_disabled_by[d->physfn] >= 0) {
+		size_t by = req->devs[req->vfs_disabled_by[d->physfn]];
+		const char *pf = s->dev[d->physfn].bdf;
+		add_finding(c, "sriov_conflict", SEV_ERROR, s, (int)c->dev,
+			    (size_t)d->physfn == by
+				    ? xasprintf("%s is a VF of %s, also asked for: freeing %s for vfio-pci disables its VFs "
+						"(echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs), which removes %s",
+						d->bdf, pf, pf, pf, d->bdf)
+				    : xasprintf("%s is a VF of %s, which shares a group with %s, also asked for: freeing that "
+						"group disables %s's VFs (echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs), "
+						"which removes %s",
+						d->bdf, pf, s->dev[by].bdf, pf, pf, d->bdf),
+			    xasprintf("check the VFs alone (the PF stays with the host), or %s alone", s->dev[by].bdf));
+	}
+	for (size_t j = 0; j < (g ? g->ndev : 1); j++) {
+		size_t pf = g ? g->dev[j] : c->dev;
+		struct buf vfs;
+		if (req->vfs_disabled_by[pf] < 0 || req->devs[req->vfs_disabled_by[pf]] != c->dev)
+			continue;
+		if (req->unplaced_vf >= 0 && req->devs[req->unplaced_vf] != c->dev)
+			add_finding(c, "physfn_unknown", SEV_ERROR, s, (int)c->dev,
+				    xasprintf("freeing %s for vfio-pci disables the VFs of %s, and %s, also asked for, is a VF "
+					      "whose PF could not be found: whether that removes it is unknown",
+					      d->bdf, s->dev[pf].bdf, s->dev[req->devs[req->unplaced_vf]].bdf),
+				    xstrdup("check the VFs alone, or take the snapshot again with iommuctl snapshot"));
+		if (req->vf_requested[pf] < 0)
+			continue;
+		buf_init(&vfs);
+		for (size_t k = (size_t)req->vf_requested[pf]; k < req->ndevs; k++)
+			if (s->dev[req->devs[k]].physfn == (int)pf)
+				buf_appendf(&vfs, "%s%s", vfs.len ? ", " : "", s->dev[req->devs[k]].bdf);
+		add_finding(c, "sriov_conflict", SEV_ERROR, s, (int)c->dev,
+			    xasprintf("freeing %s for vfio-pci disables %s%s VFs (echo 0 > "
+				      "/sys/bus/pci/devices/%s/sriov_numvfs), which removes %s, also asked for",
+				      d->bdf, pf == c->dev ? "its" : s->dev[pf].bdf, pf == c->dev ? "" : "'s",
+				      s->dev[pf].bdf, vfs.data),
+			    xasprintf("check %s alone, or its VFs alone (the PF stays with the host)", d->bdf));
+		buf_release(&vfs);
+	}
+}
+
 /* The host's own use of device I, NULL if none: a mounted system file
  * system, the default route, the boot display while a host driver has it. */
 static char *host_use_text(const struct snapshot *s, size_t i)
@@ -92,10 +223,77 @@ static char *host_use_text(const struct snapshot *s, size_t i)
 	size_t cursor = 0;
 	const struct host_use *u = host_use_of(&s->host, i, &cursor);
 	if (u)
-		return xasprintf("it holds %s", u->what);
+		return xasprintf("it %s %s", strcmp(u->kind, "default_route") ? "holds" : "carries", u->what);
 	if (d->boot_vga == 1 && !vfio_driver_managed_dma(d->driver)) /* pci-stub drives nothing */
 		return xasprintf("it is the boot display and %s drives it", d->driver);
 	return NULL;
+}
+
+/* "/proc/self/mountinfo cannot be read (No such file or directory)", or
+ * what a gap concerns. */
+static void gap_text(struct buf *b, const struct host_use_gap *gp)
+{
+	if (gp->err)
+		buf_appendf(b, "%s cannot be read (%s)%s%s", gp->path, strerror(-gp->err), gp->what ? " for " : "",
+			    gp->what ? gp->what : "");
+	else
+		buf_appendf(b, "%s is on no block device iommuctl can trace to a PCI function (a network, layered "
+			       "or pool file system)",
+			    gp->what ? gp->what : gp->path);
+}
+
+/* Whether the host needs device I is unknown when something that tells was
+ * not read and a host driver holds it (only a bound driver gives a file
+ * system or a route): a blocking finding, unless the user accepted the
+ * risk.  Returns true if it added one. */
+static bool check_host_use_unknown(struct vfio_check *c, const struct snapshot *s, const struct vfio_request *req,
+				   size_t i)
+{
+	static const struct {
+		const char *kind, *may;
+	} kinds[] = {{"root_storage", "hold /, /boot or /usr"}, {"default_route", "carry the default route"}};
+	const struct pci_device *d = &s->dev[i];
+	bool accepted = req && req->accept_unknown_host_use;
+	struct buf why, may;
+	if (!d->driver || vfio_driver_managed_dma(d->driver) || !s->host.ngaps)
+		return false;
+	buf_init(&why);
+	buf_init(&may);
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		size_t cursor = 0, before = why.len;
+		const struct host_use_gap *gp;
+		while ((gp = host_gap_of(&s->host, kinds[k].kind, &cursor))) {
+			buf_appendf(&why, "%s", why.len ? "; " : "");
+			gap_text(&why, gp);
+		}
+		if (why.len > before)
+			buf_appendf(&may, "%s%s", may.len ? " or " : "", kinds[k].may);
+	}
+	add_finding(c, "host_use_unknown", accepted ? SEV_WARNING : SEV_ERROR, s, (int)i,
+		    xasprintf("whether the host needs %s (bound to %s) is unknown: %s; it may %s%s", d->bdf, d->driver,
+			      why.data, may.data,
+			      accepted ? " (you accepted the risk with --accept-unknown-host-use)" : ""),
+		    accepted ? xstrdup("make sure the host runs from nothing on it before you run the steps")
+			     : xstrdup("run iommuctl as root on the live system, or take the snapshot again with "
+				       "iommuctl snapshot; once you know the host does not need it, "
+				       "--accept-unknown-host-use gives its steps"));
+	buf_release(&why);
+	buf_release(&may);
+	return true;
+}
+
+/* A member whose driver could not be read: it may hold the group. */
+static bool check_driver_unknown(struct vfio_check *c, const struct snapshot *s, size_t i)
+{
+	const struct pci_device *d = &s->dev[i];
+	if (d->driver_known)
+		return false;
+	add_finding(c, "driver_unknown", SEV_ERROR, s, (int)i,
+		    xasprintf("which driver %s is bound to is unknown (/sys/bus/pci/drivers could not be read): whether it "
+			      "leaves the group viable, and how to free it, cannot be told",
+			      d->bdf),
+		    xstrdup("run iommuctl as root on the live system, or take the snapshot again with iommuctl snapshot"));
+	return true;
 }
 
 /* Rebinding D to vfio-pci: driver_override, unbind, probe. */
@@ -141,7 +339,7 @@ static void check_direct_regions(struct vfio_check *c, const struct snapshot *s,
 	}
 	/* none among the lines read: with some unread, none is not known */
 	if (!g->resv_known)
-		add_finding(c, "reserved_regions_unknown", SEV_WARNING, s, (int)c->dev,
+		add_finding(c, "reserved_regions_unknown", SEV_ERROR, s, (int)c->dev,
 			    xasprintf("the reserved regions of group %d could not all be read, so a 1:1 region the "
 				      "firmware requires (which rules out VFIO) cannot be ruled out", g->id),
 			    xstrdup("see the warnings about its reserved_regions; run iommuctl on the live system"));
@@ -155,8 +353,9 @@ static void check_interrupts(struct vfio_check *c, const struct snapshot *s, con
 	const struct status_check *ir = status_find(st, "interrupt_remapping");
 	if (!ir || ir->state == STATUS_PASS || ir->state == STATUS_INFO)
 		return;
+	/* unknown stands for off: the verdict can be no better than that */
 	if (ir->state == STATUS_UNKNOWN)
-		add_finding(c, "interrupt_remapping_unknown", SEV_WARNING, s, -1,
+		add_finding(c, "interrupt_remapping_unknown", SEV_ERROR, s, -1,
 			    xasprintf("whether MSIs are isolated is %s; without interrupt remapping vfio_iommu_type1 "
 				      "refuses the group",
 				      ir->detail),
@@ -303,8 +502,8 @@ static void check_denylist(struct vfio_check *c, const struct snapshot *s)
 				    "command line)"));
 }
 
-void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p, const struct status_report *st, size_t dev,
-		       struct vfio_check *c)
+void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p, const struct status_report *st,
+		       const struct vfio_request *req, size_t dev, struct vfio_check *c)
 {
 	const struct pci_device *d = &s->dev[dev];
 	const struct iommu_group *g = d->group >= 0 ? snapshot_find_group(s, d->group) : NULL;
@@ -339,7 +538,9 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 			add_finding(c, "noiommu_mode", SEV_INFO, s, -1, xstrdup(NOIOMMU_TEXT), NULL);
 		blocked = true;
 	}
-	if (is_bridge(d)) {
+	if (check_header_unknown(c, s, dev)) {
+		blocked = true;
+	} else if (is_bridge(d)) {
 		add_finding(c, "bridge", SEV_ERROR, s, (int)dev,
 			    xasprintf("%s is a bridge: vfio-pci binds only normal (type 0) functions", d->bdf),
 			    xstrdup("assign the devices below it instead"));
@@ -368,6 +569,8 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 			if (m == dev) {
 				if (is_vfio_driver(md->driver))
 					continue;
+				if (check_driver_unknown(c, s, m))
+					continue;
 				if ((use = host_use_text(s, m))) {
 					add_finding(c, "host_critical", SEV_ERROR, s, (int)m,
 						    xasprintf("the host needs %s: %s", md->bdf, use),
@@ -375,6 +578,7 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 					free(use);
 					continue;
 				}
+				check_host_use_unknown(c, s, req, m);
 				if (md->sriov_numvfs > 0) {
 					add_finding(c, "pf_with_vfs", SEV_WARNING, s, (int)m,
 						    xasprintf("%s has %d SR-IOV VFs enabled and vfio-pci refuses such a PF",
@@ -391,7 +595,9 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 				rebind_steps(c, s, m);
 				continue;
 			}
-			if (ok)
+			if (ok && md->driver_known)
+				continue;
+			if (check_driver_unknown(c, s, m))
 				continue;
 			if ((use = host_use_text(s, m))) {
 				add_finding(c, "host_critical_member", SEV_ERROR, s, (int)m,
@@ -402,17 +608,39 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 				free(use);
 				continue;
 			}
+			if (d->physfn >= 0 && (size_t)d->physfn == m && steps_disable_vfs(md)) {
+				add_finding(c, "own_pf_in_group", SEV_ERROR, s, (int)m,
+					    xasprintf("%s shares group %d with its own PF %s, bound to %s: vfio-pci takes the "
+						      "PF only once its VFs are disabled, and that removes %s",
+						      d->bdf, g->id, md->bdf, md->driver, d->bdf),
+					    xstrdup("assign the PF instead, or put the card behind a port whose ACS isolates "
+						    "its VFs (iommuctl explain tells why they share a group)"));
+				continue;
+			}
+			if (check_header_unknown(c, s, m))
+				continue;
+			check_host_use_unknown(c, s, req, m);
 			add_finding(c, "member_bound", SEV_WARNING, s, (int)m,
 				    xasprintf("%s shares group %d and is bound to %s, which uses the kernel's DMA API: the "
 					      "group is not viable while it is",
 					      md->bdf, g->id, md->driver),
 				    is_bridge(md) ? xstrdup("unbind it (a bridge cannot be bound to vfio-pci)")
 						  : xstrdup("bind it to vfio-pci too (the steps below)"));
-			if (is_bridge(md))
+			if (is_bridge(md)) {
 				add_step(c, (int)m, "release the bridge from its driver",
 					 xasprintf("echo %s > /sys/bus/pci/devices/%s/driver/unbind", md->bdf, md->bdf));
-			else
-				rebind_steps(c, s, m);
+				continue;
+			}
+			if (steps_disable_vfs(md)) {
+				add_finding(c, "pf_with_vfs", SEV_WARNING, s, (int)m,
+					    xasprintf("%s has %d SR-IOV VFs enabled and vfio-pci refuses such a PF: they are "
+						      "disabled first, which removes them",
+						      md->bdf, md->sriov_numvfs),
+					    NULL);
+				add_step(c, (int)m, "disable its VFs (vfio-pci refuses a PF with VFs)",
+					 xasprintf("echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs", md->bdf));
+			}
+			rebind_steps(c, s, m);
 		}
 		if (g->type && !strcmp(g->type, "identity"))
 			add_finding(c, "identity_domain", SEV_INFO, s, -1,
@@ -421,6 +649,7 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 					      g->id),
 				    NULL);
 		check_interrupts(c, s, st);
+		check_sriov_conflicts(c, s, req);
 	}
 	if (d->boot_vga == 1 && vfio_driver_managed_dma(d->driver))
 		add_finding(c, "boot_vga", SEV_WARNING, s, (int)dev,
@@ -439,9 +668,16 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 	}
 
 	c->verdict = VFIO_VIABLE;
+	c->blocked_by_unknowns = true;
 	for (size_t i = 0; i < c->nfindings; i++)
-		if (c->findings[i].severity == SEV_ERROR)
+		if (c->findings[i].severity == SEV_ERROR) {
+			size_t n = strlen(c->findings[i].code);
 			c->verdict = VFIO_NOT_VIABLE;
+			c->blocked_by_unknowns = c->blocked_by_unknowns && n > 8 &&
+						 !strcmp(c->findings[i].code + n - 8, "_unknown");
+		}
+	if (c->verdict != VFIO_NOT_VIABLE)
+		c->blocked_by_unknowns = false;
 	if (c->verdict == VFIO_VIABLE && c->nsteps)
 		c->verdict = VFIO_AFTER_STEPS;
 	if (c->verdict == VFIO_NOT_VIABLE) {

@@ -302,6 +302,7 @@ int app_select(struct app *app, const struct request *req, const struct snapshot
 			const struct iommu_group *g;
 			if (!parse_int(arg, &gid) || !(g = snapshot_find_group(s, gid))) {
 				free(named);
+				selection_release(sel);
 				return app_usage_error(app, "there is no %sIOMMU group %s", predicted ? "predicted " : "", arg);
 			}
 			sel->groups[sel->ngroups++] = gid;
@@ -314,6 +315,7 @@ int app_select(struct app *app, const struct request *req, const struct snapshot
 			pci_addr_parse_lenient(arg, &a);
 			if (!(d = snapshot_find_device(s, &a))) {
 				free(named);
+				selection_release(sel);
 				return app_usage_error(app, "there is no PCI function %s", arg);
 			}
 			named[d - s->dev] = true;

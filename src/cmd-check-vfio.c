@@ -13,6 +13,7 @@
 struct check_vfio_options {
 	bool all;
 	bool script;
+	bool accept_unknown_host_use;
 };
 
 static const struct cmd_option check_vfio_options[] = {
@@ -20,6 +21,8 @@ static const struct cmd_option check_vfio_options[] = {
 	 .help = "check every function but bridges (class 06: host, ISA and PCI bridges)"},
 	{.name = "script", .kind = OPT_FLAG, OWN_FIELD(struct check_vfio_options, script),
 	 .help = "print only the steps, as a shell script to review and run"},
+	{.name = "accept-unknown-host-use", .kind = OPT_FLAG, OWN_FIELD(struct check_vfio_options, accept_unknown_host_use),
+	 .help = "give the steps for a device whose use by the host (root file system, default route) could not be read"},
 	OPTIONS_SELECT(NULL),
 	OPTIONS_END,
 };
@@ -33,13 +36,13 @@ static const struct cmd_operand check_vfio_operand = {
 struct check_ctx {
 	const struct iommu_presence *presence;
 	const struct status_report *status;
-	const size_t *devs;
+	const struct vfio_request *req;
 };
 
 static void check_one(const struct vfio_view *v, size_t i, struct vfio_check *out)
 {
 	const struct check_ctx *cx = v->ctx;
-	vfio_check_device(v->s, cx->presence, cx->status, cx->devs[i], out);
+	vfio_check_device(v->s, cx->presence, cx->status, cx->req, cx->req->devs[i], out);
 }
 
 /* A function --all checks: any but bridges. */
@@ -89,9 +92,13 @@ static int check_vfio_run(struct app *app, struct request *req)
 	iommu_presence_analyse(&s, &presence);
 	status_analyse(&s, &status);
 	{
-		struct check_ctx cx = {&presence, &status, devs};
+		/* devices named, or one script: assigned together */
+		struct vfio_request vr = {.devs = devs, .ndevs = ndevs, .together = req->noperands || o->script,
+					  .accept_unknown_host_use = o->accept_unknown_host_use};
+		struct check_ctx cx = {&presence, &status, &vr};
 		struct vfio_view v = {&s, ndevs, check_one, &cx, names_warning(app->names), app->numeric,
 				      app_width(app)};
+		vfio_request_prepare(&s, &vr);
 		app_print_warnings(app, &s);
 		if ((app->json ? json_print_check_vfio(&v, app->pretty, &tally)
 		     : o->script ? render_check_vfio_script(&v, &tally)
@@ -99,6 +106,7 @@ static int check_vfio_run(struct app *app, struct request *req)
 			rc = app_output_failed(app);
 		else
 			rc = tally.not_viable ? EXIT_BLOCKING : tally.after_steps ? EXIT_STEPS : EXIT_OK;
+		vfio_request_release(&vr);
 	}
 	status_report_release(&status);
 	iommu_presence_release(&presence);
@@ -112,7 +120,7 @@ out:
 const struct command cmd_check_vfio = {
 	.name = "check-vfio",
 	.summary = "Say whether VFIO can take each device now, and the exact steps if not yet.",
-	.synopsis = "[OPTIONS] BDF... | --all | -s SLOT | -d ID",
+	.synopsis = "[--script] [--accept-unknown-host-use] [OPTIONS] BDF... | --all | -s SLOT | -d ID",
 	.options = check_vfio_options,
 	.operand = &check_vfio_operand,
 	.own_size = sizeof(struct check_vfio_options),

@@ -49,7 +49,8 @@ static int status_run(struct app *app, struct request *req)
 			 : render_status_text(&s, &r, lo)) < 0)
 		rc = app_output_failed(app);
 	else
-		rc = r.failed ? EXIT_BLOCKING : EXIT_OK;
+		/* a check that may have failed is not a pass */
+		rc = r.failed ? EXIT_BLOCKING : r.undecided ? EXIT_ENV : EXIT_OK;
 	status_report_release(&r);
 	selection_release(&sel);
 	snapshot_release(&s);

@@ -24,6 +24,7 @@ void host_facts_init(struct host_facts *h)
 	h->params.vfio_pci_disable_denylist = -1;
 	h->params.noiommu_mode = -1;
 	h->params.type1_dma_entry_limit = -1;
+	strvec_init(&h->vfio.unknown);
 }
 
 void host_facts_release(struct host_facts *h)
@@ -36,6 +37,13 @@ void host_facts_release(struct host_facts *h)
 		free(h->uses[i].kind);
 	}
 	free(h->uses);
+	for (size_t i = 0; i < h->ngaps; i++) {
+		free(h->gaps[i].kind);
+		free(h->gaps[i].path);
+		free(h->gaps[i].what);
+	}
+	free(h->gaps);
+	strvec_release(&h->vfio.unknown);
 	host_facts_init(h);
 }
 
@@ -45,6 +53,25 @@ const struct host_use *host_use_of(const struct host_facts *h, size_t dev, size_
 		if (h->uses[*cursor].dev == dev)
 			return &h->uses[(*cursor)++];
 	return NULL;
+}
+
+const struct host_use_gap *host_gap_of(const struct host_facts *h, const char *kind, size_t *cursor)
+{
+	for (; *cursor < h->ngaps; (*cursor)++)
+		if (!strcmp(h->gaps[*cursor].kind, kind))
+			return &h->gaps[(*cursor)++];
+	return NULL;
+}
+
+void host_add_gap(struct host_facts *h, const char *kind, const char *path, int err, const char *what)
+{
+	struct host_use_gap *g;
+	h->gaps = xrealloc(h->gaps, (h->ngaps + 1) * sizeof(*h->gaps));
+	g = &h->gaps[h->ngaps++];
+	g->kind = xstrdup(kind);
+	g->path = xasprintf("/%s", path[0] == '/' ? path + 1 : path);
+	g->err = err;
+	g->what = what ? xstrdup(what) : NULL;
 }
 
 bool kernel_at_least(const struct host_facts *h, int major, int minor)
@@ -99,12 +126,6 @@ static int read_bool_param(struct snapshot *s, struct sysroot *sr, const char *p
 	return v;
 }
 
-static bool exists(struct sysroot *sr, const char *path)
-{
-	struct sr_node n;
-	return sr_kind(sr, path, &n) == 0;
-}
-
 static void add_use(struct snapshot *s, const struct pci_device *d, const char *kind, const char *what)
 {
 	struct host_facts *h = &s->host;
@@ -122,15 +143,23 @@ static void add_use(struct snapshot *s, const struct pci_device *d, const char *
 
 /* The PCI functions behind the block device at sysfs path LINK (a link
  * such as sys/dev/block/259:2): its own place, else (device mapper, md)
- * those of the devices it is built on. */
+ * those of the devices it is built on.  What cannot be followed is a gap:
+ * the device it stands for may be any. */
 static void block_devices(struct snapshot *s, struct sysroot *sr, const char *link, const char *what, int depth)
 {
 	char *target = NULL, *slaves;
 	struct sr_dir dir;
 	const struct pci_device *d;
+	int err;
 
-	if (depth > 8 || sr_readlink(sr, link, &target) != 0)
+	if (depth > 8) {
+		host_add_gap(&s->host, "root_storage", link, -ELOOP, what);
 		return;
+	}
+	if ((err = sr_readlink(sr, link, &target)) != 0) {
+		host_add_gap(&s->host, "root_storage", link, err, what);
+		return;
+	}
 	d = snapshot_device_in_path(s, target);
 	free(target);
 	if (d) {
@@ -139,14 +168,53 @@ static void block_devices(struct snapshot *s, struct sysroot *sr, const char *li
 	}
 	sr_dir_init(&dir);
 	slaves = xasprintf("%s/slaves", link);
-	if (sr_list(sr, slaves, NULL, &dir) == 0)
+	/* a disk or partition has an empty slaves/; only what has none at
+	 * all (a partition's parent holds it) cannot be followed */
+	err = sr_list(sr, slaves, NULL, &dir);
+	if (err == 0)
 		for (size_t i = 0; i < dir.n; i++) {
 			char *sub = xasprintf("sys/class/block/%s", dir.ent[i].name);
 			block_devices(s, sr, sub, what, depth + 1);
 			free(sub);
 		}
+	else if (err != -ENOENT)
+		host_add_gap(&s->host, "root_storage", slaves, err, what);
 	free(slaves);
 	sr_dir_release(&dir);
+}
+
+/* File systems with no device of their own (nothing to trace) and those a
+ * network device carries (the device cannot be told from the mount). */
+static bool fs_without_device(const char *fstype)
+{
+	static const char *const none[] = {"rootfs", "tmpfs", "ramfs", "devtmpfs", "proc", "sysfs", "debugfs"};
+	for (size_t i = 0; i < ARRAY_SIZE(none); i++)
+		if (!strcmp(fstype, none[i]))
+			return true;
+	return false;
+}
+
+/* The device behind one system mount: its block device by number, else by
+ * the name in SOURCE (btrfs reports an anonymous 0:N); a network or
+ * layered file system, or anything else without a block device, is a gap. */
+static void mount_devices(struct snapshot *s, struct sysroot *sr, const char *majmin, const char *fstype,
+			  const char *source, const char *what)
+{
+	char *link;
+	if (fs_without_device(fstype))
+		return;
+	if (majmin && strncmp(majmin, "0:", 2) != 0)
+		link = xasprintf("sys/dev/block/%s", majmin);
+	else if (!strncmp(source, "/dev/", 5) && !strchr(source + 5, '/'))
+		link = xasprintf("sys/class/block/%s", source + 5);
+	else {
+		/* nfs, cifs, ceph, 9p (a network device), overlay, zfs,
+		 * fuse: which PCI function carries them is not in sysfs */
+		host_add_gap(&s->host, "root_storage", "proc/self/mountinfo", 0, what);
+		return;
+	}
+	block_devices(s, sr, link, what, 0);
+	free(link);
 }
 
 static bool system_mountpoint(const char *m)
@@ -154,9 +222,10 @@ static bool system_mountpoint(const char *m)
 	return !strcmp(m, "/") || !strcmp(m, "/boot") || !strcmp(m, "/boot/efi") || !strcmp(m, "/usr");
 }
 
-static bool load_mounts(struct snapshot *s, struct sysroot *sr)
+static void load_mounts(struct snapshot *s, struct sysroot *sr)
 {
-	char *text = model_read_text(s, sr, "proc/self/mountinfo", 16u << 20, false, NULL);
+	int err_info, err_mounts;
+	char *text = model_read_text(s, sr, "proc/self/mountinfo", 16u << 20, false, &err_info);
 	if (text) {
 		/* "36 35 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw" */
 		for (char *line = text, *next; line && *line; line = next) {
@@ -169,38 +238,36 @@ static bool load_mounts(struct snapshot *s, struct sysroot *sr)
 			if ((dash = strstr(line, " - ")))
 				sscanf(dash + 3, "%63s %255s", fstype, source);
 			{
-				char *link = xasprintf("sys/dev/block/%s", majmin);
 				char *what = xasprintf("%s (%s on %s)", mnt, fstype, source);
-				block_devices(s, sr, link, what, 0);
+				mount_devices(s, sr, majmin, fstype, source, what);
 				free(what);
-				free(link);
 			}
 		}
 		free(text);
-		return true;
+		return;
 	}
 	/* older captures have only the mounts table: map /dev/NAME by name */
-	text = model_read_text(s, sr, "proc/self/mounts", 16u << 20, false, NULL);
-	if (!text)
-		return false;
+	text = model_read_text(s, sr, "proc/self/mounts", 16u << 20, false, &err_mounts);
+	if (!text) {
+		host_add_gap(&s->host, "root_storage", "proc/self/mountinfo", err_info, NULL);
+		host_add_gap(&s->host, "root_storage", "proc/self/mounts", err_mounts, NULL);
+		snapshot_add_issue(s, "proc/self/mountinfo", err_info, NULL);
+		return;
+	}
 	for (char *line = text, *next; line && *line; line = next) {
 		char source[256], mnt[4096], fstype[64];
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (sscanf(line, "%255s %4095s %63s", source, mnt, fstype) != 3 || !system_mountpoint(mnt) ||
-		    strncmp(source, "/dev/", 5) != 0)
+		if (sscanf(line, "%255s %4095s %63s", source, mnt, fstype) != 3 || !system_mountpoint(mnt))
 			continue;
 		{
-			char *link = xasprintf("sys/class/block/%s", source + 5);
 			char *what = xasprintf("%s (%s on %s)", mnt, fstype, source);
-			block_devices(s, sr, link, what, 0);
+			mount_devices(s, sr, NULL, fstype, source, what);
 			free(what);
-			free(link);
 		}
 	}
 	free(text);
-	return true;
 }
 
 /* ---- the default route ------------------------------------------------------- */
@@ -210,8 +277,10 @@ static void net_devices(struct snapshot *s, struct sysroot *sr, const char *ifac
 	char *link = xasprintf("sys/class/net/%s", iface), *target = NULL;
 	const struct pci_device *d = NULL;
 	struct sr_dir dir;
+	int err = depth > 8 ? -ELOOP : sr_readlink(sr, link, &target);
 
-	if (depth > 8 || sr_readlink(sr, link, &target) != 0) {
+	if (err) {
+		host_add_gap(&s->host, "default_route", link, err, what);
 		free(link);
 		return;
 	}
@@ -224,18 +293,21 @@ static void net_devices(struct snapshot *s, struct sysroot *sr, const char *ifac
 	}
 	/* a bond, bridge or VLAN: the devices below it */
 	sr_dir_init(&dir);
-	if (sr_list(sr, link, NULL, &dir) == 0)
+	if ((err = sr_list(sr, link, NULL, &dir)) == 0) {
 		for (size_t i = 0; i < dir.n; i++)
 			if (strncmp(dir.ent[i].name, "lower_", 6) == 0)
 				net_devices(s, sr, dir.ent[i].name + 6, what, depth + 1);
+	} else {
+		host_add_gap(&s->host, "default_route", link, err, what);
+	}
 	sr_dir_release(&dir);
 	free(link);
 }
 
-static bool load_routes(struct snapshot *s, struct sysroot *sr)
+static void load_routes(struct snapshot *s, struct sysroot *sr)
 {
-	char *text = model_read_text(s, sr, "proc/net/route", 16u << 20, false, NULL), *t6;
-	bool have4 = text != NULL, have6;
+	int err4, err6;
+	char *text = model_read_text(s, sr, "proc/net/route", 16u << 20, false, &err4), *t6;
 	for (char *line = text, *next; line && *line; line = next) {
 		char iface[64], dest[16], gw[16], mask[16];
 		unsigned flags;
@@ -252,8 +324,7 @@ static bool load_routes(struct snapshot *s, struct sysroot *sr)
 		}
 	}
 	free(text);
-	t6 = model_read_text(s, sr, "proc/net/ipv6_route", 16u << 20, false, NULL);
-	have6 = t6 != NULL;
+	t6 = model_read_text(s, sr, "proc/net/ipv6_route", 16u << 20, false, &err6);
 	for (char *line = t6, *next; line && *line; line = next) {
 		char dest[40], plen[4], iface[64];
 		next = strchr(line, '\n');
@@ -269,17 +340,53 @@ static bool load_routes(struct snapshot *s, struct sysroot *sr)
 		}
 	}
 	free(t6);
-	return have4 || have6;
+	/* every kernel with networking has the IPv4 table; the IPv6 one only
+	 * with IPv6 on: its absence alone is no gap */
+	if (err4) {
+		host_add_gap(&s->host, "default_route", "proc/net/route", err4, NULL);
+		snapshot_add_issue(s, "proc/net/route", err4, NULL);
+	}
+	if (err6 && err6 != -ENOENT)
+		host_add_gap(&s->host, "default_route", "proc/net/ipv6_route", err6, NULL);
 }
 
 /* ---- the rest ------------------------------------------------------------------- */
+
+static bool vfio_dev_entry(const char *name)
+{
+	return !strcmp(name, "vfio") || !strcmp(name, "iommu");
+}
+
+/* A node that is there (1), not there (0), or held by a capture as a file
+ * that says nothing (-1, its path kept in V->unknown). */
+static int node_is_char(struct sysroot *sr, struct vfio_nodes *v, const char *path)
+{
+	struct sr_node n;
+	int err = sr_kind(sr, path, &n);
+	if (!err && n.kind == SR_KIND_UNKNOWN) {
+		strvec_pushf(&v->unknown, "/%s", path);
+		return -1;
+	}
+	return !err && n.kind == SR_KIND_CHAR;
+}
 
 static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 {
 	struct vfio_nodes *v = &s->host.vfio;
 	struct sr_dir dir;
-	struct sr_node n;
 
+	/* /dev is always there: without it nothing below can be told
+	 * absent (the listing also records it, empty or not) */
+	sr_dir_init(&dir);
+	v->dev_err = sr_list(sr, "dev", vfio_dev_entry, &dir);
+	sr_dir_release(&dir);
+	if (v->dev_err) {
+		snapshot_add_issue(s, "dev", v->dev_err, NULL);
+		v->dir_err = v->dev_err;
+		v->groups = xcalloc(1, sizeof(int));
+		v->noiommu_groups = xcalloc(1, sizeof(int));
+		return;
+	}
 	sr_dir_init(&dir);
 	v->dir_err = sr_list(sr, "dev/vfio", NULL, &dir);
 	if (v->dir_err && v->dir_err != -ENOENT)
@@ -296,7 +403,7 @@ static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 			if (sr_list(sr, path, NULL, &cd) == 0)
 				v->cdevs = cd.n;
 			sr_dir_release(&cd);
-		} else if (sr_kind(sr, path, &n) == 0 && n.kind == SR_KIND_CHAR) {
+		} else if (node_is_char(sr, v, path) == 1) {
 			if (!strcmp(name, "vfio"))
 				v->container = true;
 			else if (is_decimal(name) && parse_int(name, &id))
@@ -307,17 +414,40 @@ static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 		free(path);
 	}
 	sr_dir_release(&dir);
-	v->iommufd = sr_kind(sr, "dev/iommu", &n) == 0 && n.kind == SR_KIND_CHAR;
+	v->iommufd = node_is_char(sr, v, "dev/iommu") == 1;
+}
+
+static bool vfio_module(const char *name)
+{
+	return !strcmp(name, "vfio") || !strcmp(name, "vfio_pci") || !strcmp(name, "vfio_iommu_type1") ||
+	       !strcmp(name, "iommufd");
 }
 
 static void load_params(struct snapshot *s, struct sysroot *sr)
 {
 	struct host_params *p = &s->host.params;
+	struct sr_dir mods;
 	char *t;
-	p->vfio_loaded = exists(sr, "sys/module/vfio");
-	p->vfio_pci_loaded = exists(sr, "sys/module/vfio_pci") || strvec_contains(&s->drivers, "vfio-pci");
-	p->type1_loaded = exists(sr, "sys/module/vfio_iommu_type1");
-	p->iommufd_loaded = exists(sr, "sys/module/iommufd");
+	/* every kernel has /sys/module (built-in code with parameters is
+	 * there too): one listing tells which of these are loaded, and a
+	 * capture without it cannot say that any is not */
+	sr_dir_init(&mods);
+	p->modules_err = sr_list(sr, "sys/module", vfio_module, &mods);
+	if (p->modules_err) {
+		snapshot_add_issue(s, "sys/module", p->modules_err, NULL);
+		sr_dir_release(&mods);
+		p->vfio_pci_loaded = strvec_contains(&s->drivers, "vfio-pci");
+		return;
+	}
+	for (size_t i = 0; i < mods.n; i++) {
+		const char *m = mods.ent[i].name;
+		p->vfio_loaded = p->vfio_loaded || !strcmp(m, "vfio");
+		p->vfio_pci_loaded = p->vfio_pci_loaded || !strcmp(m, "vfio_pci");
+		p->type1_loaded = p->type1_loaded || !strcmp(m, "vfio_iommu_type1");
+		p->iommufd_loaded = p->iommufd_loaded || !strcmp(m, "iommufd");
+	}
+	sr_dir_release(&mods);
+	p->vfio_pci_loaded = p->vfio_pci_loaded || strvec_contains(&s->drivers, "vfio-pci");
 	if (p->type1_loaded) {
 		p->type1_allow_unsafe_interrupts =
 			read_bool_param(s, sr, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
@@ -366,7 +496,9 @@ static void load_device_facts(struct snapshot *s, struct sysroot *sr)
 			}
 			free(t);
 		}
-		if (d->caps.sriov_off) {
+		/* the attribute is there for SR-IOV PFs only: without the
+		 * capability list (64 bytes of config), look for it */
+		if (d->caps.sriov_off || !d->caps.known) {
 			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/sriov_numvfs", d->bdf);
 			t = model_read_text(s, sr, path, 64, true, NULL);
 			/* the SR-IOV capability counts VFs in 16 bits */
@@ -458,7 +590,9 @@ void load_host(struct snapshot *s, struct sysroot *sr)
 	int err;
 	s->host.loaded = true;
 	load_kernel_release(s, sr);
-	t = model_read_text(s, sr, "proc/interrupts", 64u << 20, false, &err);
+	t = model_read_text(s, sr, "proc/interrupts", 64u << 20, true, &err);
+	if (err == -ENOENT) /* every kernel has it: a capture without it */
+		snapshot_add_issue(s, "proc/interrupts", err, NULL);
 	s->host.ir_active = t ? strstr(t, " IR-") != NULL : -1;
 	s->host.its_msi = t ? strstr(t, " ITS-") != NULL : -1;
 	s->host.x86 = t ? strstr(t, " LOC:") != NULL : -1;
@@ -467,6 +601,6 @@ void load_host(struct snapshot *s, struct sysroot *sr)
 	load_params(s, sr);
 	load_device_facts(s, sr);
 	load_unit_registers(s, sr);
-	s->host.uses_known = load_mounts(s, sr);
-	s->host.uses_known = load_routes(s, sr) && s->host.uses_known;
+	load_mounts(s, sr);
+	load_routes(s, sr);
 }

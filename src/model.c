@@ -277,6 +277,7 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 			memcpy(d->config, b->data, b->len);
 			d->config_len = b->len;
 		}
+		d->header_known = true;
 		pci_parse_caps((const uint8_t *)b->data, b->len, &d->caps);
 		if (d->caps.loops)
 			/* drivers/pci/pci.c: __pci_find_next_cap_ttl (48 entries),
@@ -333,7 +334,7 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 		d->group = -1;
 		d->dma_mask_bits = d->coherent_dma_mask_bits = -1;
 		d->unit = -1;
-		d->parent = d->host_bridge = d->dma_dev = -1;
+		d->parent = d->host_bridge = d->dma_dev = d->physfn = -1;
 		d->boot_vga = d->sriov_numvfs = -1;
 	}
 	if (s->ndev > 1)
@@ -889,11 +890,27 @@ static void load_cmdline(struct snapshot *s, struct sysroot *sr)
 	buf_release(&b);
 }
 
+static bool firmware_description(const char *name)
+{
+	return !strcmp(name, "acpi") || !strcmp(name, "devicetree");
+}
+
 static void load_fw_tables(struct snapshot *s, struct sysroot *sr)
 {
 	static const char *const tables[] = {"DMAR", "IVRS", "IORT", "VIOT"};
 	struct sr_node dir;
-	int derr = sr_kind(sr, "sys/firmware/acpi/tables", &dir);
+	struct sr_dir fw;
+	int derr;
+	/* /sys/firmware is always there: without it the firmware's
+	 * description is unknown, not absent (the listing also records it) */
+	sr_dir_init(&fw);
+	derr = sr_list(sr, "sys/firmware", firmware_description, &fw);
+	sr_dir_release(&fw);
+	if (derr) {
+		snapshot_add_issue(s, "sys/firmware", derr, NULL);
+		return;
+	}
+	derr = sr_kind(sr, "sys/firmware/acpi/tables", &dir);
 	s->fw_tables_checked = true;
 	s->fw_acpi = derr == 0 && dir.kind == SR_KIND_DIR;
 	if (derr && derr != -ENOENT)
@@ -908,6 +925,53 @@ static void load_fw_tables(struct snapshot *s, struct sysroot *sr)
 			strvec_push(&s->fw_tables, tables[i]);
 		else if (err != -ENOENT)
 			snapshot_add_issue(s, path, err, NULL);
+	}
+}
+
+/* Links each enabled VF to its PF: VF n (0-based) of a PF sits at routing
+ * ID PF + First VF Offset + n * VF Stride, on the PF's domain
+ * (drivers/pci/iov.c pci_iov_virtfn_bus, pci_iov_virtfn_devfn). */
+static void link_virtfns(struct snapshot *s, struct sysroot *sr)
+{
+	for (size_t i = 0; i < s->ndev; i++) {
+		const struct pci_device *pf = &s->dev[i];
+		unsigned off = pf->caps.sriov_off, numvfs, first, stride;
+		uint32_t rid;
+		if (!off || !pf->config || off + 0x18 > pf->config_len)
+			continue;
+		if (!(pci_cfg_u16(pf->config, off + 0x08) & 0x1)) /* VF Enable */
+			continue;
+		numvfs = pci_cfg_u16(pf->config, off + 0x10);
+		first = pci_cfg_u16(pf->config, off + 0x14);
+		stride = pci_cfg_u16(pf->config, off + 0x16);
+		rid = (uint32_t)pf->addr.bus << 8 | (uint32_t)pf->addr.dev << 3 | pf->addr.fn;
+		for (unsigned n = 0; n < numvfs; n++) {
+			uint32_t vrid = rid + first + n * stride;
+			struct pci_addr a = {pf->addr.domain, (uint8_t)(vrid >> 8), (uint8_t)(vrid >> 3 & 0x1f),
+					     (uint8_t)(vrid & 7)};
+			struct pci_device *vf;
+			if (vrid > 0xffff)
+				break;
+			vf = snapshot_find_device(s, &a);
+			if (vf && vf != pf && vf->physfn < 0)
+				vf->physfn = (int)i;
+		}
+	}
+	/* a VF no PF's capability placed (its PF's configuration space
+	 * was not all read): the kernel's physfn link names it */
+	for (size_t i = 0; i < s->ndev; i++) {
+		struct pci_device *vf = &s->dev[i];
+		char path[96], *target = NULL;
+		const struct pci_device *pf;
+		if (!vf->virtfn || vf->physfn >= 0)
+			continue;
+		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/physfn", vf->bdf);
+		if (sr_readlink(sr, path, &target) != 0)
+			continue;
+		pf = snapshot_find_by_name(s, strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+		if (pf && pf != vf)
+			vf->physfn = (int)(pf - s->dev);
+		free(target);
 	}
 }
 
@@ -932,6 +996,8 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 		free(detail);
 	}
 	load_drivers(s, sr);
+	if (flags & SNAP_LOAD_CONFIG)
+		link_virtfns(s, sr);
 	if (flags & SNAP_LOAD_TOPOLOGY)
 		load_topology(s, sr);
 	load_units(s, sr);

@@ -524,6 +524,7 @@ static json_t *json_vfio_check(const struct snapshot *s, const struct vfio_check
 	json_object_set_new(o, "driver", json_str_or_null(d->driver));
 	json_object_set_new(o, "group", c->group >= 0 ? json_integer(c->group) : json_null());
 	json_object_set_new(o, "verdict", json_string(vfio_verdict_id(c->verdict)));
+	json_object_set_new(o, "blocked_by_unknowns", json_boolean(c->blocked_by_unknowns));
 	json_object_set_new(o, "group_viable", c->group >= 0 ? json_boolean(c->group_viable) : json_null());
 	for (size_t i = 0; i < c->nfindings; i++)
 		json_array_append_new(a, json_finding(&c->findings[i]));

@@ -62,49 +62,65 @@ static char *cell_text(const struct status_check *c, int col)
 	}
 }
 
-/* "iommu_hardware and iommu_driver" */
-static void codes_of(const struct status_report *r, enum status_state st, struct buf *b)
+enum codes_which { ALL_CODES, CAN_FAIL, CANNOT_FAIL };
+
+static bool code_wanted(const struct status_check *c, enum status_state st, enum codes_which which)
+{
+	return c->state == st && (which == ALL_CODES || status_check_can_fail(c->code) == (which == CAN_FAIL));
+}
+
+/* "iommu_hardware and iommu_driver": the codes in state ST (of the checks
+ * that can fail, that cannot, or all); returns how many checks. */
+static size_t codes_of(const struct status_report *r, enum status_state st, enum codes_which which, struct buf *b)
 {
 	size_t n = 0, total = 0;
 	for (size_t i = 0; i < r->nchecks; i++)
-		total += r->checks[i].state == st;
+		total += code_wanted(&r->checks[i], st, which);
 	for (size_t i = 0; i < r->nchecks; i++) {
 		const struct status_check *c = &r->checks[i];
 		bool dup = false;
-		if (c->state != st)
+		if (!code_wanted(c, st, which))
 			continue;
 		for (size_t j = 0; j < i; j++)
-			dup = dup || (r->checks[j].state == st && !strcmp(r->checks[j].code, c->code));
+			dup = dup || (code_wanted(&r->checks[j], st, which) && !strcmp(r->checks[j].code, c->code));
 		n++;
 		if (dup)
 			continue;
 		buf_appendf(b, "%s%s", n == 1 ? "" : n == total ? " and " : ", ", c->code);
 	}
+	return total;
 }
 
 /* The verdict under the table (broken at words for a terminal WIDTH). */
 static void print_verdict(const struct status_report *r, size_t width)
 {
 	size_t counts[STATUS_UNKNOWN + 1] = {0};
+	bool undecided = !r->failed && r->undecided; /* said first, then the other unknowns */
 	struct buf b;
 	for (size_t i = 0; i < r->nchecks; i++)
 		counts[r->checks[i].state]++;
 	buf_init(&b);
 	if (counts[STATUS_FAIL]) {
 		buf_appendf(&b, "%zu %s failed: ", counts[STATUS_FAIL], counts[STATUS_FAIL] == 1 ? "check" : "checks");
-		codes_of(r, STATUS_FAIL, &b);
+		codes_of(r, STATUS_FAIL, ALL_CODES, &b);
 		buf_appendf(&b, ".");
+	} else if (undecided) {
+		size_t n;
+		buf_appendf(&b, "No check failed, but ");
+		n = codes_of(r, STATUS_UNKNOWN, CAN_FAIL, &b);
+		buf_appendf(&b, ", which can fail, %s unknown (not in what could be read).", n == 1 ? "is" : "are");
+		counts[STATUS_UNKNOWN] -= n;
 	} else {
 		buf_appendf(&b, "No check failed.");
 	}
 	if (counts[STATUS_WARN]) {
 		buf_appendf(&b, " %s: ", counts[STATUS_WARN] == 1 ? "Warning" : "Warnings");
-		codes_of(r, STATUS_WARN, &b);
+		codes_of(r, STATUS_WARN, ALL_CODES, &b);
 		buf_appendf(&b, ".");
 	}
 	if (counts[STATUS_UNKNOWN]) {
-		buf_appendf(&b, " Unknown (not in what could be read): ");
-		codes_of(r, STATUS_UNKNOWN, &b);
+		buf_appendf(&b, " %s (not in what could be read): ", undecided ? "Also unknown" : "Unknown");
+		codes_of(r, STATUS_UNKNOWN, undecided ? CANNOT_FAIL : ALL_CODES, &b);
 		buf_appendf(&b, ".");
 	}
 	putchar('\n');
@@ -212,14 +228,15 @@ static json_t *json_vfio_status(const struct snapshot *s, const struct status_re
 {
 	const struct host_facts *h = &s->host;
 	const struct vfio_nodes *v = &h->vfio;
-	bool k = r->host_known, dev = k && (!v->dir_err || v->dir_err == -ENOENT);
+	bool k = r->modules_known, dev = r->nodes_known && (!v->dir_err || v->dir_err == -ENOENT);
 	json_t *o = json_object(), *mods = json_object();
 	json_object_set_new(mods, "vfio", json_tri(r->vfio_loaded));
 	json_object_set_new(mods, "vfio_pci", k ? json_boolean(h->params.vfio_pci_loaded) : json_null());
 	json_object_set_new(mods, "vfio_iommu_type1", k ? json_boolean(h->params.type1_loaded) : json_null());
 	json_object_set_new(mods, "iommufd", k ? json_boolean(h->params.iommufd_loaded) : json_null());
 	json_object_set_new(o, "modules", mods);
-	json_object_set_new(o, "container", dev ? json_boolean(v->container) : json_null());
+	json_object_set_new(o, "container", dev && !strvec_contains(&v->unknown, "/dev/vfio/vfio")
+						    ? json_boolean(v->container) : json_null());
 	if (dev) {
 		json_t *g = json_array(), *n = json_array();
 		for (size_t i = 0; i < v->ngroups; i++)
@@ -234,7 +251,14 @@ static json_t *json_vfio_status(const struct snapshot *s, const struct status_re
 		json_object_set_new(o, "noiommu_group_nodes", json_null());
 		json_object_set_new(o, "device_cdevs", json_null());
 	}
-	json_object_set_new(o, "iommufd_node", k ? json_boolean(v->iommufd) : json_null());
+	json_object_set_new(o, "iommufd_node", r->nodes_known && !strvec_contains(&v->unknown, "/dev/iommu")
+							? json_boolean(v->iommufd) : json_null());
+	{
+		json_t *u = json_array();
+		for (size_t i = 0; i < v->unknown.n; i++)
+			json_array_append_new(u, json_string_lossy(v->unknown.v[i]));
+		json_object_set_new(o, "unknown_nodes", u);
+	}
 	json_object_set_new(o, "allow_unsafe_interrupts",
 			    k ? json_tri(h->params.type1_allow_unsafe_interrupts) : json_null());
 	json_object_set_new(o, "iommufd_allow_unsafe_interrupts",
@@ -341,6 +365,7 @@ int json_print_status(const struct snapshot *s, const struct status_report *r, c
 	json_t *doc = json_object();
 	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	json_object_set_new(doc, "failed", json_boolean(r->failed));
+	json_object_set_new(doc, "undecided", json_boolean(r->undecided));
 	json_object_set_new(doc, "checks", json_checks(r));
 	json_object_set_new(doc, "iommu", json_iommu_status(s, r));
 	json_object_set_new(doc, "units", json_units(s, r));
@@ -389,6 +414,8 @@ int render_status_prometheus(const struct snapshot *s, const struct status_repor
 		printf("iommuctl_status_checks{state=\"%s\"} %zu\n", status_state_id((enum status_state)st), counts[st]);
 	status_metric_head("failed", "1 if any check fails (iommuctl status exits 1).");
 	printf("iommuctl_status_failed %d\n", r->failed);
+	status_metric_head("undecided", "1 if no check fails but one that can is unknown (iommuctl status exits 3).");
+	printf("iommuctl_status_undecided %d\n", r->undecided);
 	status_metric_head("iommu_present", "1 if an IOMMU translates DMA.");
 	printf("iommuctl_status_iommu_present %d\n", r->present);
 	status_metric_head("units", "IOMMU units registered.");

@@ -28,7 +28,8 @@ static const char *verdict_text(const struct vfio_check *c)
 	case VFIO_AFTER_STEPS:
 		return "viable after the steps below";
 	default:
-		return "not viable: binding drivers cannot fix what is marked blocking";
+		return c->blocked_by_unknowns ? "not viable on this evidence: what is marked blocking could not be read"
+					      : "not viable: binding drivers cannot fix what is marked blocking";
 	}
 }
 

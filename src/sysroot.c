@@ -1118,13 +1118,15 @@ int sr_kind(struct sysroot *sr, const char *path, struct sr_node *node)
 	if (node->kind == SR_KIND_CHAR || node->kind == SR_KIND_BLOCK) {
 		node->major = major(st.st_rdev);
 		node->minor = minor(st.st_rdev);
-	} else if (node->kind == SR_KIND_FILE && st.st_size > 0 && st.st_size < 32 &&
-		   strncmp(skip_slashes(path), "dev/", 4) == 0) {
+	} else if (node->kind == SR_KIND_FILE && strncmp(skip_slashes(path), "dev/", 4) == 0 && !sysroot_is_live(sr)) {
 		struct buf b;
 		buf_init(&b);
 		/* (when recording, this read copies the file as it is) */
-		if (sr_read(sr, path, 32, 0, &b) == 0)
+		if (st.st_size > 0 && st.st_size < 32 && sr_read(sr, path, 32, 0, &b) == 0)
 			read_done = !parse_node_placeholder(b.data ? b.data : "", node);
+		/* a plain file standing for what another tool did not record */
+		if (node->kind == SR_KIND_FILE)
+			node->kind = SR_KIND_UNKNOWN;
 		buf_release(&b);
 	}
 	if (rec) {

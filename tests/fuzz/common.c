@@ -204,7 +204,7 @@ void fuzz_analyse(struct snapshot *s)
 	status_analyse(s, &status);
 	for (size_t i = 0; i < s->ndev; i++) {
 		struct vfio_check c;
-		vfio_check_device(s, &presence, &status, i, &c);
+		vfio_check_device(s, &presence, &status, NULL, i, &c);
 		vfio_check_release(&c);
 	}
 	swiotlb_analyse(s, &sw);

@@ -183,6 +183,18 @@ static void loader_missing_sys(void **state)
 	assert_int_equal(s.pci_devices.err, -ENOENT);
 	assert_int_equal(s.iommu_groups.err, -ENOENT);
 	assert_int_equal(s.class_iommu.err, -ENOENT);
+	/* every kernel has /sys/firmware: without it the firmware's
+	 * description is unknown (a warning), not "no ACPI" */
+	assert_false(s.fw_tables_checked);
+	assert_false(s.fw_acpi);
+	assert_int_equal(s.nissues, 1);
+	assert_string_equal(s.issues[0].path, "/sys/firmware");
+	assert_int_equal(s.issues[0].err, -ENOENT);
+	snapshot_release(&s);
+	/* there, without acpi/: no ACPI tables, known */
+	tree_mkdir(t, "sys/firmware");
+	snapshot_init(&s);
+	assert_int_equal(snapshot_load(sr, 0, &s), 0);
 	assert_true(s.fw_tables_checked);
 	assert_false(s.fw_acpi);
 	assert_int_equal(s.nissues, 0);

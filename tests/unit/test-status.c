@@ -456,6 +456,10 @@ static void interrupt_remapping_states(void **state)
 	assert_int_equal(check(&r, "interrupt_remapping")->state, STATUS_UNKNOWN);
 	assert_int_equal(r.ir_active, -1);
 	assert_false(r.failed);
+	/* ... and a check that can fail, unknown: no pass (status exits 3) */
+	assert_true(r.undecided);
+	assert_true(status_check_can_fail("interrupt_remapping"));
+	assert_false(status_check_can_fail("vfio_modules"));
 	status_report_release(&r);
 	snapshot_release(&s);
 }
@@ -526,14 +530,20 @@ static void host_facts_missing(void **state)
 	struct snapshot s;
 	struct status_report r;
 	(void)state;
-	/* a capture from before iommuctl read /proc/version, /sys/module, /dev */
+	/* a capture without /proc/version, /sys/module and /dev (made by an
+	 * older iommuctl or another tool) */
 	intel_host(&s, "intel_iommu=on", 1, "DMA-FQ");
 	free(s.host.kernel_release);
 	s.host.kernel_release = NULL;
 	s.host.kver_major = s.host.kver_minor = 0;
+	s.host.params.modules_err = -ENOENT;
+	s.host.vfio.dev_err = -ENOENT;
 	status_analyse(&s, &r);
-	assert_false(r.host_known);
+	assert_false(r.modules_known);
+	assert_false(r.nodes_known);
 	assert_int_equal(r.vfio_loaded, -1);
+	assert_contains(check(&r, "vfio_modules")->detail, "/sys/module cannot be read (No such file or directory)");
+	assert_contains(check(&r, "vfio_nodes")->detail, "/dev cannot be read");
 	assert_int_equal(check(&r, "kernel_release")->state, STATUS_UNKNOWN);
 	assert_int_equal(check(&r, "vfio_modules")->state, STATUS_UNKNOWN);
 	assert_int_equal(check(&r, "vfio_unsafe_options")->state, STATUS_UNKNOWN);

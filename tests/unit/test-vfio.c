@@ -68,7 +68,6 @@ static void host(struct snapshot *s, enum vendor v, int major, int minor)
 	s->host.params.noiommu_mode = 0;
 	s->host.params.vfio_pci_disable_denylist = 0;
 	s->host.vfio.container = true;
-	s->host.uses_known = true;
 	if (v == INTEL) {
 		strvec_push(&s->fw_tables, "DMAR");
 		add_unit(s, "dmar0", "intel", true, QEMU_CAP, QEMU_ECAP);
@@ -105,7 +104,7 @@ static size_t add_dev(struct snapshot *s, const char *bdf, uint16_t vendor, uint
 	assert_true(pci_addr_parse(bdf, &d->addr));
 	pci_addr_format(&d->addr, d->bdf);
 	assert_string_equal(d->bdf, bdf);
-	d->ident_known = d->revision_known = d->class_known = true;
+	d->ident_known = d->header_known = d->revision_known = d->class_known = true;
 	d->ident.vendor_id = vendor;
 	d->ident.device_id = device;
 	d->ident.header_type = header;
@@ -122,6 +121,7 @@ static size_t add_dev(struct snapshot *s, const char *bdf, uint16_t vendor, uint
 	d->reset_method_known = true;
 	d->boot_vga = -1;
 	d->sriov_numvfs = -1;
+	d->physfn = -1;
 	d->driver = driver_name(s, driver);
 	d->driver_known = true;
 	d->group = group;
@@ -205,7 +205,7 @@ static void run(struct snapshot *s, size_t dev, struct vfio_check *c)
 	finish(s);
 	iommu_presence_analyse(s, &p);
 	status_analyse(s, &st);
-	vfio_check_device(s, &p, &st, dev, c);
+	vfio_check_device(s, &p, &st, NULL, dev, c);
 	status_report_release(&st);
 	iommu_presence_release(&p);
 }
@@ -807,6 +807,19 @@ static void direct_region(void **state)
 	size_t d;
 	(void)state;
 
+	/* regions not all read: a direct one cannot be ruled out, so no
+	 * better than with one */
+	d = ready_host(&s, INTEL, 6, 8);
+	add_resv(&s, 1, 0xfee00000, 0xfeefffff, "msi");
+	group(&s, 1)->resv_known = false;
+	run(&s, d, &c);
+	f = finding(&c, "reserved_regions_unknown", SEV_ERROR, "0000:01:00.0");
+	assert_contains(f->message, "cannot be ruled out");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_true(c.blocked_by_unknowns);
+	vfio_check_release(&c);
+	snapshot_release(&s);
+
 	/* Intel before 6.6: the RMRR blocks it */
 	d = ready_host(&s, INTEL, 6, 5);
 	add_resv(&s, 1, 0xfee00000, 0xfeefffff, "msi");
@@ -933,6 +946,258 @@ static void host_critical(void **state)
 	run(&s, d, &c);
 	assert_no_finding(&c, "host_critical");
 	assert_int_equal(c.verdict, VFIO_VIABLE);
+	vfio_check_release(&c);
+	snapshot_release(&s);
+}
+
+/* Whether the host needs a device cannot be known: a mount table or a route
+ * table that could not be read (host_add_gap, as the loader records it). */
+static void host_use_unknown(void **state)
+{
+	static const char *const steps[] = {
+		"echo vfio-pci > /sys/bus/pci/devices/0000:01:00.0/driver_override",
+		"echo 0000:01:00.0 > /sys/bus/pci/devices/0000:01:00.0/driver/unbind",
+		"echo 0000:01:00.0 > /sys/bus/pci/drivers_probe",
+		NULL,
+	};
+	struct vfio_request accept = {.accept_unknown_host_use = true};
+	struct snapshot s;
+	struct vfio_check c;
+	const struct finding *f;
+	struct iommu_presence p;
+	struct status_report st;
+	size_t d;
+	(void)state;
+	d = ready_host(&s, INTEL, 6, 8);
+	s.dev[d].driver = driver_name(&s, "nvme");
+	host_add_gap(&s.host, "root_storage", "proc/self/mountinfo", -ENOENT, NULL);
+	host_add_gap(&s.host, "root_storage", "proc/self/mounts", -EACCES, NULL);
+	run(&s, d, &c);
+	f = finding(&c, "host_use_unknown", SEV_ERROR, "0000:01:00.0");
+	assert_string_equal(f->message, "whether the host needs 0000:01:00.0 (bound to nvme) is unknown: "
+					"/proc/self/mountinfo cannot be read (No such file or directory); "
+					"/proc/self/mounts cannot be read (Permission denied); it may hold /, /boot or /usr");
+	assert_contains(f->remedy, "--accept-unknown-host-use");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_true(c.blocked_by_unknowns);
+	assert_no_steps(&c);
+	vfio_check_release(&c);
+
+	/* the user accepts the risk: a warning, and the steps */
+	iommu_presence_analyse(&s, &p);
+	status_analyse(&s, &st);
+	vfio_check_device(&s, &p, &st, &accept, d, &c);
+	f = finding(&c, "host_use_unknown", SEV_WARNING, "0000:01:00.0");
+	assert_contains(f->message, "you accepted the risk with --accept-unknown-host-use");
+	assert_int_equal(c.verdict, VFIO_AFTER_STEPS);
+	assert_false(c.blocked_by_unknowns);
+	assert_steps(&c, steps);
+	vfio_check_release(&c);
+	status_report_release(&st);
+	iommu_presence_release(&p);
+	snapshot_release(&s);
+
+	/* a route that could not be traced, on a group member: blocking too */
+	d = ready_host(&s, INTEL, 6, 8);
+	add_dev(&s, "0000:01:00.1", 0x10de, 0x10f0, 0, "e1000e", 1, 0);
+	host_add_gap(&s.host, "default_route", "sys/class/net/eth0", -ENOENT, "the default route (eth0)");
+	run(&s, d, &c);
+	f = finding(&c, "host_use_unknown", SEV_ERROR, "0000:01:00.1");
+	assert_contains(f->message, "/sys/class/net/eth0 cannot be read (No such file or directory) for the default "
+				    "route (eth0); it may carry the default route");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	vfio_check_release(&c);
+	snapshot_release(&s);
+
+	/* a file system no device can be traced to (nfs, zfs, overlay) */
+	d = ready_host(&s, INTEL, 6, 8);
+	s.dev[d].driver = driver_name(&s, "ixgbe");
+	host_add_gap(&s.host, "root_storage", "proc/self/mountinfo", 0, "/ (nfs4 on srv:/export)");
+	run(&s, d, &c);
+	f = finding(&c, "host_use_unknown", SEV_ERROR, "0000:01:00.0");
+	assert_contains(f->message, "/ (nfs4 on srv:/export) is on no block device iommuctl can trace");
+	vfio_check_release(&c);
+	snapshot_release(&s);
+
+	/* gaps say nothing of a device no host driver holds */
+	d = ready_host(&s, INTEL, 6, 8);
+	s.dev[d].driver = NULL;
+	host_add_gap(&s.host, "root_storage", "proc/self/mountinfo", -ENOENT, NULL);
+	run(&s, d, &c);
+	assert_no_finding(&c, "host_use_unknown");
+	assert_int_equal(c.verdict, VFIO_AFTER_STEPS);
+	vfio_check_release(&c);
+	snapshot_release(&s);
+}
+
+/* The configuration header could not be read (uevent gave the ids): whether
+ * vfio-pci can bind the function is unknown, unless its class says bridge. */
+static void header_unknown(void **state)
+{
+	struct snapshot s;
+	struct vfio_check c;
+	const struct finding *f;
+	size_t d;
+	(void)state;
+	d = ready_host(&s, INTEL, 6, 8);
+	s.dev[d].header_known = s.dev[d].class_known = false;
+	s.dev[d].driver = driver_name(&s, "nvme");
+	run(&s, d, &c);
+	f = finding(&c, "header_unknown", SEV_ERROR, "0000:01:00.0");
+	assert_contains(f->message, "/sys/bus/pci/devices/0000:01:00.0/config");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_true(c.blocked_by_unknowns);
+	assert_no_steps(&c);
+	vfio_check_release(&c);
+
+	/* a PCI bridge class: a bridge header (pci_setup_device) */
+	s.dev[d].class_known = true;
+	s.dev[d].ident.class_code = 0x060400;
+	run(&s, d, &c);
+	assert_no_finding(&c, "header_unknown");
+	finding(&c, "bridge", SEV_ERROR, "0000:01:00.0");
+	assert_false(c.blocked_by_unknowns);
+	vfio_check_release(&c);
+	snapshot_release(&s);
+}
+
+/* Which driver a member is bound to could not be read: it may hold the group. */
+static void driver_unknown(void **state)
+{
+	struct snapshot s;
+	struct vfio_check c;
+	const struct finding *f;
+	size_t d, m;
+	(void)state;
+	d = ready_host(&s, INTEL, 6, 8);
+	m = add_dev(&s, "0000:01:00.1", 0x10de, 0x10f0, 0, NULL, 1, 0);
+	s.dev[m].driver_known = false;
+	run(&s, d, &c);
+	f = finding(&c, "driver_unknown", SEV_ERROR, "0000:01:00.1");
+	assert_contains(f->message, "which driver 0000:01:00.1 is bound to is unknown");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_true(c.blocked_by_unknowns);
+	assert_no_steps(&c);
+	vfio_check_release(&c);
+	snapshot_release(&s);
+}
+
+/* An SR-IOV PF 01:00.0 (i40e, one VF enabled) below root port 00:01.0, and
+ * its VF 01:02.0 (no driver): in a group of its own, or in the PF's (the
+ * port lacks ACS). */
+static void pf_and_vf(struct snapshot *s, bool same_group, size_t *pf, size_t *vf)
+{
+	host(s, INTEL, 6, 12);
+	add_group(s, 0, "DMA-FQ");
+	add_group(s, 1, "DMA-FQ");
+	if (!same_group)
+		add_group(s, 2, "DMA-FQ");
+	add_dev(s, "0000:00:01.0", 0x8086, 0x1901, 1, "pcieport", 0, -1);
+	*pf = add_dev(s, "0000:01:00.0", 0x8086, 0x1572, 0, "i40e", 1, 0);
+	s->dev[*pf].caps.sriov_off = 0x160;
+	s->dev[*pf].sriov_numvfs = 1;
+	*vf = add_dev(s, "0000:01:02.0", 0x8086, 0x154c, 0, NULL, same_group ? 1 : 2, 0);
+	s->dev[*vf].virtfn = true;
+	s->dev[*vf].physfn = (int)*pf;
+}
+
+/* A PF (VFs enabled) and one of its own VFs in one request: freeing the PF
+ * disables its VFs, which removes the VF; the request names the conflict
+ * on both.  The VFs alone, or the request not made together, are fine. */
+static void sriov_conflict(void **state)
+{
+	struct snapshot s;
+	struct vfio_check c;
+	struct iommu_presence p;
+	struct status_report st;
+	const struct finding *f;
+	size_t pf, vf, devs[2];
+	struct vfio_request req = {.devs = devs, .ndevs = 2, .together = true};
+	(void)state;
+	pf_and_vf(&s, false, &pf, &vf);
+	finish(&s);
+	devs[0] = pf;
+	devs[1] = vf;
+	iommu_presence_analyse(&s, &p);
+	status_analyse(&s, &st);
+	vfio_request_prepare(&s, &req);
+	vfio_check_device(&s, &p, &st, &req, pf, &c);
+	f = finding(&c, "sriov_conflict", SEV_ERROR, "0000:01:00.0");
+	assert_string_equal(f->message, "freeing 0000:01:00.0 for vfio-pci disables its VFs (echo 0 > "
+					"/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs), which removes 0000:01:02.0, "
+					"also asked for");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_false(c.blocked_by_unknowns);
+	assert_no_steps(&c);
+	vfio_check_release(&c);
+	vfio_check_device(&s, &p, &st, &req, vf, &c);
+	f = finding(&c, "sriov_conflict", SEV_ERROR, "0000:01:02.0");
+	assert_contains(f->message, "0000:01:02.0 is a VF of 0000:01:00.0, also asked for");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_no_steps(&c);
+	vfio_check_release(&c);
+	vfio_request_release(&req);
+
+	/* the VF alone: its steps */
+	devs[0] = vf;
+	req.ndevs = 1;
+	vfio_request_prepare(&s, &req);
+	vfio_check_device(&s, &p, &st, &req, vf, &c);
+	assert_no_finding(&c, "sriov_conflict");
+	assert_int_equal(c.verdict, VFIO_AFTER_STEPS);
+	vfio_check_release(&c);
+	vfio_request_release(&req);
+
+	/* both, but judged each alone (--all): no conflict */
+	devs[0] = pf;
+	devs[1] = vf;
+	req.ndevs = 2;
+	req.together = false;
+	vfio_request_prepare(&s, &req);
+	vfio_check_device(&s, &p, &st, &req, vf, &c);
+	assert_no_finding(&c, "sriov_conflict");
+	vfio_check_release(&c);
+	vfio_request_release(&req);
+	status_report_release(&st);
+	iommu_presence_release(&p);
+	snapshot_release(&s);
+}
+
+/* A VF in its own PF's group (the port above has no ACS): freeing the PF
+ * removes the VF.  A PF of other VFs in a group is freed by disabling its
+ * VFs first. */
+static void own_pf_in_group(void **state)
+{
+	static const char *const steps[] = {
+		"echo 0 > /sys/bus/pci/devices/0000:01:00.1/sriov_numvfs",
+		"echo vfio-pci > /sys/bus/pci/devices/0000:01:00.1/driver_override",
+		"echo 0000:01:00.1 > /sys/bus/pci/devices/0000:01:00.1/driver/unbind",
+		"echo 0000:01:00.1 > /sys/bus/pci/drivers_probe",
+		NULL,
+	};
+	struct snapshot s;
+	struct vfio_check c;
+	const struct finding *f;
+	size_t d, pf, vf;
+	(void)state;
+	pf_and_vf(&s, true, &pf, &vf);
+	run(&s, vf, &c);
+	f = finding(&c, "own_pf_in_group", SEV_ERROR, "0000:01:00.0");
+	assert_contains(f->message, "0000:01:02.0 shares group 1 with its own PF 0000:01:00.0, bound to i40e");
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_no_steps(&c);
+	vfio_check_release(&c);
+	snapshot_release(&s);
+
+	/* the PF of other VFs, a member of the group of the device asked for */
+	d = ready_host(&s, INTEL, 6, 12);
+	pf = add_dev(&s, "0000:01:00.1", 0x8086, 0x1572, 0, "i40e", 1, 0);
+	s.dev[pf].sriov_numvfs = 2;
+	run(&s, d, &c);
+	f = finding(&c, "pf_with_vfs", SEV_WARNING, "0000:01:00.1");
+	assert_contains(f->message, "they are disabled first, which removes them");
+	assert_int_equal(c.verdict, VFIO_AFTER_STEPS);
+	assert_steps(&c, steps);
 	vfio_check_release(&c);
 	snapshot_release(&s);
 }
@@ -1320,10 +1585,12 @@ static void interrupt_remapping_unknown(void **state)
 	d = ready_host(&s, INTEL, 6, 8);
 	s.host.ir_active = -1;
 	run(&s, d, &c);
-	f = finding(&c, "interrupt_remapping_unknown", SEV_WARNING, NULL);
+	/* unknown is no better than off: not viable on this evidence */
+	f = finding(&c, "interrupt_remapping_unknown", SEV_ERROR, NULL);
 	assert_contains(f->message, "whether MSIs are isolated is not recorded");
 	assert_contains(f->remedy, "run iommuctl on the live system");
-	assert_int_equal(c.verdict, VFIO_VIABLE);
+	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
+	assert_true(c.blocked_by_unknowns);
 	assert_true(c.group_viable);
 	assert_no_steps(&c);
 	vfio_check_release(&c);
@@ -1679,6 +1946,11 @@ int main(void)
 		cmocka_unit_test(denylisted),
 		cmocka_unit_test(direct_region),
 		cmocka_unit_test(host_critical),
+		cmocka_unit_test(host_use_unknown),
+		cmocka_unit_test(driver_unknown),
+		cmocka_unit_test(header_unknown),
+		cmocka_unit_test(sriov_conflict),
+		cmocka_unit_test(own_pf_in_group),
 		cmocka_unit_test(pf_with_vfs),
 		cmocka_unit_test(not_bound_to_vfio),
 		cmocka_unit_test(host_critical_member),

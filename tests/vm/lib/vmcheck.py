@@ -213,8 +213,8 @@ class Case:
         except ValueError as e:
             raise Fail("`iommuctl %s` printed invalid JSON: %s" % (args, e),
                        (self.ic_out(name) or "").splitlines()[:5] + err)
-        if not isinstance(data, dict) or data.get("schema_version") != 1:
-            raise Fail("`iommuctl %s`: schema_version is not 1" % args)
+        if not isinstance(data, dict) or data.get("schema_version") != 2:
+            raise Fail("`iommuctl %s`: schema_version is not 2" % args)
         self._json[name] = data
         return data
 
@@ -357,7 +357,8 @@ def check_resv(c):
         regs = []
         for r in g.get("reserved_regions") or []:
             try:
-                regs.append((int(r["start"]), int(r["end"]), str(r["type"])))
+                # schema 2: addresses are "0x" and 16 hex digits
+                regs.append((int(r["start"], 16), int(r["end"], 16), str(r["type"])))
             except (KeyError, TypeError, ValueError):
                 regs.append((-1, -1, "malformed:%r" % (r,)))
         for s, e, t in sorted(regs):
