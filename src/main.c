@@ -677,7 +677,7 @@ static void offer_system(struct app *app, enum complete_kind k, const char *cur)
 
 /* Offers what completes an argument of kind K, CUR typed so far, each
  * candidate after PREFIX ("--root=" for an inline one). */
-static void offer_values(struct app *app, const struct command *cmd, enum complete_kind k,
+static void offer_values(struct app *app, const struct command *cmd, const struct request *req, enum complete_kind k,
 			 const char *const *choices, const char *prefix, const char *cur)
 {
 	switch (choices ? COMPLETE_CHOICES : k) {
@@ -705,7 +705,9 @@ static void offer_values(struct app *app, const struct command *cmd, enum comple
 		puts("nospace");
 		for (size_t i = 0; cmd->columns && i < cmd->columns->ncols; i++) {
 			const struct column_info *c = &cmd->columns->cols[i];
-			if (!c->kinds || (c->kinds & cmd->columns->kind))
+			/* a tree's column only where there is a tree (-t) */
+			bool tree = cmd->columns->always_tree || req->lo.tree;
+			if ((!c->kinds || (c->kinds & cmd->columns->kind)) && (!c->tree_only || tree))
 				printf("%s%.*s%s\t%s\n", prefix, (int)keep, cur, c->name, c->help);
 		}
 		return;
@@ -735,71 +737,58 @@ static const struct cmd_option *inline_option(const struct parser *p, const char
  * after a prefix, "none"), then "CANDIDATE<TAB>DESCRIPTION" lines. */
 static int complete(struct app *app, int n, char **words)
 {
-	const char *cur = n ? words[n - 1] : "";
+	const char *cur = n ? words[n - 1] : "", *eq = strchr(cur, '=');
 	char **argv = xcalloc((size_t)n + 2, sizeof(*argv));
 	struct main_options mo = {0};
 	struct request req = {0};
 	struct parser p = {.app = app, .req = &req, .own = &mo};
 	struct offer_ctx oc = {NULL, NULL};
-	const struct command *row;
-	bool options = true, posix = getenv("POSIXLY_CORRECT") != NULL;
+	const struct command *cmd = NULL;
+	const struct cmd_option *o = NULL;
+	bool options = true;
 	int pos;
 
+	/* the words before CUR, read as a run reads them */
 	argv[0] = "iommuctl";
 	for (int i = 0; i + 1 < n; i++)
 		argv[i + 1] = words[i];
 	pos = parse_options(&p, n, argv, true);
-	if (p.wants_arg) {
-		offer_values(app, NULL, p.wants_arg->o->complete, p.wants_arg->o->kind == OPT_CHOICE ? p.wants_arg->o->choices : NULL, "", cur);
-		goto out;
-	}
-	if (pos >= n) {
-		if (cur[0] == '-' && strncmp(cur, "--", 2) == 0 && strchr(cur, '=') && inline_option(&p, cur)) {
-			const struct cmd_option *o = inline_option(&p, cur);
-			char *prefix = xstrndup(cur, (size_t)(strchr(cur, '=') + 1 - cur));
-			offer_values(app, NULL, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, prefix, strchr(cur, '=') + 1);
-			free(prefix);
-		} else if (cur[0] == '-') {
-			puts("words");
-			command_for_each_option(NULL, offer_option, &oc);
-		} else {
-			offer_values(app, NULL, COMPLETE_COMMAND, NULL, "", cur);
+	if (!p.wants_arg && pos < n) {
+		if (!(cmd = find_command(argv[pos]))) {
+			puts("none");
+			goto out;
 		}
-		goto out;
+		app->cmd = cmd = resolve(cmd);
+		parser_release(&p);
+		parse_command_line(&p, app, &req, n - pos, argv + pos);
+		/* options end at "--", and with POSIXLY_CORRECT at an operand */
+		for (int i = pos + 1; i < n; i++)
+			options = options && strcmp(argv[i], "--") != 0;
+		options = options && !(getenv("POSIXLY_CORRECT") && req.noperands);
+		oc.cmd = cmd;
+		oc.only = req.noperands ? req.operands[0] : NULL;
 	}
-	row = find_command(argv[pos]);
-	if (!row) {
-		puts("none");
-		goto out;
-	}
-	app->cmd = resolve(row);
-	parser_release(&p);
-	parse_command_line(&p, app, &req, n - pos, argv + pos);
-	for (int i = pos + 1; i < n; i++)
-		options = options && strcmp(argv[i], "--") != 0;
-	options = options && !(posix && req.noperands);
-	oc.cmd = app->cmd;
-	oc.only = req.noperands ? req.operands[0] : NULL;
-	if (p.wants_arg) {
-		const struct cmd_option *o = p.wants_arg->o;
-		offer_values(app, app->cmd, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, "", cur);
-	} else if (options && !strncmp(cur, "--", 2) && strchr(cur, '=') && inline_option(&p, cur)) {
-		const struct cmd_option *o = inline_option(&p, cur);
-		char *prefix = xstrndup(cur, (size_t)(strchr(cur, '=') + 1 - cur));
-		offer_values(app, app->cmd, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, prefix,
-			     strchr(cur, '=') + 1);
+	if (p.wants_arg)
+		o = p.wants_arg->o;
+	else if (options && !strncmp(cur, "--", 2) && eq)
+		o = inline_option(&p, cur);
+	if (o) {
+		char *prefix = xstrndup(cur, p.wants_arg ? 0 : (size_t)(eq + 1 - cur));
+		offer_values(app, cmd, &req, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, prefix,
+			     cur + strlen(prefix));
 		free(prefix);
 	} else if (options && cur[0] == '-') {
 		puts("words");
-		command_for_each_option(app->cmd, offer_option, &oc);
-	} else if (app->cmd->operand &&
-		   (!app->cmd->operand->max || req.noperands < app->cmd->operand->max)) {
-		offer_values(app, app->cmd, operand_complete(app->cmd->operand), app->cmd->operand->choices, "", cur);
+		command_for_each_option(cmd, offer_option, &oc);
+	} else if (!cmd) {
+		offer_values(app, NULL, &req, COMPLETE_COMMAND, NULL, "", cur);
+	} else if (cmd->operand && (!cmd->operand->max || req.noperands < cmd->operand->max)) {
+		offer_values(app, cmd, &req, operand_complete(cmd->operand), cmd->operand->choices, "", cur);
 	} else {
 		puts("none");
 	}
-	release_request(app->cmd, &req);
 out:
+	release_request(cmd, &req);
 	parser_release(&p);
 	free(argv);
 	return EXIT_OK;
