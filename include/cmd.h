@@ -230,6 +230,10 @@ const struct pci_device *app_find_device(struct app *app, const struct snapshot 
 /* Opens the root, loads the snapshot with FLAGS and resolves names.
  * Returns EXIT_OK, or the exit status after reporting why not. */
 int app_load(struct app *app, unsigned flags, struct snapshot *s);
+/* What the platform is (kernel release, machine, ACPI or device tree),
+ * loaded quietly for a command that can do without it: false if the root
+ * cannot be read, S then empty (and still to be released). */
+bool app_load_platform(struct app *app, struct snapshot *s);
 /* Prints the snapshot's load issues (and a names warning) on stderr. */
 void app_print_warnings(const struct app *app, const struct snapshot *s);
 /* Whether colour goes out: --color, else a terminal without NO_COLOR and

@@ -85,10 +85,15 @@ struct list_view {
 	bool predicted;
 	const struct group_why *why; /* indexed like s->grp; NULL without --why */
 	const char *names_warning;
+	/* predicted: the ACS rule the prediction followed */
+	const struct acs_request *acs_rule;
 	/* per function: selected (-s, -d, operands); NULL: every one.  A
 	 * group is shown when it holds a selected function. */
 	const bool *selected;
 };
+/* The ACS rule of a prediction as JSON ({"code", "requested", "certain",
+ * "message"}), or null. */
+json_t *json_acs_rule(const struct acs_request *r);
 
 /* Whether a list shows group G: it holds a selected function (or nothing
  * is selected). */

@@ -179,6 +179,14 @@ int app_load(struct app *app, unsigned flags, struct snapshot *s)
 	return EXIT_OK;
 }
 
+bool app_load_platform(struct app *app, struct snapshot *s)
+{
+	snapshot_init(s);
+	if (!app->sr && sysroot_open(app->root, &app->sr))
+		return false;
+	return snapshot_load(app->sr, SNAP_LOAD_CMDLINE_ONLY, s) == 0;
+}
+
 void app_print_warnings(const struct app *app, const struct snapshot *s)
 {
 	diag_print_issues(s);
@@ -437,8 +445,13 @@ int app_run_list(struct app *app, struct request *req, enum list_kind kind, bool
 	}
 	rc = app_select(app, req, &s, 0, predict, &sel);
 	if (rc == EXIT_OK) {
-		struct list_view v = {&s, &presence, predict, why, names_warning(app->names),
-				      sel.narrowed ? sel.dev : NULL};
+		struct list_view v = {.s = &s,
+				      .presence = &presence,
+				      .predicted = predict,
+				      .why = why,
+				      .names_warning = names_warning(app->names),
+				      .acs_rule = predict ? &iso.acs_req : NULL,
+				      .selected = sel.narrowed ? sel.dev : NULL};
 		app_print_warnings(app, &s);
 		if (app->json)
 			rc = kind == LIST_GROUPS ? json_print_groups(&v, app->pretty) : json_print_devices(&v, app->pretty);

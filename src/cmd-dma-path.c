@@ -118,6 +118,6 @@ const struct command cmd_dma_path = {
 	.operand = &one_device_operand,
 	.own_size = sizeof(struct dma_path_options),
 	.own_defaults = &dma_path_defaults,
-	.load = SNAP_LOAD_DMA | SNAP_LOAD_HOST,
+	.load = SNAP_LOAD_DMA | SNAP_LOAD_HOST | SNAP_LOAD_ISOLATION,
 	.run = dma_path_run,
 };

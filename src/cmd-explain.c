@@ -53,11 +53,18 @@ static int wanted_groups(struct app *app, const struct request *req, const struc
 		d = snapshot_find_device(s, &a);
 		if (!sel.dev[d - s->dev])
 			continue;
-		if (d->group < 0)
-			rc = app_fail(app, EXIT_BLOCKING, "%s is in no IOMMU group: the IOMMU does not translate its DMA%s",
-				      d->bdf, predict ? "" : " (it is outside every IOMMU unit's scope)");
-		else
+		if (d->group >= 0) {
 			wanted[(*n)++] = d->group;
+			continue;
+		}
+		{
+			int bridge, owner = predict ? -1 : streamid_taken_by(s, (size_t)(d - s->dev), &bridge);
+			char *why = owner >= 0 ? streamid_collision_text(s, (size_t)(d - s->dev), owner, bridge)
+					       : xasprintf("the IOMMU does not translate its DMA%s",
+							   predict ? "" : " (it is outside every IOMMU unit's scope)");
+			rc = app_fail(app, EXIT_BLOCKING, "%s is in no IOMMU group: %s", d->bdf, why);
+			free(why);
+		}
 	}
 	if (rc == EXIT_OK && sel.narrowed && !req->noperands)
 		for (size_t i = 0; i < s->ndev; i++)

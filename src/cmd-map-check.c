@@ -21,7 +21,7 @@ struct map_check_options {
 	int group; /* -1: the BDF's */
 	struct range_list ranges;
 	uint64_t guest_ram;
-	int machine; /* enum guest_machine; -1: not given */
+	int machine; /* an index into guest_machine_ids; -1: not given */
 };
 
 /* "0x100000000:4G,0:640K" appended to the list */
@@ -80,7 +80,7 @@ static const struct cmd_option map_check_options[] = {
 	 .help = "the guest RAM layout QEMU builds for this much RAM (e.g. 16G)"},
 	{.name = "machine", .kind = OPT_CHOICE, .arg = "TYPE", OWN_FIELD(struct map_check_options, machine),
 	 .choices = guest_machine_ids,
-	 .help = "with --guest-ram: q35 (the default) or pc (i440fx)"},
+	 .help = "with --guest-ram: q35, pc (i440fx) or virt (Arm); default: the host's own (virt on Arm)"},
 	OPTIONS_END,
 };
 
@@ -95,7 +95,7 @@ static int map_check_run(struct app *app, struct request *req)
 {
 	const struct map_check_options *o = req->own;
 	struct mapcheck_request q = {.group = o->group,
-				     .machine = o->machine < 0 ? GUEST_MACHINE_Q35 : (enum guest_machine)o->machine,
+				     .machine = GUEST_MACHINE_DEFAULT,
 				     .guest_ram = o->guest_ram,
 				     .ranges = o->ranges.v,
 				     .nranges = o->ranges.n};
@@ -117,6 +117,8 @@ static int map_check_run(struct app *app, struct request *req)
 		return app_usage_error(app, "--machine goes with --guest-ram");
 	if (q.group < 0)
 		pci_addr_parse_lenient(req->operands[0], &a);
+	if (o->machine >= 0)
+		guest_machine_parse(guest_machine_ids[o->machine], &q.machine);
 
 	rc = app_load(app, req->load, &s);
 	if (rc != EXIT_OK)
@@ -151,7 +153,7 @@ out:
 const struct command cmd_map_check = {
 	.name = "map-check",
 	.summary = "Check a VFIO mapping layout against a group's reserved regions and IOMMU limits.",
-	.synopsis = "(BDF | --group N) (--range IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc])",
+	.synopsis = "(BDF | --group N) (--range IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc|virt])",
 	.options = map_check_options,
 	.operand = &one_device_operand,
 	.own_size = sizeof(struct map_check_options),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "render.h"
 #include "swiotlb.h"
 
@@ -59,11 +60,18 @@ int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_rep
 	for (size_t i = 0; i < r->npools; i++)
 		if (r->pools[i].nslabs.slabs != 0 || !r->pools[i].pool->is_default)
 			print_pool(&r->pools[i]);
-	print_field("Forced:", 14, !r->cmdline_known ? "unknown (/proc/cmdline could not be read)"
-			       : r->forced == 1 ? "yes (swiotlb=force: every streaming DMA without an IOMMU bounces)"
-						: "no (unless this is a confidential-computing guest, SEV or TDX, where all DMA "
-						  "bounces)",
-		    width);
+	if (!r->cmdline_known || r->forced == 1) {
+		print_field("Forced:", 14, !r->cmdline_known
+					      ? "unknown (/proc/cmdline could not be read)"
+					      : "yes (swiotlb=force: every streaming DMA without an IOMMU bounces)",
+			    width);
+	} else {
+		text = xasprintf("no (unless this is a confidential-computing guest, %s, where all DMA bounces)",
+				 r->arch == ARCH_X86 ? "SEV or TDX" : r->arch == ARCH_ARM ? "an Arm CCA realm"
+											: "SEV, TDX or a CCA realm");
+		print_field("Forced:", 14, text, width);
+		free(text);
+	}
 	if (r->setting) {
 		int len = (int)strcspn(r->setting, " \t\n");
 		char b[32];

@@ -273,6 +273,7 @@ struct row {
 	const struct list_options *o;
 	const struct isolation *iso;  /* topology: ACS verdicts */
 	const char *host_bridge;      /* topology: a host bridge's row */
+	const char *other_bus;        /* a non-PCI member's bus ("" unknown) */
 };
 
 static char *acs_bits_text(uint16_t bits)
@@ -392,8 +393,11 @@ static char *device_cell(const struct row *r, int col)
 		return col == COL_NODE ? xstrdup(r->host_bridge) : NULL;
 	if (!d) {
 		/* a group member that is not a PCI function */
-		if (col == COL_NODE || col == COL_BDF || col == COL_NAME)
+		if (col == COL_NODE || col == COL_BDF)
 			return xstrdup(r->other);
+		if (col == COL_NAME)
+			return *r->other_bus ? xasprintf("%s device (not PCI)", r->other_bus)
+					     : xstrdup("device that is not PCI (bus unknown)");
 		return is_group_column(col) ? group_cell(r, col) : NULL;
 	}
 	switch (col) {
@@ -572,6 +576,14 @@ static bool decorated(const struct list_options *o)
 	return !o->raw && !o->pairs && !o->noheadings;
 }
 
+/* "ACS: MESSAGE." under a prediction, broken at words for WIDTH */
+static void print_acs_rule(const char *message, size_t width)
+{
+	char *text = xasprintf("%s.", message);
+	print_wrapped(stdout, "ACS: ", "  ", text, width);
+	free(text);
+}
+
 /* No IOMMU: the sentence saying what was looked at, and what to do. */
 static void print_absent(const struct iommu_presence *p, size_t width)
 {
@@ -641,6 +653,8 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 					 : "Predicted from the topology, configuration space and the kernel's rules: the "
 					   "groups the kernel would form once an IOMMU is enabled.",
 			      o->width);
+		if (v->acs_rule && v->acs_rule->message)
+			print_acs_rule(v->acs_rule->message, o->width);
 		putchar('\n');
 	}
 	tb = new_table(o, colv, ncol);
@@ -649,7 +663,7 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 	for (size_t i = 0; i < s->ngrp; i++) {
 		const struct iommu_group *g = &s->grp[i];
 		const char *color = o->color && group_member_count(g) > 1 ? "yellow" : NULL;
-		struct row r = {s, NULL, g, NULL, o, NULL, NULL};
+		struct row r = {s, NULL, g, NULL, o, NULL, NULL, NULL};
 		struct libscols_line *parent = NULL;
 		if (!list_group_shown(v, g))
 			continue;
@@ -663,6 +677,7 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 		r.d = NULL;
 		for (size_t j = 0; j < g->other.n; j++) {
 			r.other = g->other.v[j];
+			r.other_bus = j < g->other_bus.n ? g->other_bus.v[j] : "";
 			if (!fill_line(tb, parent, &r, colv, ncol, color))
 				goto fail;
 		}
@@ -699,13 +714,30 @@ int render_devices_text(const struct list_view *v, const struct list_options *o)
 		return -1;
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, NULL, NULL};
+		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, NULL, NULL, NULL};
 		const char *color = o->color && r.g && group_member_count(r.g) > 1 ? "yellow" : NULL;
 		if (v->selected && !v->selected[i])
 			continue;
 		if (!fill_line(tb, NULL, &r, colv, ncol, color)) {
 			scols_unref_table(tb);
 			return -1;
+		}
+	}
+	/* the groups' members that are not PCI functions (platform devices;
+	 * none is selected by -s, -d or an address) */
+	for (size_t i = 0; !v->selected && i < s->ngrp; i++) {
+		const struct iommu_group *g = &s->grp[i];
+		struct row r = {s, NULL, g, NULL, o, NULL, NULL, NULL};
+		const char *color = o->color && group_member_count(g) > 1 ? "yellow" : NULL;
+		for (size_t j = 0; j < g->other.n; j++) {
+			if (pci_is_bdf(g->other.v[j]))
+				continue; /* a function that went away: the warnings say so */
+			r.other = g->other.v[j];
+			r.other_bus = j < g->other_bus.n ? g->other_bus.v[j] : "";
+			if (!fill_line(tb, NULL, &r, colv, ncol, color)) {
+				scols_unref_table(tb);
+				return -1;
+			}
 		}
 	}
 	if (table_print(tb, o) < 0)
@@ -750,7 +782,7 @@ static int add_subtree(const struct topology_draw *t, struct libscols_line *pare
 	const struct snapshot *s = t->s;
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, t->o, t->iso, NULL};
+		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, t->o, t->iso, NULL, NULL};
 		struct libscols_line *ln;
 		if (!d->topology_known || d->parent != up || (up < 0 && d->host_bridge != host) ||
 		    (t->shown && !t->shown[i]))
@@ -779,7 +811,7 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 		return -1;
 	for (size_t h = 0; h < s->host_bridges.n; h++) {
 		struct topology_draw t = {tb, s, iso, shown, o, colv, ncol};
-		struct row r = {s, NULL, NULL, NULL, o, iso, s->host_bridges.v[h]};
+		struct row r = {s, NULL, NULL, NULL, o, iso, s->host_bridges.v[h], NULL};
 		struct libscols_line *ln;
 		if (!topology_host_shown(s, shown, (int)h))
 			continue;
@@ -791,7 +823,7 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	for (size_t i = 0; i < s->ndev; i++)
 		if (!s->dev[i].topology_known && (!shown || shown[i])) {
 			const struct pci_device *d = &s->dev[i];
-			struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL};
+			struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL, NULL};
 			if (!fill_line(tb, NULL, &r, colv, ncol, NULL))
 				goto fail;
 		}
@@ -815,6 +847,8 @@ int render_explain_text(const struct explain_view *v, size_t width)
 		print_wrapped(stdout, "", "",
 			      "No IOMMU groups here: these are the groups the kernel would form once an IOMMU is enabled.",
 			      width);
+		if (v->iso && v->iso->acs_req.message)
+			print_acs_rule(v->iso->acs_req.message, width);
 		putchar('\n');
 	}
 	for (size_t i = 0; i < v->nex; i++) {
