@@ -69,7 +69,7 @@ static const struct column_info cols[] = {
 	[COL_ACS_CAP] = {"ACS_CAP", 0.1, SCOLS_FL_TRUNC, K_TOPO, false,
 			 "ACS capability: the features the function has (- no ACS capability, ? unreadable)"},
 	[COL_ACS_CTL] = {"ACS_CTL", 0.1, SCOLS_FL_TRUNC, K_TOPO, false, "ACS control: the features enabled"},
-	[COL_MISSING] = {"MISSING", 7, 0, K_TOPO, false,
+	[COL_MISSING] = {"MISSING", 7, SCOLS_FL_WRAP, K_TOPO, false,
 			 "required ACS controls (SV RR CR UF) the kernel finds off: as read with IOMMU groups, as it would set "
 			 "them without"},
 	[COL_ISOLATED] = {"ISOLATED", 3, 0, K_TOPO, false,
