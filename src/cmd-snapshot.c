@@ -14,18 +14,39 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "lspci-sysfs.h"
+#include "lspci.h"
 
 #ifndef IOMMUCTL_VERSION
 #define IOMMUCTL_VERSION "unknown"
 #endif
 
+/* --from-lspci FILE, up to twice (-vvnn text, a -xxxx hex dump) */
+struct lspci_files {
+	const char *v[2];
+	int n; /* as often as given */
+};
+
 struct snapshot_options {
 	bool force;
+	struct lspci_files lspci;
 };
+
+static bool add_lspci_file(const char *arg, void *field)
+{
+	struct lspci_files *f = field;
+	if (f->n < 2)
+		f->v[f->n] = arg;
+	f->n++;
+	return true;
+}
 
 static const struct cmd_option snapshot_options[] = {
 	{.name = "force", .kind = OPT_FLAG, OWN_FIELD(struct snapshot_options, force),
 	 .help = "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
+	{.name = "from-lspci", .kind = OPT_VALUE, .arg = "FILE", OWN_FIELD(struct snapshot_options, lspci),
+	 .parse = add_lspci_file, .complete = COMPLETE_FILE,
+	 .help = "build it from lspci -vvnn and/or -xxxx output (- for stdin; twice: text and hex)"},
 	OPTIONS_END,
 };
 
@@ -37,6 +58,139 @@ static const struct cmd_operand dir_operand = {
 	.missing = "missing the directory to write the snapshot to",
 	.help = "where to write the snapshot: a new or empty directory",
 };
+
+/* "Read it with: iommuctl --root DIR groups" */
+static void print_read_with(const struct app *app, const char *dir)
+{
+	char *text = xasprintf("iommuctl --root %s groups", dir);
+	print_wrapped(stdout, "Read it with: ", "  ", text, app_width(app));
+	free(text);
+}
+
+/* sysroot_record_begin's refusals, as usage errors or the failure they are. */
+static int record_begin_failed(struct app *app, const char *dir, int err)
+{
+	if (err == -ENOTEMPTY)
+		return app_usage_error(app, "'%s' is not empty: give a new or empty directory, or --force to replace a snapshot", dir);
+	if (err == -EEXIST)
+		return app_usage_error(app, "'%s' is not empty and holds no snapshot: --force replaces only a snapshot", dir);
+	if (err == -ENOTDIR)
+		return app_usage_error(app, "'%s' exists and is not a directory", dir);
+	return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
+}
+
+/* Reads and parses one dump; EXIT_OK or the status after saying why not. */
+static int read_dump(struct app *app, const char *file, struct lspci_dump *d)
+{
+	struct buf b;
+	struct lspci_error e;
+	const char *shown = strcmp(file, "-") == 0 ? "standard input" : file;
+	int err, rc = EXIT_OK;
+
+	buf_init(&b);
+	err = sysroot_read_input(file, LSPCI_INPUT_MAX, &b);
+	if (err == -EFBIG)
+		rc = app_fail(app, EXIT_USAGE, "'%s' is larger than %u MiB: not an lspci dump", shown, LSPCI_INPUT_MAX >> 20);
+	else if (err)
+		rc = app_fail(app, EXIT_ENV, "cannot read '%s': %s", shown, strerror(-err));
+	else if (!lspci_parse(b.data ? b.data : "", b.len, d, &e)) {
+		if (e.line)
+			rc = app_fail(app, e.status, "'%s' line %u: %s", shown, e.line, e.message);
+		else
+			rc = app_fail(app, e.status, "'%s': %s", shown, e.message);
+		lspci_error_release(&e);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* snapshot --from-lspci FILE [--from-lspci FILE] DIR */
+static int snapshot_from_lspci(struct app *app, const char *const *files, int nfiles, const char *dir, bool force)
+{
+	struct lspci_dump dump, more;
+	struct lspci_error e;
+	struct sysfs_tree t;
+	struct buf ids;
+	char *ids_path, *input, *errpath = NULL;
+	int rc, err;
+
+	rc = read_dump(app, files[0], &dump);
+	if (rc != EXIT_OK)
+		return rc;
+	if (nfiles > 1) {
+		rc = read_dump(app, files[1], &more);
+		if (rc != EXIT_OK) {
+			lspci_dump_release(&dump);
+			return rc;
+		}
+		if (!lspci_merge(&dump, &more, &e)) {
+			rc = app_fail(app, e.status, "'%s' line %u: %s", files[1], e.line, e.message);
+			lspci_error_release(&e);
+		}
+		lspci_dump_release(&more);
+		if (rc != EXIT_OK) {
+			lspci_dump_release(&dump);
+			return rc;
+		}
+	}
+	/* names without "[vvvv:dddd]": their ids from pci.ids */
+	buf_init(&ids);
+	ids_path = names_pci_ids_path(app->pci_ids ? app->pci_ids : getenv("IOMMUCTL_PCI_IDS"));
+	if (sysroot_read_input(ids_path, 64u << 20, &ids) != 0)
+		buf_reset(&ids);
+	lspci_resolve_names(&dump, ids.len ? ids.data : NULL);
+	buf_release(&ids);
+	free(ids_path);
+
+	input = nfiles > 1 ? xasprintf("%s %s", files[0], files[1]) : xstrdup(files[0]);
+	lspci_sysfs_build(&dump, input, &t, &e);
+	free(input);
+	lspci_dump_release(&dump);
+
+	err = sysroot_open("/", &app->sr);
+	if (err) {
+		sysfs_tree_release(&t);
+		return app_fail(app, EXIT_ENV, "cannot open '/': %s", strerror(-err));
+	}
+	err = sysroot_record_begin(app->sr, dir, force);
+	if (err) {
+		sysfs_tree_release(&t);
+		return record_begin_failed(app, dir, err);
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.e[i].link)
+			sysroot_record_extra_link(app->sr, t.e[i].path, t.e[i].data);
+		else
+			sysroot_record_extra(app->sr, t.e[i].path, t.e[i].data, t.e[i].len);
+	}
+	err = sysroot_record_commit(app->sr, &errpath);
+	if (err) {
+		rc = app_fail(app, EXIT_ENV, "cannot write '%s/%s': %s", dir, errpath ? errpath : "", strerror(-err));
+		free(errpath);
+		sysfs_tree_release(&t);
+		return rc;
+	}
+	if (app->json) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+		json_object_set_new(doc, "snapshot",
+				    json_pack("{s:s, s:n, s:s, s:I, s:I, s:I, s:I, s:I}", "path", dir, "root", "source", "lspci",
+					      "pci_functions", (json_int_t)t.functions, "iommu_groups", (json_int_t)t.groups,
+					      "warnings", (json_int_t)0, "synthesised_facts", (json_int_t)t.synthesised,
+					      "unknown_facts", (json_int_t)t.unknown));
+		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
+	} else {
+		char *text = xasprintf("Wrote a snapshot built from lspci output to %s: %zu PCI functions, %zu IOMMU "
+				       "groups; %zu facts synthesised, %zu unknown (%s/%s says which).",
+				       dir, t.functions, t.groups, t.synthesised, t.unknown, dir, PROVENANCE_FILE);
+		print_wrapped(stdout, "", "", text, app_width(app));
+		free(text);
+		print_read_with(app, dir);
+		rc = EXIT_OK;
+	}
+	sysfs_tree_release(&t);
+	return rc;
+}
 
 static char *info_text(const struct app *app, const struct snapshot *s)
 {
@@ -60,24 +214,30 @@ static char *info_text(const struct app *app, const struct snapshot *s)
 
 static int snapshot_run(struct app *app, struct request *req)
 {
-	bool force = ((const struct snapshot_options *)req->own)->force;
+	const struct snapshot_options *o = req->own;
 	const char *dir = req->operands[0];
+	bool force = o->force;
 	struct snapshot s;
 	char *errpath = NULL;
 	int err, rc;
+
+	if (o->lspci.n > 2)
+		return app_usage_error(app, "--from-lspci given more than twice (once for -vvnn text, once for a -xxxx hex "
+					    "dump)");
+	if (o->lspci.n) {
+		if (strcmp(app->root, "/") != 0)
+			return app_usage_error(app, "--root and --from-lspci cannot be combined: the dump is the system");
+		if (o->lspci.n == 2 && strcmp(o->lspci.v[0], "-") == 0 && strcmp(o->lspci.v[1], "-") == 0)
+			return app_usage_error(app, "standard input ('-') can be read only once");
+		return snapshot_from_lspci(app, o->lspci.v, o->lspci.n, dir, force);
+	}
 
 	err = sysroot_open(app->root, &app->sr);
 	if (err)
 		return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
 	err = sysroot_record_begin(app->sr, dir, force);
-	if (err == -ENOTEMPTY)
-		return app_usage_error(app, "'%s' is not empty: give a new or empty directory, or --force to replace a snapshot", dir);
-	if (err == -EEXIST)
-		return app_usage_error(app, "'%s' is not empty and holds no snapshot: --force replaces only a snapshot", dir);
-	if (err == -ENOTDIR)
-		return app_usage_error(app, "'%s' exists and is not a directory", dir);
 	if (err)
-		return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
+		return record_begin_failed(app, dir, err);
 
 	rc = app_load(app, req->load, &s);
 	if (rc != EXIT_OK) {
@@ -116,9 +276,7 @@ static int snapshot_run(struct app *app, struct request *req)
 				       s.ndev, s.ngrp);
 		print_wrapped(stdout, "", "", text, app_width(app));
 		free(text);
-		text = xasprintf("iommuctl --root %s groups", dir);
-		print_wrapped(stdout, "Read it with: ", "  ", text, app_width(app));
-		free(text);
+		print_read_with(app, dir);
 		rc = EXIT_OK;
 	}
 	snapshot_release(&s);
@@ -128,7 +286,7 @@ static int snapshot_run(struct app *app, struct request *req)
 const struct command cmd_snapshot = {
 	.name = "snapshot",
 	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
-	.synopsis = "[--force] DIR",
+	.synopsis = "[--force] [--from-lspci FILE [--from-lspci FILE]] DIR",
 	.options = snapshot_options,
 	.operand = &dir_operand,
 	.own_size = sizeof(struct snapshot_options),

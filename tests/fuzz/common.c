@@ -107,7 +107,6 @@ void fuzz_host(struct snapshot *s, char *cmdline)
 	s->host.ir_active = 1;
 	s->host.its_msi = 0;
 	s->host.x86 = 1;
-	s->host.uses_known = true;
 	s->host.vfio.container = true;
 	s->host.params.vfio_loaded = s->host.params.vfio_pci_loaded = s->host.params.type1_loaded = true;
 	s->host.params.type1_allow_unsafe_interrupts = 0;
