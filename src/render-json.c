@@ -298,9 +298,10 @@ static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 	return o;
 }
 
-/* A document whose one long array, KEY, has N members made by ITEM. */
+/* A document whose one long array, KEY, has N members made by ITEM (those
+ * SHOWN keeps). */
 static int print_list_doc(const struct list_view *v, bool pretty, const char *key, size_t n,
-			  json_t *(*item)(const struct list_view *, size_t))
+			  json_t *(*item)(const struct list_view *, size_t), bool (*shown)(const struct list_view *, size_t))
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
@@ -312,7 +313,8 @@ static int print_list_doc(const struct list_view *v, bool pretty, const char *ke
 	js_field(&js, "iommu", json_iommu(v->s, v->presence));
 	js_array_begin(&js, key);
 	for (size_t i = 0; i < n && !js.err; i++)
-		js_array_item(&js, item(v, i));
+		if (shown(v, i))
+			js_array_item(&js, item(v, i));
 	js_array_end(&js);
 	js_field(&js, "warnings", json_warnings(v->s, v->names_warning));
 	return js_end(&js);
@@ -351,14 +353,25 @@ static size_t other_members(const struct snapshot *s)
 	return n;
 }
 
+static bool group_selected(const struct list_view *v, size_t i)
+{
+	return list_group_shown(v, &v->s->grp[i]);
+}
+
+/* (the members that are not PCI functions: only when nothing is selected) */
+static bool device_selected(const struct list_view *v, size_t i)
+{
+	return !v->selected || (i < v->s->ndev && v->selected[i]);
+}
+
 int json_print_groups(const struct list_view *v, bool pretty)
 {
-	return print_list_doc(v, pretty, "groups", v->s->ngrp, group_item);
+	return print_list_doc(v, pretty, "groups", v->s->ngrp, group_item, group_selected);
 }
 
 int json_print_devices(const struct list_view *v, bool pretty)
 {
-	return print_list_doc(v, pretty, "devices", v->s->ndev + other_members(v->s), device_item);
+	return print_list_doc(v, pretty, "devices", v->s->ndev + other_members(v->s), device_item, device_selected);
 }
 
 /* ---- topology ------------------------------------------------------------------ */
@@ -412,6 +425,7 @@ static json_t *json_acs(const struct isolation *iso, size_t i)
 
 struct topo_ctx {
 	const struct isolation *iso;
+	const bool *shown;
 	struct pci_tree tree;
 };
 
@@ -424,7 +438,7 @@ static json_t *topology_children(const struct topo_ctx *t, int up, int host)
 	size_t n;
 	const int *k = pci_tree_children(&t->tree, up, &n);
 	for (size_t c = 0; c < n; c++)
-		if (up >= 0 || s->dev[k[c]].host_bridge == host)
+		if ((up >= 0 || s->dev[k[c]].host_bridge == host) && (!t->shown || t->shown[k[c]]))
 			json_array_append_new(a, topology_node(t, (size_t)k[c]));
 	return a;
 }
@@ -444,11 +458,11 @@ static json_t *topology_node(const struct topo_ctx *t, size_t i)
 	return o;
 }
 
-int json_print_topology(const struct snapshot *s, const struct isolation *iso, bool predicted, const char *names_warning,
-			bool pretty)
+int json_print_topology(const struct snapshot *s, const struct isolation *iso, const bool *shown, bool predicted,
+			const char *names_warning, bool pretty)
 {
 	struct jstream js;
-	struct topo_ctx t = {.iso = iso};
+	struct topo_ctx t = {.iso = iso, .shown = shown};
 	pci_tree_build(s, &t.tree);
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
@@ -456,8 +470,11 @@ int json_print_topology(const struct snapshot *s, const struct isolation *iso, b
 	js_array_begin(&js, "topology");
 	for (size_t h = 0; h < s->host_bridges.n && !js.err; h++) {
 		unsigned dom = 0, bus = 0;
-		json_t *o = json_object();
+		json_t *o;
 		bool parsed = sscanf(s->host_bridges.v[h], "pci%x:%x", &dom, &bus) == 2;
+		if (!topology_host_shown(s, shown, (int)h))
+			continue;
+		o = json_object();
 		json_object_set_new(o, "host_bridge", json_string(s->host_bridges.v[h]));
 		json_object_set_new(o, "domain", parsed ? json_integer(dom) : json_null());
 		json_object_set_new(o, "bus", parsed ? json_integer(bus) : json_null());
@@ -467,7 +484,7 @@ int json_print_topology(const struct snapshot *s, const struct isolation *iso, b
 	js_array_end(&js);
 	js_array_begin(&js, "unplaced");
 	for (size_t i = 0; i < s->ndev && !js.err; i++)
-		if (!s->dev[i].topology_known)
+		if (!s->dev[i].topology_known && (!shown || shown[i]))
 			js_array_item(&js, topology_node(&t, i));
 	js_array_end(&js);
 	js_field(&js, "warnings", json_warnings(s, names_warning));
