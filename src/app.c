@@ -130,6 +130,14 @@ const struct pci_device *app_find_device(struct app *app, const struct snapshot 
 
 /* ---- loading ----------------------------------------------------------------------- */
 
+int app_root_failed(struct app *app, int err, char *why)
+{
+	int rc = why ? app_fail(app, EXIT_ENV, "cannot read the snapshot archive '%s': %s", app->root, why)
+		     : app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+	free(why);
+	return rc;
+}
+
 /* A snapshot carries the names its machine showed (.iommuctl/pci.ids):
  * copied into a memfd so that libpci reads the file found inside the root,
  * however the root's links point. */
@@ -156,9 +164,10 @@ int app_load(struct app *app, unsigned flags, struct snapshot *s)
 
 	snapshot_init(s);
 	if (!app->sr) {
-		err = sysroot_open(app->root, &app->sr);
+		char *why = NULL;
+		err = sysroot_open_why(app->root, &app->sr, &why);
 		if (err)
-			return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+			return app_root_failed(app, err, why);
 	}
 	err = snapshot_load(app->sr, flags, s);
 	if (err)
