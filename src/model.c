@@ -579,6 +579,39 @@ bool parse_device_location(struct snapshot *s, struct pci_device *d, const char 
 	return true;
 }
 
+/* Each function's place names its parent, so an edited tree can make the
+ * parents loop (A below B below C below A: each link alone is a place).
+ * Every walk up the hierarchy would never end: a function on such a loop
+ * has no known place (a warning), and walks stop at it.  One pass, each
+ * function coloured once. */
+static void break_parent_loops(struct snapshot *s)
+{
+	unsigned char *state = xcalloc(s->ndev + 1, 1); /* 0 new, 1 on this walk, 2 done */
+	for (size_t i = 0; i < s->ndev; i++) {
+		int p = (int)i, loop = -1;
+		while (p >= 0 && state[p] == 0) {
+			state[p] = 1;
+			p = s->dev[p].parent;
+		}
+		if (p >= 0 && state[p] == 1)
+			loop = p;
+		/* cut the loop where it closed; the rest of the walk is done */
+		for (int q = loop; q >= 0 && s->dev[q].topology_known;) {
+			int next = s->dev[q].parent;
+			char path[64];
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", s->dev[q].bdf);
+			snapshot_add_issue(s, path, 0, "its place under /sys/devices loops back on itself through its parents");
+			s->dev[q].parent = -1;
+			s->dev[q].topology_known = false;
+			state[q] = 2;
+			q = next;
+		}
+		for (p = (int)i; p >= 0 && state[p] == 1; p = s->dev[p].parent)
+			state[p] = 2;
+	}
+	free(state);
+}
+
 static void load_topology(struct snapshot *s, struct sysroot *sr)
 {
 	struct sr_base base = {.fd = -1, .path = NULL};
@@ -599,6 +632,7 @@ static void load_topology(struct snapshot *s, struct sysroot *sr)
 		free(target);
 	}
 	sr_base_close(sr, &base);
+	break_parent_loops(s);
 	s->topology_loaded = true;
 }
 
