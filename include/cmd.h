@@ -59,6 +59,7 @@ struct command {
 
 extern const struct command cmd_groups, cmd_devices, cmd_topology, cmd_tree, cmd_explain, cmd_snapshot;
 extern const struct command cmd_status, cmd_check_vfio, cmd_swiotlb, cmd_cmdline, cmd_dma_path, cmd_map_check, cmd_simulate;
+extern const struct command cmd_diff;
 
 /* Handles a global option met after a command.  Returns true if OPT was
  * one. */
@@ -85,6 +86,11 @@ int app_fail(struct app *app, int status, const char *fmt, ...) __attribute__((f
 /* Opens the root, loads the snapshot and resolves names.  Returns EXIT_OK,
  * or the exit status after reporting why not. */
 int app_load(struct app *app, unsigned flags, struct snapshot *s);
+/* The same for another ROOT, through *SR (opened if NULL; the caller frees
+ * it), with the names app_load chose (the first root's); WHAT names the
+ * root in messages ("--root", "OLD"). */
+int app_load_root(struct app *app, const char *root, const char *what, struct sysroot **sr, unsigned flags,
+		  struct snapshot *s);
 /* Prints the snapshot's load issues (and a names warning) on stderr. */
 void app_print_warnings(const struct app *app, const struct snapshot *s);
 /* Shared by list commands: -o -r -P -n -t --list-columns handling. */

@@ -159,27 +159,33 @@ static int snapshot_names_fd(struct sysroot *sr)
 
 int app_load(struct app *app, unsigned flags, struct snapshot *s)
 {
+	return app_load_root(app, app->root, "--root", &app->sr, flags, s);
+}
+
+int app_load_root(struct app *app, const char *root, const char *what, struct sysroot **sr, unsigned flags,
+		  struct snapshot *s)
+{
 	struct names_options no;
 	int err;
 
 	snapshot_init(s);
-	if (!app->sr) {
-		err = sysroot_open(app->root, &app->sr);
+	if (!*sr) {
+		err = sysroot_open(root, sr);
 		if (err)
-			return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+			return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", root, strerror(-err));
 	}
-	err = snapshot_load(app->sr, flags, s);
+	err = snapshot_load(*sr, flags, s);
 	if (err)
-		return app_fail(app, EXIT_ENV, "cannot read '/sys': %s (%s)", strerror(-err),
-				sysroot_is_live(app->sr) ? "is sysfs mounted?"
-							 : "is --root a directory made by 'iommuctl snapshot'?");
+		return app_fail(app, EXIT_ENV, "cannot read '/sys': %s (%s%s%s)", strerror(-err),
+				sysroot_is_live(*sr) ? "is sysfs mounted?" : "is ", sysroot_is_live(*sr) ? "" : what,
+				sysroot_is_live(*sr) ? "" : " a directory made by 'iommuctl snapshot'?");
 	no.pci_ids = app->pci_ids ? app->pci_ids : getenv("IOMMUCTL_PCI_IDS");
 	if (no.pci_ids && !*no.pci_ids)
 		no.pci_ids = NULL;
-	no.live = sysroot_is_live(app->sr);
+	no.live = sysroot_is_live(*sr);
 	no.numeric = app->numeric;
 	if (app->names_fd < 0 && !no.pci_ids && !no.live && !no.numeric)
-		app->names_fd = snapshot_names_fd(app->sr);
+		app->names_fd = snapshot_names_fd(*sr);
 	no.snapshot_ids_fd = app->names_fd;
 	if (!app->names)
 		app->names = names_open(&no);

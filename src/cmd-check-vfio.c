@@ -107,8 +107,7 @@ static int check_vfio_run(struct app *app, int argc, char **argv)
 	}
 	if (all)
 		for (size_t i = 0; i < s.ndev; i++)
-			if (!pci_ident_is_bridge(&s.dev[i].ident) &&
-			    (!s.dev[i].class_known || s.dev[i].ident.class_code >> 16 != 0x06))
+			if (vfio_checked_by_all(&s.dev[i]))
 				devs[ndevs++] = i;
 
 	iommu_presence_analyse(&s, &presence);

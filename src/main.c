@@ -16,7 +16,7 @@
 
 static const struct command *const commands[] = {&cmd_groups, &cmd_devices, &cmd_topology, &cmd_tree, &cmd_explain,
 						 &cmd_check_vfio, &cmd_status, &cmd_swiotlb, &cmd_cmdline, &cmd_dma_path, &cmd_map_check, &cmd_simulate,
-						 &cmd_snapshot};
+						 &cmd_diff, &cmd_snapshot};
 
 static const struct option global_options[] = {
 	GLOBAL_LONG_OPTIONS,
