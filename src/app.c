@@ -171,8 +171,10 @@ int app_load_root(struct app *app, const char *root, const char *what, struct sy
 	snapshot_init(s);
 	if (!*sr) {
 		err = sysroot_open(root, sr);
-		if (err)
+		if (err && !strcmp(what, "--root"))
 			return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", root, strerror(-err));
+		if (err)
+			return app_fail(app, EXIT_ENV, "cannot open %s '%s': %s", what, root, strerror(-err));
 	}
 	err = snapshot_load(*sr, flags, s);
 	if (err)
