@@ -17,7 +17,8 @@
 # dma-path), the IOVA:SIZE of --range and the SIZE of --guest-ram are free
 # text: nothing is offered for them.  simulate takes a TRACE file (or - for
 # standard input), and its --format is a page-table format (status's and
-# swiotlb's: text or prometheus).
+# swiotlb's: text or prometheus).  diff takes OLD and NEW (snapshot
+# directories) and --only a comma-separated list of areas.
 
 # Prints the column names of list command (or status) $2, asking the
 # iommuctl $1; nothing if that fails.
@@ -142,7 +143,7 @@ _iommuctl()
         fi
     fi
 
-    local commands="groups devices topology tree explain check-vfio status swiotlb cmdline dma-path map-check simulate snapshot"
+    local commands="groups devices topology tree explain check-vfio status swiotlb cmdline dma-path map-check simulate diff snapshot"
     # Before the command (-n is --numeric there).
     local global_opts="-j --json -p --pretty -n --numeric --root --pci-ids
         -V --version -h --help --list-commands --list-options"
@@ -173,6 +174,9 @@ _iommuctl()
     local simulate_formats="intel-vtd amd-v1 arm-lpae-4k arm-lpae-16k arm-lpae-64k"
     local map_check_opts="--group --range --guest-ram --machine $after_opts"
     local snapshot_opts="--force $after_opts"
+    local diff_opts="--only $after_opts"
+    # diff --only: a comma-separated list of these
+    local diff_areas="groups devices types resv acs drivers vfio units host cmdline swiotlb"
 
     # The command: the first word that is neither an option nor the
     # argument of one; nargs: the words after it that are not options;
@@ -202,6 +206,8 @@ _iommuctl()
         # (map-check: N, IOVA:SIZE, SIZE, TYPE)
         --group) skip=true group=group ;;
         --range | --guest-ram | --machine) skip=true ;;
+        # (diff: AREAS)
+        --only) skip=true ;;
         --predict) predict=predict ;;
         --all) all=all ;;
         --watch | --count | --format | --watch=* | --count=* | --format=*)
@@ -279,6 +285,16 @@ _iommuctl()
     --range | --guest-ram)
         # IOVA:SIZE, SIZE: nothing to offer
         [[ $cmd == map-check ]] && return
+        ;;
+    --only)
+        if [[ $cmd == diff ]]; then
+            # AREAS: a comma-separated list; complete its last name.
+            local prefix=''
+            [[ $cur == *,* ]] && prefix=${cur%,*},
+            COMPREPLY=($(compgen -P "$prefix" -W "$diff_areas" -- "${cur##*,}"))
+            compopt -o nospace 2>/dev/null
+        fi
+        return
         ;;
     -o | --output)
         [[ $cmd == tree ]] && cmd=topology
@@ -379,6 +395,14 @@ _iommuctl()
         elif ((nargs == 0)) && [[ -z $group ]]; then
             # BDF, or --group N (the options may come before or after it)
             _iommuctl_targets devices
+        fi
+        ;;
+    diff)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$diff_opts" -- "$cur"))
+        elif ((nargs < 2)); then
+            # OLD, NEW: snapshot directories (or /); options before or after
+            _iommuctl_paths dirs
         fi
         ;;
     snapshot)

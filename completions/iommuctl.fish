@@ -10,11 +10,12 @@
 # and map-check take their options before or after the BDF.  The STRING of
 # --cmdline (cmdline, dma-path), the IOVA:SIZE of --range and the SIZE of
 # --guest-ram are free text: nothing is offered for them.  simulate takes a
-# TRACE file (or - for standard input).
+# TRACE file (or - for standard input).  diff takes OLD and NEW (snapshot
+# directories) and --only a comma-separated list of areas.
 
 # Prints the command of the command line being completed (groups, devices,
 # topology, tree, explain, check-vfio, status, swiotlb, cmdline, dma-path,
-# map-check, simulate, snapshot), or fails if there is none yet.
+# map-check, simulate, diff, snapshot), or fails if there is none yet.
 function __iommuctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -68,6 +69,31 @@ function __iommuctl_snapshot_needs_dir
     end
     # the first word is the command itself
     test $seen = 1; and test (__iommuctl_command) = snapshot
+end
+
+# True for diff before its OLD and NEW are given (its --only may come
+# before or after them).
+function __iommuctl_diff_needs_state
+    test "$(__iommuctl_command)" = diff; or return 1
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip 0
+    set -l seen 0
+    for t in $tokens
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --root --pci-ids --only
+                set skip 1
+            case '-*'
+            case '*'
+                set seen (math $seen + 1)
+        end
+    end
+    # the first word is the command itself
+    test $seen -lt 3
 end
 
 # True for swiotlb before its subcommand (stats or devices) is given: its
@@ -282,6 +308,7 @@ complete -c iommuctl -n __iommuctl_no_command -a cmdline -d 'Explain the IOMMU, 
 complete -c iommuctl -n __iommuctl_no_command -a dma-path -d 'Predict one DMA mapping of a device: direct, bounced, translated or failed'
 complete -c iommuctl -n __iommuctl_no_command -a simulate -d 'Replay a trace of IOMMU operations through the page-table, IOVA and IOTLB models'
 complete -c iommuctl -n __iommuctl_no_command -a map-check -d 'Check a VFIO mapping layout against a group\'s reserved regions and IOMMU limits'
+complete -c iommuctl -n __iommuctl_no_command -a diff -d 'Say what changed between two snapshots (or a snapshot and this machine), and whether it matters'
 complete -c iommuctl -n __iommuctl_no_command -a snapshot -d 'Copy everything iommuctl reads into DIR'
 
 # Global options, before the command (-n is --numeric there)
@@ -293,15 +320,15 @@ complete -c iommuctl -n __iommuctl_no_command -l pci-ids -r -F -d 'Take names fr
 complete -c iommuctl -n __iommuctl_no_command -s V -l version -d 'Print the version'
 complete -c iommuctl -n __iommuctl_no_command -s h -l help -d 'Show the help'
 complete -c iommuctl -n __iommuctl_no_command -l list-commands -d 'Print the command names'
-complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb cmdline dma-path map-check simulate snapshot' -d 'Print the options of a command'
+complete -c iommuctl -n __iommuctl_no_command -l list-options -x -a 'groups devices topology tree explain check-vfio status swiotlb cmdline dma-path map-check simulate diff snapshot' -d 'Print the options of a command'
 
 # The global options also accepted after a command
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s j -l json -d 'JSON output'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l numeric -d 'Show ids instead of names'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
-complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate snapshot' -s h -l help -d 'Show the help of the command'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate diff snapshot' -s j -l json -d 'JSON output'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate diff snapshot' -s p -l pretty -d 'Indented JSON output (implies --json)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate diff snapshot' -l root -x -a '(__fish_complete_directories)' -d 'Read the system from DIR (a snapshot)'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate diff snapshot' -l numeric -d 'Show ids instead of names'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate diff snapshot' -l pci-ids -r -F -d 'Take names from this pci.ids file'
+complete -c iommuctl -n '__iommuctl_using groups devices topology tree explain check-vfio status cmdline dma-path map-check simulate diff snapshot' -s h -l help -d 'Show the help of the command'
 
 # groups, devices, topology, tree and status (after them, -n is --noheadings)
 complete -c iommuctl -n '__iommuctl_using groups devices topology tree status' -s o -l output -x -a '(__iommuctl_columns)' -d 'Columns to show (COLS, or +COLS to add to the defaults)'
@@ -368,6 +395,10 @@ complete -c iommuctl -n '__iommuctl_using simulate' -l sac-every-map -d 'As kern
 complete -c iommuctl -n '__iommuctl_using simulate' -l iotlb-entries -x -d 'IOTLB size in entries (a power of two; default 512)'
 complete -c iommuctl -n '__iommuctl_using simulate' -l totals -d 'Print only the totals (for long traces)'
 complete -c iommuctl -n __iommuctl_simulate_needs_trace -F
+
+# diff [--only AREAS] OLD [NEW]: snapshot directories (or /)
+complete -c iommuctl -n '__iommuctl_using diff' -l only -x -a '(__fish_complete_list , "echo groups\ndevices\ntypes\nresv\nacs\ndrivers\nvfio\nunits\nhost\ncmdline\nswiotlb")' -d 'Compare only these areas (comma-separated)'
+complete -c iommuctl -n __iommuctl_diff_needs_state -x -a '(__fish_complete_directories)'
 
 # snapshot [--force] DIR: a new or empty directory, or a snapshot to replace
 complete -c iommuctl -n '__iommuctl_using snapshot' -l force -d 'Replace the snapshot DIR holds'
