@@ -60,7 +60,6 @@ static bool is_bridge(const struct pci_device *d)
 	return d->header_known ? pci_ident_is_bridge(&d->ident) : !header_unknown(d);
 }
 
-
 /* True if member MD leaves its group viable (3.2: 5.19+ DMA ownership, or
  * the older whitelist). */
 static bool member_ok(const struct pci_device *md, bool modern)
