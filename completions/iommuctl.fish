@@ -48,33 +48,9 @@ function __iommuctl_using
     contains -- $cmd $argv
 end
 
-# True for snapshot before its DIR is given.
-function __iommuctl_snapshot_needs_dir
-    set -l tokens (commandline -opc)
-    set -e tokens[1]
-    set -l skip 0
-    set -l seen 0
-    for t in $tokens
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $t
-            case --root --pci-ids
-                set skip 1
-            case '-*'
-            case '*'
-                set seen (math $seen + 1)
-        end
-    end
-    # the first word is the command itself
-    test $seen = 1; and test (__iommuctl_command) = snapshot
-end
-
-# True for diff before its OLD and NEW are given (its --only may come
-# before or after them).
-function __iommuctl_diff_needs_state
-    test "$(__iommuctl_command)" = diff; or return 1
+# Prints how many words of the command line are neither options nor the
+# values of --root, --pci-ids or diff's --only (the command itself counts).
+function __iommuctl_words
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l skip 0
@@ -92,8 +68,18 @@ function __iommuctl_diff_needs_state
                 set seen (math $seen + 1)
         end
     end
-    # the first word is the command itself
-    test $seen -lt 3
+    echo $seen
+end
+
+# True for snapshot before its DIR is given.
+function __iommuctl_snapshot_needs_dir
+    test (__iommuctl_words) = 1; and test (__iommuctl_command) = snapshot
+end
+
+# True for diff before its OLD and NEW are given (its --only may come
+# before or after them).
+function __iommuctl_diff_needs_state
+    test "$(__iommuctl_command)" = diff; and test (__iommuctl_words) -lt 3
 end
 
 # True for swiotlb before its subcommand (stats or devices) is given: its
