@@ -186,11 +186,13 @@ int app_load_root(struct app *app, const char *root, const char *what, struct sy
 		no.pci_ids = NULL;
 	no.live = sysroot_is_live(*sr);
 	no.numeric = app->numeric;
-	if (app->names_fd < 0 && !no.pci_ids && !no.live && !no.numeric)
-		app->names_fd = snapshot_names_fd(*sr);
-	no.snapshot_ids_fd = app->names_fd;
-	if (!app->names)
+	if (!app->names) {
+		/* (a second root, diff's OLD, takes the names of the first) */
+		if (app->names_fd < 0 && !no.pci_ids && !no.live && !no.numeric)
+			app->names_fd = snapshot_names_fd(*sr);
+		no.snapshot_ids_fd = app->names_fd;
 		app->names = names_open(&no);
+	}
 	names_resolve(app->names, s);
 	return EXIT_OK;
 }
