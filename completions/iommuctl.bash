@@ -270,7 +270,7 @@ _iommuctl()
         [[ $cmd == simulate ]] && return
         ;;
     --machine)
-        [[ $cmd == map-check ]] && COMPREPLY=($(compgen -W "q35 pc" -- "$cur"))
+        [[ $cmd == map-check ]] && COMPREPLY=($(compgen -W "q35 pc virt" -- "$cur"))
         return
         ;;
     --group)

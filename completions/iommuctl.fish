@@ -363,11 +363,11 @@ complete -c iommuctl -n '__iommuctl_using dma-path' -l direction -x -a 'to-devic
 complete -c iommuctl -n '__iommuctl_using dma-path' -l cmdline -x -d 'What-if: the same mapping after a reboot with this kernel command line'
 complete -c iommuctl -n '__iommuctl_needs_bdf dma-path' -a '(__iommuctl_devices)'
 
-# map-check (BDF | --group N) (--range IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc])
+# map-check (BDF | --group N) (--range IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc|virt])
 complete -c iommuctl -n '__iommuctl_using map-check' -l group -x -a '(__iommuctl_group_numbers)' -d 'Check this IOMMU group instead of a PCI function\'s'
 complete -c iommuctl -n '__iommuctl_using map-check' -l range -x -d 'One VFIO_IOMMU_MAP_DMA: IOVA:SIZE (bytes, 0x hex, or with K, M, G, T)'
 complete -c iommuctl -n '__iommuctl_using map-check' -l guest-ram -x -d 'Check the guest RAM layout QEMU builds for this much RAM (e.g. 16G)'
-complete -c iommuctl -n '__iommuctl_using map-check' -l machine -x -a 'q35 pc' -d 'With --guest-ram: the QEMU machine type (default q35)'
+complete -c iommuctl -n '__iommuctl_using map-check' -l machine -x -a 'q35 pc virt' -d 'With --guest-ram: the QEMU machine type (default: virt on Arm, else q35)'
 complete -c iommuctl -n '__iommuctl_needs_bdf map-check' -a '(__iommuctl_devices)'
 
 # simulate [--format FMT] [--aw BITS] [--strict|--lazy] [--forcedac]

@@ -43,6 +43,12 @@ struct iommu_presence {
 	struct finding absent;
 };
 void iommu_presence_analyse(const struct snapshot *s, struct iommu_presence *out);
+/* How to get an IOMMU on this platform (firmware setting, QEMU option),
+ * in the platform's own terms; both x86's and Arm's when it is unknown. */
+char *iommu_enable_remedy(const struct snapshot *s);
+/* The ACPI tables that describe an IOMMU on this platform: "DMAR, IVRS or
+ * VIOT" (x86), "IORT or VIOT" (Arm), all four when unknown. */
+const char *iommu_table_names(const struct snapshot *s);
 void iommu_presence_release(struct iommu_presence *p);
 
 /* Number of groups with more than one member (PCI or not). */

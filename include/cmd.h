@@ -91,6 +91,10 @@ int app_load(struct app *app, unsigned flags, struct snapshot *s);
  * root in messages ("--root", "OLD"). */
 int app_load_root(struct app *app, const char *root, const char *what, struct sysroot **sr, unsigned flags,
 		  struct snapshot *s);
+/* What the platform is (kernel release, machine, ACPI or device tree),
+ * loaded quietly for a command that can do without it: false if the root
+ * cannot be read, S then empty (and still to be released). */
+bool app_load_platform(struct app *app, struct snapshot *s);
 /* Prints the snapshot's load issues (and a names warning) on stderr. */
 void app_print_warnings(const struct app *app, const struct snapshot *s);
 /* Shared by list commands: -o -r -P -n -t --list-columns handling. */

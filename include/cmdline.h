@@ -40,6 +40,9 @@ struct cmdline_item {
 /* What the command line says about the IOMMU.  The *_by pointers are whole
  * tokens of TOKENS, or NULL when no item set them. */
 struct iommu_cmdline {
+	/* the machine's architecture (enum arch of platform.h; 0 unknown),
+	 * set by the caller: the build defaults and wording follow it */
+	int arch;
 	struct strvec tokens;
 	struct cmdline_item *items; /* in command-line order */
 	size_t nitems;

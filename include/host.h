@@ -59,11 +59,19 @@ struct host_params {
 	int iommufd_allow_unsafe_interrupts;
 	int noiommu_mode;             /* vfio.enable_unsafe_noiommu_mode */
 	int vfio_pci_disable_denylist; /* vfio_pci.disable_denylist */
+	/* arm_smmu_v3.disable_bypass / arm_smmu.disable_bypass (read where
+	 * a unit of that driver is registered): Y aborts the DMA of devices
+	 * the SMMU has no entry for, N lets it through untranslated */
+	int smmu_v3_disable_bypass, smmu_disable_bypass;
 };
 
 struct host_facts {
 	bool loaded;
+	bool kernel_release_read;
 	char *kernel_release;         /* "6.1.0-56-amd64", NULL if unread */
+	char *machine;                /* uname -m ("aarch64", "x86_64"): this
+				       * machine's, or a snapshot's as recorded;
+				       * NULL unknown */
 	int kver_major, kver_minor;   /* 0 0 if unknown */
 	/* interrupt remapping seen in /proc/interrupts (IR- chips): 1 yes,
 	 * 0 no, -1 unreadable */

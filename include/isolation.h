@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "platform.h"
 
 enum tri { TRI_NO = 0, TRI_YES = 1, TRI_UNKNOWN = -1 };
 
@@ -43,6 +44,9 @@ struct acs_verdict {
 struct isolation {
 	const struct snapshot *s;
 	bool predict;
+	/* predicting: whether the kernel turns ACS on before enumeration on
+	 * this platform (ACPI yes; a device tree, up to 6.12, no), and why */
+	struct acs_request acs_req;
 	bool ivrs;                 /* ACPI IVRS present (AMD south-bridge quirk) */
 	/* pcie_acs_override= (an out-of-tree patch; mainline ignores it) */
 	bool override;

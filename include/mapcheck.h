@@ -31,8 +31,10 @@ struct map_range {
 
 /* ---- QEMU's guest-physical RAM layout -------------------------------------------- */
 
-enum guest_machine { GUEST_MACHINE_Q35, GUEST_MACHINE_PC };
-const char *guest_machine_id(enum guest_machine m); /* "q35", "pc" */
+/* DEFAULT: the platform's own (virt on Arm, q35 otherwise), chosen by
+ * mapcheck_check from the snapshot. */
+enum guest_machine { GUEST_MACHINE_DEFAULT, GUEST_MACHINE_Q35, GUEST_MACHINE_PC, GUEST_MACHINE_VIRT };
+const char *guest_machine_id(enum guest_machine m); /* "q35", "pc", "virt" */
 bool guest_machine_parse(const char *s, enum guest_machine *out);
 
 struct guest_layout {
@@ -43,6 +45,7 @@ struct guest_layout {
 	uint64_t above_4g_start;  /* 4 GiB, or 1 TiB when relocated */
 	bool relocated;           /* moved past the AMD HyperTransport hole */
 	uint64_t pci_hole_start;  /* the 32-bit PCI hole: [below_4g, 4 GiB - 1] */
+	uint64_t pci_hole_end;    /* (virt: the 32-bit PCIe window below RAM) */
 	struct map_range ram_ranges[2];
 	size_t nranges;
 };

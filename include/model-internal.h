@@ -11,6 +11,14 @@
 
 /* model-host.c: SNAP_LOAD_HOST (host.h). */
 void load_host(struct snapshot *s, struct sysroot *sr);
+/* The kernel release (/proc/version) and the machine (uname -m, or a
+ * snapshot's record of it), read with every load. */
+void load_platform_basics(struct snapshot *s, struct sysroot *sr);
+
+/* model-firmware.c: whether the machine has ACPI tables and a device tree
+ * (every load), and what they describe (SNAP_LOAD_HOST; firmware.h). */
+void load_firmware_presence(struct snapshot *s, struct sysroot *sr);
+void load_firmware(struct snapshot *s, struct sysroot *sr);
 
 /* model-dma.c: SNAP_LOAD_SWIOTLB, and with ALL the functions' masks too
  * (SNAP_LOAD_DMA; dma.h). */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dma.h"
+#include "firmware.h"
 #include "host.h"
 #include "pci.h"
 #include "sysroot.h"
@@ -94,6 +95,9 @@ struct iommu_group {
 	size_t *dev;  /* PCI members: indices into snapshot.dev, sorted */
 	size_t ndev;
 	struct strvec other; /* members that are not PCI functions */
+	/* Their buses, in the same order ("platform", "amba", ... from each
+	 * member's `subsystem` link); "" where it could not be read. */
+	struct strvec other_bus;
 };
 
 struct iommu_unit {
@@ -153,6 +157,9 @@ struct snapshot {
 	size_t config_restricted;
 	char *config_restricted_path;
 
+	/* ACPI or device tree (always), the SMMUs and MSI controllers they
+	 * describe (SNAP_LOAD_HOST) */
+	struct firmware_facts fw;
 	/* SNAP_LOAD_HOST */
 	struct host_facts host;
 	/* SNAP_LOAD_DMA */

@@ -51,7 +51,12 @@ struct list_view {
 	bool predicted;
 	const struct group_why *why; /* indexed like s->grp; NULL without --why */
 	const char *names_warning;
+	/* predicted: the ACS rule the prediction followed */
+	const struct acs_request *acs_rule;
 };
+/* The ACS rule of a prediction as JSON ({"code", "requested", "certain",
+ * "message"}), or null. */
+json_t *json_acs_rule(const struct acs_request *r);
 
 /* explain: one explanation per group asked about. */
 struct explain_view {

@@ -129,7 +129,8 @@ void status_report_release(struct status_report *r);
 /* The (first) check with CODE, or NULL. */
 const struct status_check *status_find(const struct status_report *r, const char *code);
 /* True for the checks that can FAIL (so an UNKNOWN one leaves the report
- * undecided): iommu_hardware, iommu_driver, interrupt_remapping. */
+ * undecided): iommu_hardware, iommu_driver, interrupt_remapping (x86) or
+ * msi_isolation (Arm). */
 bool status_check_can_fail(const char *code);
 
 /* ---- rendering (render-status.c) ------------------------------------------------ */

@@ -34,6 +34,7 @@ struct swiotlb_pool_stats {
 };
 
 struct swiotlb_report {
+	int arch;                     /* enum arch (platform.h): wording */
 	enum swiotlb_state state;
 	bool present;                 /* a pool with slabs exists */
 	struct swiotlb_pool_stats *pools; /* the default pool first */

@@ -31,6 +31,7 @@
 
 #include "analysis.h"
 #include "iova.h"
+#include "platform.h"
 #include "status.h"
 
 #define GRANULE 4096ull
@@ -105,14 +106,32 @@ static void scenario_now(const struct snapshot *s, const struct swiotlb_report *
 	sc->forcedac = cur->forcedac == 1;
 	if (r->state == SWIOTLB_NO_DEBUGFS || r->state == SWIOTLB_NO_PERMISSION) {
 		/* the counters are unreadable: the kernel's own rule says whether
-		 * it set a pool up (arch/x86/kernel/pci-dma.c) */
+		 * it set a pool up (x86: arch/x86/kernel/pci-dma.c; arm64:
+		 * arch/arm64/mm/init.c mem_init, which from 6.5 also keeps a
+		 * small pool for bouncing unaligned kmalloc buffers) */
+		bool arm_small = platform_arch(s) == ARCH_ARM && kernel_at_least(&s->host, 6, 5);
 		sc->pool = !cur->swiotlb_noforce_by &&
-			   (sc->forced || cur->iommu_soft_by || (!cur->iommu_off_by && s->dma.ram_top > FOUR_GIB));
+			   (sc->forced || cur->iommu_soft_by || arm_small ||
+			    (!cur->iommu_off_by && s->dma.ram_top > FOUR_GIB));
 		reason(p, "the swiotlb counters could not be read (%s): a pool is taken to %s, as the kernel sets one up "
 			  "%s",
 		       r->state == SWIOTLB_NO_DEBUGFS ? "debugfs is not mounted" : "debugfs is root-only",
 		       sc->pool ? "exist" : "be absent",
-		       sc->pool ? "when RAM reaches above 4 GiB, or when forced" : "only when RAM reaches above 4 GiB or it is forced");
+		       arm_small ? "on arm64 from 6.5 on (a small one for unaligned kmalloc buffers)"
+		       : sc->pool ? "when RAM reaches above 4 GiB, or when forced"
+				  : "only when RAM reaches above 4 GiB or it is forced");
+	}
+	if (!g && streamid_taken_by(s, (size_t)(d - s->dev), NULL) >= 0) {
+		/* the kernel maps for it as without an IOMMU, but the SMMU
+		 * translates its StreamID in another device's domain */
+		int bridge, owner = streamid_taken_by(s, (size_t)(d - s->dev), &bridge);
+		char *why = streamid_collision_text(s, (size_t)(d - s->dev), owner, bridge);
+		reason(p, "the kernel maps its DMA as if no IOMMU were there (it is in no IOMMU group), but %s", why);
+		reason(p, "so the SMMU looks the bus address up in %s's domain, where nothing maps it for this device: "
+			  "its DMA faults or reaches whatever %s mapped there",
+		       s->dev[owner].bdf, s->dev[owner].bdf);
+		free(why);
+		return;
 	}
 	if (!g || (g->name && !strcmp(g->name, "vfio-noiommu"))) {
 		reason(p, "no IOMMU translates its DMA (%s)",
@@ -162,7 +181,10 @@ static void scenario_whatif(const struct snapshot *s, const struct pci_device *d
 			/* the build's default, as this boot shows it */
 			sc->type = g->type;
 		} else {
-			sc->type = strict == 1 ? "DMA" : "DMA-FQ";
+			/* the build default when the command line is silent:
+			 * lazy on x86, strict elsewhere (Kconfig
+			 * IOMMU_DEFAULT_DMA_LAZY if X86 || S390) */
+			sc->type = strict == 1 || (strict < 0 && platform_arch(s) == ARCH_ARM) ? "DMA" : "DMA-FQ";
 			sc->type_guessed = strict < 0;
 		}
 		if (strict == 1 && !strcmp(sc->type, "DMA-FQ"))
@@ -175,7 +197,11 @@ static void scenario_whatif(const struct snapshot *s, const struct pci_device *d
 				  "line says");
 		}
 		reason(p, "after the reboot: the default domain is %s%s", sc->type,
-		       sc->type_guessed ? " (the kernel's build decides strict or lazy: x86's lazy default taken)" : "");
+		       !sc->type_guessed ? ""
+		       : platform_arch(s) == ARCH_ARM
+			       ? " (the kernel's build decides strict or lazy: Arm's strict default taken)"
+			       : platform_arch(s) == ARCH_X86 ? " (the kernel's build decides strict or lazy: x86's lazy default taken)"
+							      : " (the kernel's build decides strict or lazy: lazy taken, x86's default; Arm's is strict)");
 	}
 	/* is there a swiotlb pool after the reboot? */
 	sc->forced = cmdline_swiotlb_force(wc) == 1;

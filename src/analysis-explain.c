@@ -236,6 +236,16 @@ static void remedies_for(const struct isolation *iso, struct explanation *e, con
 				add_remedy(e, "remove_cmdline_option",
 					   xasprintf("remove the pci=disable_acs_redir= or pci=config_acs= option that clears "
 						     "ACS controls on %s from the kernel command line", subj));
+			else if (!iso->acs_req.requested && (iso->predict || s->ngrp))
+				add_remedy(e, "devicetree_acs",
+					   xasprintf("under a device tree this kernel does not turn ACS on before it enumerates "
+						     "PCI (%s), so the controls of %s stay as the firmware left them: have the "
+						     "firmware enable them, boot through UEFI with ACPI (IORT) where the platform "
+						     "offers it, or use a kernel that asks for ACS when the host bridge's node has "
+						     "an iommu-map",
+						     iso->acs_req.certain ? "pci_request_acs comes only when a driver probes"
+									  : "as up to 6.12",
+						     subj));
 			else
 				add_remedy(e, "enable_iommu",
 					   xasprintf("the kernel enables the ACS controls of %s only when an IOMMU driver asks for "

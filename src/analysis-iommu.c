@@ -12,6 +12,7 @@
  *  - `amd_iommu=on` is not a kernel option; `intel_iommu=on` is. */
 #define _GNU_SOURCE
 #include "analysis.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -169,8 +170,43 @@ static char *absent_remedy(const struct snapshot *s, const struct iommu_presence
 			       "and that the firmware enables the SMMU");
 	if (strvec_contains(&s->fw_tables, "VIOT"))
 		return xstrdup("check that the kernel has the virtio-iommu driver (CONFIG_VIRTIO_IOMMU)");
-	return xstrdup("enable the IOMMU (Intel VT-d or AMD-Vi) in the firmware setup; a virtual machine needs a "
-		       "virtual IOMMU from its hypervisor (QEMU: -device intel-iommu, amd-iommu or virtio-iommu-pci)");
+	return iommu_enable_remedy(s);
+}
+
+const char *iommu_table_names(const struct snapshot *s)
+{
+	switch (platform_arch(s)) {
+	case ARCH_X86:
+		return "DMAR, IVRS or VIOT";
+	case ARCH_ARM:
+		return "IORT or VIOT";
+	case ARCH_UNKNOWN:
+		break;
+	}
+	return "DMAR, IVRS, IORT or VIOT";
+}
+
+char *iommu_enable_remedy(const struct snapshot *s)
+{
+	switch (platform_arch(s)) {
+	case ARCH_X86:
+		return xstrdup("enable the IOMMU (Intel VT-d or AMD-Vi) in the firmware setup; a virtual machine needs a "
+			       "virtual IOMMU from its hypervisor (QEMU: -device intel-iommu, amd-iommu or "
+			       "virtio-iommu-pci)");
+	case ARCH_ARM:
+		if (s->fw.loaded && s->fw.devicetree == 1 && s->fw.nsmmu && s->fw.pci_hosts && !s->fw.pci_hosts_iommu_map)
+			return xstrdup("the device tree describes an SMMU, but the PCI host bridge has no iommu-map to "
+				       "it: fix the device tree (the board's firmware or boot loader)");
+		return xstrdup("enable the SMMU in the firmware setup, and boot a kernel with its driver "
+			       "(CONFIG_ARM_SMMU_V3 or CONFIG_ARM_SMMU); a QEMU virt machine needs "
+			       "-machine virt,iommu=smmuv3 (or -device virtio-iommu-pci)");
+	case ARCH_UNKNOWN:
+		break;
+	}
+	return xstrdup("enable the platform's IOMMU in the firmware setup (x86: Intel VT-d or AMD-Vi; Arm: the "
+		       "SMMU); a virtual machine needs a virtual IOMMU from its hypervisor (QEMU: -device "
+		       "intel-iommu or amd-iommu on q35, -machine virt,iommu=smmuv3 on Arm, or -device "
+		       "virtio-iommu-pci)");
 }
 
 void iommu_presence_analyse(const struct snapshot *s, struct iommu_presence *out)
@@ -208,9 +244,12 @@ void iommu_presence_analyse(const struct snapshot *s, struct iommu_presence *out
 					      " (this kernel has no IOMMU support)");
 	if (s->fw_tables_checked) {
 		if (!s->fw_acpi)
-			parts[total++] = xstrdup("there are no ACPI tables (/sys/firmware/acpi/tables does not exist)");
+			parts[total++] = xstrdup(s->fw.devicetree == 1
+							 ? "there are no ACPI tables (/sys/firmware/acpi/tables does not exist): "
+							   "a device tree describes this machine"
+							 : "there are no ACPI tables (/sys/firmware/acpi/tables does not exist)");
 		else if (s->fw_tables.n == 0)
-			parts[total++] = xstrdup("the ACPI tables include no DMAR, IVRS, IORT or VIOT");
+			parts[total++] = xasprintf("the ACPI tables include no %s", iommu_table_names(s));
 		else {
 			struct buf t;
 			buf_init(&t);

@@ -438,6 +438,7 @@ void isolation_init(struct isolation *iso, const struct snapshot *s, bool predic
 	cmdline_split(s->cmdline, &tokens);
 	if (override)
 		parse_override(iso, &tokens);
+	platform_acs_request(s, &iso->acs_req);
 	iso->acs = xcalloc(s->ndev + 1, sizeof(*iso->acs));
 	iso->ctl = xcalloc(s->ndev + 1, sizeof(*iso->ctl));
 	for (size_t i = 0; i < s->ndev; i++) {
@@ -446,8 +447,8 @@ void isolation_init(struct isolation *iso, const struct snapshot *s, bool predic
 		/* pci_std_enable_acs(), then the command line's edits: what
 		 * the kernel writes once an IOMMU driver asks for ACS (it did
 		 * already on a machine with an IOMMU: then this changes
-		 * nothing) */
-		if (predict && d->caps.acs_off) {
+		 * nothing), where the platform asks before enumeration */
+		if (predict && iso->acs_req.requested && d->caps.acs_off) {
 			ctl |= d->caps.acs_cap & PCI_ACS_REQUIRED;
 			ctl = cmdline_acs_edits(iso, i, d->caps.acs_cap, ctl, &tokens);
 		}
@@ -460,6 +461,7 @@ void isolation_init(struct isolation *iso, const struct snapshot *s, bool predic
 
 void isolation_release(struct isolation *iso)
 {
+	acs_request_release(&iso->acs_req);
 	free(iso->acs);
 	free(iso->ctl);
 	memset(iso, 0, sizeof(*iso));
@@ -534,10 +536,26 @@ bool dma_alias_quirk(const struct pci_device *a, const struct pci_device *b)
 
 bool isolation_in_scope(const struct snapshot *s, size_t i)
 {
+	const struct pci_device *d = &s->dev[i];
+	int br;
 	if (s->nunit > 0)
-		return s->dev[i].unit >= 0 || s->dev[i].group >= 0;
+		return d->unit >= 0 || d->group >= 0;
 	/* without a unit, every function but an IOMMU's own (class 0806) */
-	return !(s->dev[i].class_known && (s->dev[i].ident.class_code >> 8) == 0x0806);
+	if (d->class_known && (d->ident.class_code >> 8) == 0x0806)
+		return false;
+	if (platform_arch(s) != ARCH_ARM || !d->driver_known)
+		return true;
+	/* Arm: the SMMU is attached when a driver probes (of_iommu_configure,
+	 * the IORT code), so a function without a driver gets no group; and
+	 * arm-smmu-v3 refuses a second function whose StreamID (a PCIe-to-PCI
+	 * bridge's alias) is taken: the first one probed keeps it */
+	if (!d->driver)
+		return false;
+	if ((br = dma_alias_bridge(s, i)) >= 0)
+		for (size_t o = 0; o < i; o++)
+			if ((int)o != br && s->dev[o].driver && dma_alias_bridge(s, o) == br)
+				return false;
+	return true;
 }
 
 struct sim {
@@ -757,6 +775,7 @@ void prediction_apply(const struct prediction *p, struct snapshot *s)
 		free(g->resv);
 		free(g->dev);
 		strvec_release(&g->other);
+		strvec_release(&g->other_bus);
 	}
 	free(s->grp);
 	s->grp = xcalloc((size_t)p->ngroups + 1, sizeof(*s->grp));
@@ -766,6 +785,7 @@ void prediction_apply(const struct prediction *p, struct snapshot *s)
 		s->grp[g].members_known = true;
 		s->grp[g].dev = xcalloc(s->ndev + 1, sizeof(size_t));
 		strvec_init(&s->grp[g].other);
+		strvec_init(&s->grp[g].other_bus);
 	}
 	for (size_t i = 0; i < s->ndev; i++) {
 		s->dev[i].group = p->group[i];

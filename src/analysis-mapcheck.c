@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "status.h"
 
 #define GIB (1ull << 30)
@@ -52,9 +53,15 @@
 #define AMD_HT_END 0xffffffffffull
 #define AMD_ABOVE_1TB_START (AMD_HT_END + 1)
 
+/* hw/arm/virt.c base_memmap: RAM from 1 GiB up to 256 GiB (VIRT_MEM, in
+ * one piece; its 32-bit PCIe MMIO window (VIRT_PCIE_MMIO) lies below it */
+#define VIRT_RAM_START 0x40000000ull
+#define VIRT_PCIE_MMIO_START 0x10000000ull
+#define VIRT_PCIE_MMIO_END 0x3efeffffull
+
 const char *guest_machine_id(enum guest_machine m)
 {
-	return m == GUEST_MACHINE_PC ? "pc" : "q35";
+	return m == GUEST_MACHINE_PC ? "pc" : m == GUEST_MACHINE_VIRT ? "virt" : "q35";
 }
 
 bool guest_machine_parse(const char *s, enum guest_machine *out)
@@ -63,6 +70,8 @@ bool guest_machine_parse(const char *s, enum guest_machine *out)
 		*out = GUEST_MACHINE_Q35;
 	else if (!strcmp(s, "pc"))
 		*out = GUEST_MACHINE_PC;
+	else if (!strcmp(s, "virt"))
+		*out = GUEST_MACHINE_VIRT;
 	else
 		return false;
 	return true;
@@ -74,6 +83,18 @@ void guest_layout_compute(enum guest_machine m, uint64_t ram, bool amd_cpu, stru
 	memset(out, 0, sizeof(*out));
 	out->machine = m;
 	out->ram = ram;
+	if (m == GUEST_MACHINE_VIRT) {
+		/* Arm virt: RAM from 1 GiB, contiguous */
+		out->below_4g = ram < FOUR_GIB - VIRT_RAM_START ? ram : FOUR_GIB - VIRT_RAM_START;
+		out->above_4g = ram - out->below_4g;
+		out->above_4g_start = FOUR_GIB;
+		out->pci_hole_start = VIRT_PCIE_MMIO_START;
+		out->pci_hole_end = VIRT_PCIE_MMIO_END;
+		out->ram_ranges[0] = (struct map_range){VIRT_RAM_START, VIRT_RAM_START + ram - 1, "ram"};
+		out->nranges = 1;
+		return;
+	}
+	out->pci_hole_end = 0xffffffffull;
 	if (m == GUEST_MACHINE_Q35) {
 		/* pc_q35_init: leave 1/2 GiB for PCI and 256 MiB for MMCONFIG,
 		 * and split at 2 GiB once RAM does not fit below 0xb0000000 */
@@ -221,7 +242,12 @@ static void describe_domain(const struct snapshot *s, struct mapcheck_report *r)
 	} else if (u && u->driver && !strcmp(u->driver, "amd")) {
 		amd_domain(r);
 	} else {
-		if (u && u->driver && !strcmp(u->driver, "virtio"))
+		if (u && u->driver && !strncmp(u->driver, "arm-smmu", 8))
+			r->aperture_why = xasprintf("the SMMU's input address size (IAS) bounds it, and %s reports that only "
+						    "in the kernel log (dmesg: \"%s ...: ias N-bit, oas N-bit\"), not in "
+						    "sysfs",
+						    u->driver, u->driver);
+		else if (u && u->driver && !strcmp(u->driver, "virtio"))
 			r->aperture_why = xasprintf("virtio-iommu %s takes its input range from the device's "
 						    "configuration (the driver logs it as \"input address: N bits\"), "
 						    "which sysfs does not show",
@@ -231,8 +257,18 @@ static void describe_domain(const struct snapshot *s, struct mapcheck_report *r)
 						    u->driver ? u->driver : "unknown");
 		else
 			r->aperture_why = xstrdup("no IOMMU unit is linked to the group's devices");
-		r->pgsize_bitmap = PAGE_SIZE_X86;
-		r->pgsize_why = xstrdup("4 KiB assumed: the driver's page sizes are not shown in sysfs");
+		if (u && u->driver && !strncmp(u->driver, "arm-smmu", 8)) {
+			/* io-pgtable-arm picks the granule of the kernel's page
+			 * size: 4 KiB pages give the 4 KiB LPAE format */
+			r->pgsize_bitmap = PAGE_SIZE_X86 | 1ull << 21 | 1ull << 30;
+			r->pgsize_why = xstrdup("ARM LPAE with the 4 KiB granule (4 KiB, 2 MiB, 1 GiB), which io-pgtable-arm "
+						"uses under a 4 KiB-page kernel; assumed: sysfs shows neither the kernel's "
+						"page size nor the SMMU's granules (a 16 KiB or 64 KiB page kernel uses that "
+						"granule)");
+		} else {
+			r->pgsize_bitmap = PAGE_SIZE_X86;
+			r->pgsize_why = xstrdup("4 KiB assumed: the driver's page sizes are not shown in sysfs");
+		}
 	}
 	/* vfio_update_pgsize_bitmap: nothing below PAGE_SIZE */
 	if (r->pgsize_bitmap & (PAGE_SIZE_X86 - 1))
@@ -460,8 +496,17 @@ int mapcheck_analyse(const struct snapshot *s, const struct mapcheck_request *q,
 	out->group = g->id;
 	describe_domain(s, out);
 	if (q->guest_ram) {
+		enum guest_machine m = q->machine;
+		/* the platform's own machine type unless one was given */
+		if (m == GUEST_MACHINE_DEFAULT) {
+			enum arch a = platform_arch(s);
+			m = a == ARCH_ARM ? GUEST_MACHINE_VIRT : GUEST_MACHINE_Q35;
+			if (a == ARCH_UNKNOWN)
+				strvec_pushf(&out->notes, "the machine's architecture is unknown: the guest is taken to be a q35 "
+							  "one (give --machine virt for an Arm guest)");
+		}
 		/* under KVM the guest usually runs the host's CPU model */
-		guest_layout_compute(q->machine, q->guest_ram, out->driver && !strcmp(out->driver, "amd"), &out->guest);
+		guest_layout_compute(m, q->guest_ram, out->driver && !strcmp(out->driver, "amd"), &out->guest);
 		out->has_guest = true;
 		out->nranges = out->guest.nranges;
 		out->ranges = xcalloc(out->nranges, sizeof(*out->ranges));
@@ -506,7 +551,11 @@ int mapcheck_analyse(const struct snapshot *s, const struct mapcheck_request *q,
 			     out->group);
 			break;
 		}
-	if (out->has_guest) {
+	if (out->has_guest && out->guest.machine == GUEST_MACHINE_VIRT) {
+		strvec_pushf(&out->notes, "the layout is QEMU's for an Arm virt machine: RAM from 0x%llx in one piece, above "
+					  "the 32-bit PCIe window 0x%llx-0x%llx",
+			     VIRT_RAM_START, VIRT_PCIE_MMIO_START, VIRT_PCIE_MMIO_END);
+	} else if (out->has_guest) {
 		const struct guest_layout *l = &out->guest;
 		strvec_pushf(&out->notes, "the layout is QEMU's for a %s machine (7.1 or later machine types) with no memory hotplug "
 			  "(maxmem): RAM below 4 GiB ends at 0x%llx, the rest starts at 0x%llx",

@@ -25,11 +25,13 @@
  * before iommuctl read the host facts have no /proc/version, /proc/interrupts,
  * /sys/module or /dev. */
 #define _GNU_SOURCE
+#include "platform.h"
 #include "status.h"
 #include "swiotlb.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,7 +141,8 @@ static void add_check(struct status_report *r, const char *code, enum status_sta
 
 bool status_check_can_fail(const char *code)
 {
-	return !strcmp(code, "iommu_hardware") || !strcmp(code, "iommu_driver") || !strcmp(code, "interrupt_remapping");
+	return !strcmp(code, "iommu_hardware") || !strcmp(code, "iommu_driver") || !strcmp(code, "interrupt_remapping") ||
+	       !strcmp(code, "msi_isolation");
 }
 
 static const struct status_check *find_check(const struct status_report *r, const char *code)
@@ -159,14 +162,6 @@ static bool any_driver(const struct snapshot *s, const char *d)
 {
 	for (size_t i = 0; i < s->nunit; i++)
 		if (driver_is(&s->unit[i], d))
-			return true;
-	return false;
-}
-
-static bool any_arm(const struct snapshot *s)
-{
-	for (size_t i = 0; i < s->nunit; i++)
-		if (s->unit[i].driver && !strncmp(s->unit[i].driver, "arm-smmu", 8))
 			return true;
 	return false;
 }
@@ -263,6 +258,34 @@ static void check_kernel_release(struct ctx *c)
 			  xstrdup(RETAKE_SNAPSHOT));
 }
 
+/* The Arm SMMUs the firmware describes: "the device tree describes an
+ * SMMUv3 (smmuv3@9050000), and 1 of 1 PCI host bridge maps its requester IDs
+ * to an IOMMU (iommu-map)"; "" when it describes none. */
+static void describe_fw_smmus(struct buf *b, const struct snapshot *s)
+{
+	const struct firmware_facts *f = &s->fw;
+	bool iort = f->iort == 1;
+	if (!f->loaded || !f->nsmmu)
+		return;
+	buf_appendf(b, "the %s describes ", iort ? "ACPI IORT table" : "device tree");
+	for (size_t i = 0; i < f->nsmmu; i++) {
+		const struct fw_smmu *m = &f->smmu[i];
+		buf_appendf(b, "%s%s", i ? ", " : "",
+			    m->version == 3 ? "an SMMUv3" : m->version == 2 ? "an SMMUv2" : "an SMMUv1");
+		if (strcmp(m->where, "IORT"))
+			buf_appendf(b, " (%s)", m->where);
+		else if (m->base)
+			buf_appendf(b, " at %#" PRIx64, m->base);
+	}
+	if (iort)
+		buf_appendf(b, ", and maps %zu of %zu PCI root %s to an SMMU", f->iort_rc_to_smmu, f->iort_root_complexes,
+			    plural(f->iort_root_complexes, "complex", "complexes"));
+	else if (f->pci_hosts)
+		buf_appendf(b, ", and %zu of %zu PCI host %s %s requester IDs to an IOMMU (iommu-map)",
+			    f->pci_hosts_iommu_map, f->pci_hosts, plural(f->pci_hosts, "bridge", "bridges"),
+			    f->pci_hosts == 1 ? "maps its" : "map their");
+}
+
 static void check_hardware(struct ctx *c)
 {
 	const struct snapshot *s = c->s;
@@ -272,32 +295,45 @@ static void check_hardware(struct ctx *c)
 		buf_appendf(&b, "the ACPI tables describe ");
 		for (size_t i = 0; i < s->fw_tables.n; i++)
 			buf_appendf(&b, "%s%s", i ? " and " : "", table_text(s->fw_tables.v[i]));
+		if (s->fw.nsmmu) {
+			buf_appendf(&b, "; ");
+			describe_fw_smmus(&b, s);
+		}
+		add_check(c->r, "iommu_hardware", STATUS_PASS, "IOMMU hardware", NULL, buf_steal(&b), NULL);
+	} else if (s->fw.loaded && s->fw.nsmmu) {
+		describe_fw_smmus(&b, s);
 		add_check(c->r, "iommu_hardware", STATUS_PASS, "IOMMU hardware", NULL, buf_steal(&b), NULL);
 	} else if (s->nunit || c->p.present) {
 		if (s->nunit)
 			buf_appendf(&b, "the kernel registered %zu IOMMU %s", s->nunit, plural(s->nunit, "unit", "units"));
 		else
 			buf_appendf(&b, "IOMMU groups exist");
-		if (!s->fw_acpi)
+		if (s->fw.loaded && s->fw.devicetree == 1)
+			buf_appendf(&b, " (the device tree describes no SMMU iommuctl knows: a unit described otherwise)");
+		else if (!s->fw_acpi)
 			buf_appendf(&b, " (there is no /sys/firmware/acpi/tables to check the firmware's description)");
 		else
-			buf_appendf(&b, " (no DMAR, IVRS, IORT or VIOT among the ACPI tables: a platform described "
-					"otherwise)");
+			buf_appendf(&b, " (no %s among the ACPI tables: a platform described otherwise)",
+				    iommu_table_names(s));
 		add_check(c->r, "iommu_hardware", STATUS_PASS, "IOMMU hardware", NULL, buf_steal(&b), NULL);
 	} else if (s->fw_acpi) {
 		buf_release(&b);
 		add_check(c->r, "iommu_hardware", STATUS_FAIL, "IOMMU hardware", NULL,
-			  xstrdup("the ACPI tables include no DMAR, IVRS, IORT or VIOT: the firmware describes no IOMMU"),
-			  xstrdup("enable the IOMMU (Intel VT-d or AMD-Vi, often \"IOMMU\" or \"Virtualization for "
-				  "Directed I/O\") in the firmware setup; a virtual machine needs a virtual IOMMU from its "
-				  "hypervisor (QEMU: -device intel-iommu, amd-iommu or virtio-iommu-pci)"));
+			  xasprintf("the ACPI tables include no %s: the firmware describes no IOMMU", iommu_table_names(s)),
+			  iommu_enable_remedy(s));
+	} else if (s->fw.loaded && s->fw.devicetree == 1) {
+		buf_release(&b);
+		add_check(c->r, "iommu_hardware", STATUS_FAIL, "IOMMU hardware", NULL,
+			  xasprintf("the device tree (%zu nodes read) describes no SMMU (arm,smmu-v3, arm,smmu-v2, "
+				    "arm,mmu-500, ...) and no IOMMU unit is registered",
+				    s->fw.dt_nodes),
+			  iommu_enable_remedy(s));
 	} else {
 		buf_release(&b);
 		add_check(c->r, "iommu_hardware", STATUS_UNKNOWN, "IOMMU hardware", NULL,
 			  xstrdup("/sys/firmware/acpi/tables does not exist (no ACPI, or not in this snapshot) and no IOMMU "
 				  "unit is registered: whether the firmware describes an IOMMU cannot be told"),
-			  xstrdup(RETAKE_SNAPSHOT "; on a device-tree platform the IOMMU is described in the device "
-					       "tree"));
+			  xstrdup(RETAKE_SNAPSHOT " (it reads /sys/firmware/acpi/tables and the device tree)"));
 	}
 }
 
@@ -425,6 +461,26 @@ static void check_units(struct ctx *c)
 					    driver_is(u, "intel") ? "intel-iommu/cap, ecap" : "amd-iommu/cap, features",
 					    u->members.n, plural(u->members.n, "device", "devices")),
 				  xstrdup(RETAKE_SNAPSHOT));
+		} else if (u->driver && !strncmp(u->driver, "arm-smmu", 8)) {
+			bool v3 = !strcmp(u->driver, "arm-smmu-v3");
+			int bypass = v3 ? c->s->host.params.smmu_v3_disable_bypass : c->s->host.params.smmu_disable_bypass;
+			const char *param = v3 ? "arm_smmu_v3.disable_bypass" : "arm_smmu.disable_bypass";
+			buf_appendf(&b, "%s; Linux publishes no SMMU registers in sysfs: its features (input and output "
+					"address sizes, stages) are only in the kernel log (dmesg: \"%s ...: ias N-bit, oas "
+					"N-bit (features 0x...)\"); %zu %s",
+				    driver_text(u->driver), u->driver, u->members.n, plural(u->members.n, "device", "devices"));
+			if (bypass == 1)
+				buf_appendf(&b, "; %s=Y: DMA from a device the SMMU has no entry for is aborted", param);
+			else if (bypass == 0)
+				buf_appendf(&b, "; %s=N: DMA from a device the SMMU has no entry for bypasses it, "
+						"untranslated",
+					    param);
+			add_check(c->r, "iommu_unit", bypass == 0 ? STATUS_WARN : STATUS_INFO, "IOMMU unit", u->name,
+				  buf_steal(&b),
+				  bypass == 0 ? xasprintf("boot with %s=1 (the default) so that unknown devices cannot "
+							  "bypass the SMMU",
+							  param)
+					      : NULL);
 		} else {
 			buf_release(&b);
 			add_check(c->r, "iommu_unit", STATUS_INFO, "IOMMU unit", u->name,
@@ -457,15 +513,23 @@ static void check_groups(struct ctx *c)
 		    s->ndev, plural(s->ndev, "function", "functions"), shared, plural(shared, "holds", "hold"));
 	if (shared)
 		buf_appendf(&b, " (iommuctl groups --why tells why)");
-	for (size_t i = 0; i < s->ndev; i++)
+	for (size_t i = 0; i < s->ndev; i++) {
+		int bridge, owner = s->dev[i].group < 0 ? streamid_taken_by(s, i, &bridge) : -1;
+		if (owner >= 0) {
+			buf_appendf(&b, "; %s has no group because of a StreamID collision with %s (its DMA is translated "
+					"by group %d)",
+				    s->dev[i].bdf, s->dev[owner].bdf, s->dev[owner].group);
+			continue;
+		}
 		outside += s->dev[i].group < 0;
+	}
 	if (outside) {
 		size_t shown = 0;
 		buf_appendf(&b, "; %zu %s in no group, so not translated (an IOMMU's own function, outside every "
 				"unit's scope, or not probed yet):",
 			    outside, plural(outside, "function", "functions"));
 		for (size_t i = 0; i < s->ndev && shown < 4; i++)
-			if (s->dev[i].group < 0) {
+			if (s->dev[i].group < 0 && streamid_taken_by(s, i, NULL) < 0) {
 				buf_appendf(&b, " %s", s->dev[i].bdf);
 				shown++;
 			}
@@ -686,8 +750,9 @@ static void check_invalidation(struct ctx *c)
 			buf_appendf(&b, ", by the kernel's build default or the command line (/proc/cmdline could "
 					"not be read)");
 		} else {
-			buf_appendf(&b, ", the kernel's build default (lazy on x86; the command line has no "
-					"iommu.strict=)");
+			buf_appendf(&b, ", the kernel's build default (%s; the command line has no "
+					"iommu.strict=)",
+				    platform_arch(c->s) == ARCH_X86 ? "lazy on x86" : "CONFIG_IOMMU_DEFAULT_DMA_LAZY");
 		}
 		buf_appendf(&b, "; a device can still reach an unmapped buffer until the next batched flush (a "
 				"timer of 10 ms or more)");
@@ -730,6 +795,43 @@ static char *ir_remedy(const struct ctx *c)
 	return xasprintf("enable the IOMMU's interrupt remapping in the firmware setup%s", unsafe);
 }
 
+/* Arm: the MSI controller isolates MSIs (a GICv3 ITS) or not (GICv2m, none);
+ * there is no interrupt remapping to speak of (KERNEL-FACTS 10.4). */
+static void check_msi_isolation(struct ctx *c, bool unsafe)
+{
+	struct status_report *r = c->r;
+	struct msi_isolation m;
+	static const char unsafe_remedy[] = "; only if you accept that devices can forge interrupts: "
+					    "vfio_iommu_type1.allow_unsafe_interrupts=1";
+	platform_msi_isolation(c->s, &m);
+	r->ir_active = m.isolated;
+	if (m.isolated == 1) {
+		add_check(r, "msi_isolation", STATUS_PASS, "MSI isolation", NULL,
+			  xasprintf("isolated by the %s, which translates each device's MSIs by its DeviceID: %s",
+				    m.controller, m.evidence),
+			  NULL);
+	} else if (m.isolated == 0) {
+		enum status_state st = !c->p.present ? STATUS_INFO : unsafe ? STATUS_WARN : STATUS_FAIL;
+		add_check(r, "msi_isolation", st, "MSI isolation", NULL,
+			  xasprintf("not isolated%s%s: %s; devices can forge MSIs, so vfio_iommu_type1 refuses their "
+				    "groups%s",
+				    m.controller ? " by the " : "", m.controller ? m.controller : "", m.evidence,
+				    unsafe ? " unless allow_unsafe_interrupts=1, which is set" : ""),
+			  st == STATUS_INFO ? NULL
+					    : xasprintf("give PCI an MSI controller that isolates: a GICv3 with an ITS "
+							"(the platform's firmware; QEMU: -machine virt,gic-version=3)%s",
+							unsafe_remedy));
+	} else {
+		add_check(r, "msi_isolation", c->p.present ? STATUS_UNKNOWN : STATUS_INFO, "MSI isolation", NULL,
+			  xasprintf("not known: %s",
+				    m.evidence ? m.evidence
+					       : "neither /proc/interrupts nor the firmware's MSI controller (the device "
+						 "tree's msi-map or msi-parent target, the IORT's ITS groups) could be read"),
+			  c->p.present ? xstrdup(RETAKE_SNAPSHOT) : NULL);
+	}
+	msi_isolation_release(&m);
+}
+
 static void check_interrupt_remapping(struct ctx *c)
 {
 	const struct snapshot *s = c->s;
@@ -737,6 +839,11 @@ static void check_interrupt_remapping(struct ctx *c)
 	const char *ir_less = NULL;
 	bool unsafe = s->host.params.type1_allow_unsafe_interrupts == 1 || c->cmd.type1_unsafe == 1;
 	size_t intel = 0, intel_ir = 0, intel_units = 0;
+
+	if (platform_arch(s) == ARCH_ARM) {
+		check_msi_isolation(c, unsafe);
+		return;
+	}
 
 	/* Intel: every unit must support it (intel_irq_remapping_supported) */
 	for (size_t i = 0; i < s->nunit; i++)
@@ -776,16 +883,6 @@ static void check_interrupt_remapping(struct ctx *c)
 				    "interrupts and vfio_iommu_type1 refuses their groups%s",
 				    ir_less, unsafe ? " unless allow_unsafe_interrupts=1, which is set" : ""),
 			  ir_remedy(c));
-	} else if (s->host.its_msi == 1) {
-		add_check(r, "interrupt_remapping", STATUS_PASS, "interrupt remapping", NULL,
-			  xstrdup("MSIs are isolated: /proc/interrupts lists GIC ITS (ITS-MSI) chips"), NULL);
-	} else if (s->host.ir_active == 0 && any_arm(s)) {
-		add_check(r, "interrupt_remapping", unsafe ? STATUS_WARN : STATUS_FAIL, "interrupt remapping", NULL,
-			  xasprintf("MSIs are not isolated: /proc/interrupts lists no GIC ITS (ITS-MSI) chip, so devices "
-				    "can forge interrupts and vfio_iommu_type1 refuses their groups%s",
-				    unsafe ? " unless allow_unsafe_interrupts=1, which is set" : ""),
-			  xstrdup("use a GICv3 with an ITS (firmware or the VM's machine type, e.g. QEMU virt with "
-				  "gic-version=3)"));
 	} else if (s->host.ir_active == 0) {
 		add_check(r, "interrupt_remapping", unsafe ? STATUS_WARN : STATUS_FAIL, "interrupt remapping", NULL,
 			  xasprintf("inactive: /proc/interrupts lists no remapped (IR-) interrupt chip%s, so devices can "

@@ -20,6 +20,7 @@
 
 #include "analysis.h"
 #include "status.h"
+#include "platform.h"
 #include "swiotlb.h"
 
 const char *swiotlb_state_id(enum swiotlb_state st)
@@ -158,6 +159,7 @@ void swiotlb_analyse(const struct snapshot *s, struct swiotlb_report *r)
 	bool restricted = false;
 
 	memset(r, 0, sizeof(*r));
+	r->arch = (int)platform_arch(s);
 	r->requested_slabs = r->advice_slabs = -1;
 	r->forced = -1;
 	r->cmdline_known = s->cmdline != NULL;
@@ -215,8 +217,9 @@ void swiotlb_analyse(const struct snapshot *s, struct swiotlb_report *r)
 	} else if (f->swiotlb_err == 0 || f->debugfs_mounted == 1) {
 		char top[32];
 		r->state = SWIOTLB_NO_POOL;
-		/* arch/x86/kernel/pci-dma.c pci_swiotlb_detect: a pool only
-		 * with RAM above 4 GiB, and never with iommu=off */
+		/* arch/x86/kernel/pci-dma.c pci_swiotlb_detect, arm64 mem_init
+		 * before 6.5: a pool only with RAM above the 32-bit DMA limit
+		 * (x86: never with iommu=off) */
 		if (cl.iommu_off_by)
 			r->message = xasprintf("no swiotlb pool: %s sets none up (nor an IOMMU); a device that cannot "
 					       "reach a buffer fails to map it",
@@ -225,6 +228,10 @@ void swiotlb_analyse(const struct snapshot *s, struct swiotlb_report *r)
 			r->message = xasprintf("no swiotlb pool: all RAM lies below 4 GiB (the memory map's RAM ends at "
 					       "%s), where a 32-bit device reaches it, so the kernel set none up",
 					       format_bytes(f->ram_top, top, sizeof(top)));
+		else if (r->arch == ARCH_ARM)
+			r->message = xstrdup("no swiotlb pool: the kernel did not set one up (arm64 sets one up when RAM "
+					     "reaches past the DMA zone, and from 6.5 a small one for unaligned kmalloc "
+					     "buffers)");
 		else
 			r->message = xstrdup("no swiotlb pool: the kernel did not set one up (all RAM is within 32 bits, "
 					     "or iommu=off), or freed it at boot because an IOMMU translates DMA");

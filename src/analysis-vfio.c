@@ -16,6 +16,7 @@
  *  - resets: reset_method lists the methods; a bus reset resets everything
  *    below the parent bridge. */
 #define _GNU_SOURCE
+#include "platform.h"
 #include "vfio.h"
 
 #include <stdio.h>
@@ -351,29 +352,43 @@ static void check_direct_regions(struct vfio_check *c, const struct snapshot *s,
 }
 
 /* vfio_iommu_type1 (and iommufd) refuse a group whose MSIs are not isolated
- * (interrupt remapping, a GIC ITS) unless allow_unsafe_interrupts=1; the
- * judgement is status's interrupt_remapping check, made once. */
+ * (interrupt remapping on x86, a GICv3 ITS on Arm) unless
+ * allow_unsafe_interrupts=1; the judgement is status's interrupt_remapping
+ * or (Arm) msi_isolation check, made once, and said under its own name. */
 static void check_interrupts(struct vfio_check *c, const struct snapshot *s, const struct status_report *st)
 {
-	const struct status_check *ir = status_find(st, "interrupt_remapping");
+	static const struct {
+		/* each message: a head, status's detail, a tail */
+		const char *check, *unknown_code, *none_code, *unknown[2], *unsafe[2], *none[2];
+	} words[] = {
+		{"interrupt_remapping", "interrupt_remapping_unknown", "no_interrupt_remapping",
+		 {"whether MSIs are isolated is ", "; without interrupt remapping vfio_iommu_type1 refuses the group"},
+		 {"interrupt remapping is ", ": the VM's device can send interrupts the host cannot tell from its own"},
+		 {"interrupt remapping is ", " (\"No interrupt remapping support\")"}},
+		{"msi_isolation", "msi_isolation_unknown", "no_msi_isolation",
+		 {"whether the MSI controller isolates MSIs is ",
+		  "; without MSI isolation (a GICv3 ITS) vfio_iommu_type1 refuses the group"},
+		 {"MSIs are ", ": the VM's device can send interrupts the host cannot tell from its own"},
+		 {"MSIs are ", " (vfio_iommu_type1 says \"No interrupt remapping support\", its words for MSI isolation)"}},
+	};
+	const struct status_check *ir = NULL;
+	size_t w = 0;
+	for (; w < ARRAY_SIZE(words) && !(ir = status_find(st, words[w].check)); w++)
+		;
 	if (!ir || ir->state == STATUS_PASS || ir->state == STATUS_INFO)
 		return;
 	/* unknown stands for off: the verdict can be no better than that */
 	if (ir->state == STATUS_UNKNOWN)
-		add_finding(c, "interrupt_remapping_unknown", SEV_ERROR, s, -1,
-			    xasprintf("whether MSIs are isolated is %s; without interrupt remapping vfio_iommu_type1 "
-				      "refuses the group",
-				      ir->detail),
+		add_finding(c, words[w].unknown_code, SEV_ERROR, s, -1,
+			    xasprintf("%s%s%s", words[w].unknown[0], ir->detail, words[w].unknown[1]),
 			    ir->remedy ? xstrdup(ir->remedy) : NULL);
 	else if (ir->state == STATUS_WARN)
 		add_finding(c, "unsafe_interrupts", SEV_WARNING, s, -1,
-			    xasprintf("interrupt remapping is %s: the VM's device can send interrupts the host cannot "
-				      "tell from its own",
-				      ir->detail),
+			    xasprintf("%s%s%s", words[w].unsafe[0], ir->detail, words[w].unsafe[1]),
 			    ir->remedy ? xstrdup(ir->remedy) : NULL);
 	else
-		add_finding(c, "no_interrupt_remapping", SEV_ERROR, s, -1,
-			    xasprintf("interrupt remapping is %s (\"No interrupt remapping support\")", ir->detail),
+		add_finding(c, words[w].none_code, SEV_ERROR, s, -1,
+			    xasprintf("%s%s%s", words[w].none[0], ir->detail, words[w].none[1]),
 			    ir->remedy ? xstrdup(ir->remedy) : NULL);
 }
 
@@ -531,14 +546,26 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 		if (s->host.params.noiommu_mode == 1 || s->host.vfio.nnoiommu)
 			add_finding(c, "noiommu_mode", SEV_INFO, s, -1, xstrdup(NOIOMMU_TEXT), NULL);
 		blocked = true;
+	} else if (!g && streamid_taken_by(s, dev, NULL) >= 0) {
+		int bridge, owner = streamid_taken_by(s, dev, &bridge);
+		char *why = streamid_collision_text(s, dev, owner, bridge);
+		add_finding(c, "streamid_collision", SEV_ERROR, s, (int)dev, xasprintf("%s is in no IOMMU group: %s", d->bdf, why),
+			    xasprintf("move %s to a slot of its own (a PCIe slot, or behind another bridge), or assign %s "
+				      "(group %d) instead",
+				      d->bdf, s->dev[owner].bdf, s->dev[owner].group));
+		free(why);
+		blocked = true;
 	} else if (!g || noiommu_group) {
 		add_finding(c, "no_group", SEV_ERROR, s, (int)dev,
 			    noiommu_group ? xasprintf("%s is in no real IOMMU group: no IOMMU unit translates its DMA; "
 						      "group %d is VFIO's no-IOMMU group, which isolates nothing",
 						      d->bdf, g->id)
 					  : xasprintf("%s is in no IOMMU group: no IOMMU unit translates its DMA", d->bdf),
-			    xstrdup("check that the firmware's IOMMU table (DMAR, IVRS or IORT) puts the device in a unit's "
-				    "scope, and that no kernel option leaves it out"));
+			    xasprintf("check that the firmware's IOMMU description (%s) puts the device in a unit's scope, "
+				      "and that no kernel option leaves it out",
+				      platform_arch(s) == ARCH_ARM ? "the IORT table, or the device tree's iommu-map"
+				      : platform_arch(s) == ARCH_X86 ? "the DMAR or IVRS table"
+								     : "DMAR, IVRS, IORT, or a device tree's iommu-map"));
 		if (noiommu_group)
 			add_finding(c, "noiommu_mode", SEV_INFO, s, -1, xstrdup(NOIOMMU_TEXT), NULL);
 		blocked = true;

@@ -197,6 +197,14 @@ int app_load_root(struct app *app, const char *root, const char *what, struct sy
 	return EXIT_OK;
 }
 
+bool app_load_platform(struct app *app, struct snapshot *s)
+{
+	snapshot_init(s);
+	if (!app->sr && sysroot_open(app->root, &app->sr))
+		return false;
+	return snapshot_load(app->sr, SNAP_LOAD_CMDLINE_ONLY, s) == 0;
+}
+
 void app_print_warnings(const struct app *app, const struct snapshot *s)
 {
 	diag_print_issues(s);
@@ -298,9 +306,9 @@ int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char 
 /* P: whether an IOMMU is active, judged before any predicted groups were
  * put in S. */
 static int render_list(struct app *app, enum list_kind kind, const struct list_request *req, const struct snapshot *s,
-		       const struct group_why *why, struct iommu_presence *p)
+		       const struct group_why *why, struct iommu_presence *p, const struct acs_request *acs_rule)
 {
-	struct list_view v = {s, p, req->predict, why, names_warning(app->names)};
+	struct list_view v = {s, p, req->predict, why, names_warning(app->names), req->predict ? acs_rule : NULL};
 	int rc;
 
 	app_print_warnings(app, s);
@@ -379,7 +387,7 @@ int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv)
 		rc = app_load(app, 0, &s);
 		if (rc == EXIT_OK) {
 			iommu_presence_analyse(&s, &presence);
-			rc = render_list(app, kind, &req, &s, NULL, &presence);
+			rc = render_list(app, kind, &req, &s, NULL, &presence, NULL);
 		}
 		snapshot_release(&s);
 		return rc;
@@ -397,7 +405,7 @@ int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv)
 		why = groups_why(&iso, &pred);
 		nwhy = s.ngrp;
 	}
-	rc = render_list(app, kind, &req, &s, why, &presence);
+	rc = render_list(app, kind, &req, &s, why, &presence, &iso.acs_req);
 	for (size_t i = 0; i < nwhy; i++) {
 		free(why[i].summary);
 		strvec_release(&why[i].codes);

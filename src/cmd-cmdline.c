@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "platform.h"
 #include "cmdline.h"
 #include "diag.h"
 
@@ -50,6 +51,11 @@ static int cmdline_run(struct app *app, int argc, char **argv)
 	if (given) {
 		text = given;
 		source = "--cmdline";
+		/* the machine's kind still decides the wording, where known */
+		if (!app_load_platform(app, &s)) {
+			snapshot_release(&s);
+			snapshot_init(&s);
+		}
 	} else {
 		rc = app_load(app, SNAP_LOAD_CMDLINE_ONLY, &s);
 		if (rc != EXIT_OK) {
@@ -68,6 +74,7 @@ static int cmdline_run(struct app *app, int argc, char **argv)
 		source = "/proc/cmdline";
 	}
 	iommu_cmdline_parse(text, &c);
+	c.arch = (int)platform_arch(&s);
 	out = app->json ? json_print_cmdline(text, source, &c, given ? NULL : json_warnings(&s, NULL), app->pretty)
 			: render_cmdline_text(text, source, &c, terminal_width());
 	if (out < 0)

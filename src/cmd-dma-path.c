@@ -83,7 +83,7 @@ static int dma_path_run(struct app *app, int argc, char **argv)
 	if (q.phys + q.size - 1 < q.phys || q.phys + q.size - 1 > (1ull << 63) - 1)
 		return app_usage_error(app, "the buffer must end below 2^63");
 
-	rc = app_load(app, SNAP_LOAD_DMA | SNAP_LOAD_HOST, &s);
+	rc = app_load(app, SNAP_LOAD_DMA | SNAP_LOAD_HOST | SNAP_LOAD_ISOLATION, &s);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;

@@ -92,9 +92,16 @@ static int explain_run(struct app *app, int argc, char **argv)
 				goto out;
 			}
 			if (d->group < 0) {
-				rc = app_fail(app, EXIT_BLOCKING,
-					      "%s is in no IOMMU group: the IOMMU does not translate its DMA%s", d->bdf,
-					      predict ? "" : " (it is outside every IOMMU unit's scope)");
+				int bridge, owner = predict ? -1 : streamid_taken_by(&s, (size_t)(d - s.dev), &bridge);
+				if (owner >= 0) {
+					char *why = streamid_collision_text(&s, (size_t)(d - s.dev), owner, bridge);
+					rc = app_fail(app, EXIT_BLOCKING, "%s is in no IOMMU group: %s", d->bdf, why);
+					free(why);
+				} else {
+					rc = app_fail(app, EXIT_BLOCKING,
+						      "%s is in no IOMMU group: the IOMMU does not translate its DMA%s", d->bdf,
+						      predict ? "" : " (it is outside every IOMMU unit's scope)");
+				}
 				goto out;
 			}
 			gid = d->group;

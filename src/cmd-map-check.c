@@ -1,5 +1,5 @@
 /* cmd-map-check.c - `iommuctl map-check (BDF | --group N) (--range
- * IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc])`: whether a planned
+ * IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc|virt])`: whether a planned
  * VFIO mapping layout fits the group's reserved regions, the IOMMU's
  * aperture and page sizes and vfio_iommu_type1's entry limit; exit 1 on
  * any conflict. */
@@ -28,7 +28,7 @@ static const struct opt_help map_check_help[] = {
 	{"    --range IOVA:SIZE", "one VFIO_IOMMU_MAP_DMA: IOVA and size in bytes, 0x hex, or with K, M, G, T; repeat it, "
 			      "or separate ranges with commas"},
 	{"    --guest-ram SIZE", "the guest RAM layout QEMU builds for this much RAM (e.g. 16G)"},
-	{"    --machine TYPE", "with --guest-ram: q35 (the default) or pc (i440fx)"},
+	{"    --machine TYPE", "with --guest-ram: q35, pc (i440fx) or virt (Arm); default: the host's own (virt on Arm)"},
 	{NULL, NULL},
 };
 
@@ -58,7 +58,7 @@ static bool parse_ranges(const char *arg, struct map_range **ranges, size_t *n, 
 
 static int map_check_run(struct app *app, int argc, char **argv)
 {
-	struct mapcheck_request q = {.group = -1, .machine = GUEST_MACHINE_Q35};
+	struct mapcheck_request q = {.group = -1, .machine = GUEST_MACHINE_DEFAULT};
 	struct map_range *ranges = NULL;
 	size_t nranges = 0, cap = 0;
 	bool have_machine = false;
@@ -102,7 +102,7 @@ static int map_check_run(struct app *app, int argc, char **argv)
 		case OPT_MACHINE:
 			if (!guest_machine_parse(optarg, &q.machine)) {
 				free(ranges);
-				return app_usage_error(app, "--machine is q35 or pc, not '%s'", optarg);
+				return app_usage_error(app, "--machine is q35, pc or virt, not '%s'", optarg);
 			}
 			have_machine = true;
 			break;
@@ -167,7 +167,7 @@ out:
 const struct command cmd_map_check = {
 	.name = "map-check",
 	.run = map_check_run,
-	.args = "(BDF | --group N) (--range IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc])",
+	.args = "(BDF | --group N) (--range IOVA:SIZE... | --guest-ram SIZE [--machine q35|pc|virt])",
 	.summary = "Check a VFIO mapping layout against a group's reserved regions and IOMMU limits.",
 	.options = map_check_options,
 	.shortopts = ":hjp",

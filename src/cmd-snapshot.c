@@ -45,9 +45,10 @@ static char *info_text(const struct app *app, const struct snapshot *s)
 		memset(&u, 0, sizeof(u));
 	return xasprintf("# iommuctl snapshot: a copy of what iommuctl read, mirroring /.\n"
 			 "# Read it with: iommuctl --root DIR COMMAND\n"
-			 "iommuctl_version=%s\ncreated=%s\nroot=%s\nkernel_release=%s\nuid=%u\n"
+			 "iommuctl_version=%s\ncreated=%s\nroot=%s\nkernel_release=%s\nmachine=%s\nuid=%u\n"
 			 "names=%s\npci_functions=%zu\niommu_groups=%zu\nwarnings=%zu\n",
 			 IOMMUCTL_VERSION, when, app->root, sysroot_is_live(app->sr) ? u.release : "(not live)",
+			 s->host.machine ? s->host.machine : "unknown",
 			 (unsigned)getuid(), app->numeric ? "none" : names_source(app->names), s->ndev, s->ngrp,
 			 s->nissues);
 }

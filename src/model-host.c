@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "model-internal.h"
 
@@ -22,6 +23,8 @@ void host_facts_init(struct host_facts *h)
 	h->params.type1_allow_unsafe_interrupts = -1;
 	h->params.iommufd_allow_unsafe_interrupts = -1;
 	h->params.vfio_pci_disable_denylist = -1;
+	h->params.smmu_v3_disable_bypass = -1;
+	h->params.smmu_disable_bypass = -1;
 	h->params.noiommu_mode = -1;
 	h->params.type1_dma_entry_limit = -1;
 	strvec_init(&h->vfio.unknown);
@@ -30,6 +33,7 @@ void host_facts_init(struct host_facts *h)
 void host_facts_release(struct host_facts *h)
 {
 	free(h->kernel_release);
+	free(h->machine);
 	free(h->vfio.groups);
 	free(h->vfio.noiommu_groups);
 	for (size_t i = 0; i < h->nuses; i++) {
@@ -467,6 +471,14 @@ static void load_params(struct snapshot *s, struct sysroot *sr)
 			read_bool_param(s, sr, "sys/module/vfio_pci/parameters/disable_denylist");
 	if (p->vfio_loaded)
 		p->noiommu_mode = read_bool_param(s, sr, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
+	for (size_t i = 0; i < s->nunit; i++) {
+		const char *d = s->unit[i].driver;
+		if (d && !strcmp(d, "arm-smmu-v3") && p->smmu_v3_disable_bypass < 0)
+			p->smmu_v3_disable_bypass =
+				read_bool_param(s, sr, "sys/module/arm_smmu_v3/parameters/disable_bypass");
+		if (d && !strcmp(d, "arm-smmu") && p->smmu_disable_bypass < 0)
+			p->smmu_disable_bypass = read_bool_param(s, sr, "sys/module/arm_smmu/parameters/disable_bypass");
+	}
 }
 
 static void load_device_facts(struct snapshot *s, struct sysroot *sr)
@@ -572,7 +584,11 @@ static void load_unit_registers(struct snapshot *s, struct sysroot *sr)
 
 static void load_kernel_release(struct snapshot *s, struct sysroot *sr)
 {
-	char *t = model_read_text(s, sr, "proc/version", 4096, true, NULL), rel[128];
+	char *t, rel[128];
+	if (s->host.kernel_release_read)
+		return;
+	s->host.kernel_release_read = true;
+	t = model_read_text(s, sr, "proc/version", 4096, true, NULL);
 	int major = 0, minor = 0;
 	if (t && sscanf(t, "Linux version %127s", rel) == 1) {
 		s->host.kernel_release = xstrdup(rel);
@@ -582,6 +598,35 @@ static void load_kernel_release(struct snapshot *s, struct sysroot *sr)
 		}
 	}
 	free(t);
+}
+
+/* The machine (uname -m): this machine's when live; a snapshot's as
+ * iommuctl snapshot recorded it in .iommuctl/info (machine=). */
+static void load_machine(struct snapshot *s, struct sysroot *sr)
+{
+	char *t, *line;
+	if (sysroot_is_live(sr)) {
+		struct utsname u;
+		if (uname(&u) == 0 && u.machine[0])
+			s->host.machine = xstrdup(u.machine);
+		return;
+	}
+	t = model_read_text(s, sr, ".iommuctl/info", 4096, false, NULL);
+	for (line = t; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "machine=", 8) == 0 && line[8] && strlen(line + 8) < 32 && is_text(line + 8, strlen(line + 8)))
+			s->host.machine = xstrdup(line + 8);
+		line = nl ? nl + 1 : NULL;
+	}
+	free(t);
+}
+
+void load_platform_basics(struct snapshot *s, struct sysroot *sr)
+{
+	load_kernel_release(s, sr);
+	load_machine(s, sr);
 }
 
 void load_host(struct snapshot *s, struct sysroot *sr)

@@ -33,6 +33,7 @@ void snapshot_init(struct snapshot *s)
 	strvec_init(&s->host_bridges);
 	strvec_init(&s->fw_tables);
 	host_facts_init(&s->host);
+	firmware_facts_init(&s->fw);
 	dma_facts_init(&s->dma);
 	s->cmdline_err = -ENODATA;
 }
@@ -46,6 +47,7 @@ static void group_release(struct iommu_group *g)
 	free(g->resv);
 	free(g->dev);
 	strvec_release(&g->other);
+	strvec_release(&g->other_bus);
 }
 
 void snapshot_release(struct snapshot *s)
@@ -58,6 +60,7 @@ void snapshot_release(struct snapshot *s)
 	}
 	free(s->dev);
 	host_facts_release(&s->host);
+	firmware_facts_release(&s->fw);
 	dma_facts_release(&s->dma);
 	for (size_t i = 0; i < s->ngrp; i++)
 		group_release(&s->grp[i]);
@@ -473,8 +476,17 @@ bool parse_device_location(struct snapshot *s, struct pci_device *d, const char 
 		const char *e = strchr(p, '/');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		char comp[64];
-		if (len == 0 || len >= sizeof(comp))
+		if (len == 0)
 			return false;
+		if (len >= sizeof(comp)) {
+			/* a platform directory with a long name, before any
+			 * host bridge; past one, only PCI functions follow */
+			if (host >= 0)
+				return false;
+			last_dev = -1;
+			p = e ? e + 1 : p + len;
+			continue;
+		}
 		memcpy(comp, p, len);
 		comp[len] = '\0';
 		if (is_host_bridge_name(comp, len)) {
@@ -493,9 +505,20 @@ bool parse_device_location(struct snapshot *s, struct pci_device *d, const char 
 			self_seen = true;
 		} else {
 			struct pci_device *up = find_by_name(s, comp);
-			if (!up || self_seen)
+			if (self_seen)
 				return false;
-			last_dev = (int)(up - s->dev);
+			if (!up) {
+				/* Before the host bridge, the platform's own
+				 * directories ("platform", "4010000000.pcie",
+				 * "soc@0", ...): a host bridge that is a
+				 * platform device sits below them.  Past it,
+				 * every component is a PCI function. */
+				if (host >= 0 || pci_is_bdf(comp))
+					return false;
+				last_dev = -1;
+			} else {
+				last_dev = (int)(up - s->dev);
+			}
 		}
 		p = e ? e + 1 : p + len;
 	}
@@ -711,6 +734,22 @@ static void group_path(char *path, size_t size, const char **rel, int id, const 
 	*rel = path + sizeof(prefix) - 1;
 }
 
+/* The bus of a group member that is not a PCI function: the last component
+ * of its `subsystem` link ("../../../bus/platform"), or "" if unread. */
+static char *member_bus(struct sysroot *sr, const struct sr_base *base, int id, const char *name)
+{
+	char *rel = xasprintf("%d/devices/%s/subsystem", id, name), *target = NULL, *bus;
+	const char *slash;
+	int err = sr_readlink_in(sr, base, rel, &target);
+	free(rel);
+	if (err || !target)
+		return xstrdup("");
+	slash = strrchr(target, '/');
+	bus = xstrdup(slash ? slash + 1 : target);
+	free(target);
+	return is_text(bus, strlen(bus)) ? bus : (free(bus), xstrdup(""));
+}
+
 static void load_group(struct snapshot *s, struct sysroot *sr, const struct sr_base *base, struct iommu_group *g,
 		       struct buf *b, struct sr_dir *members)
 {
@@ -786,6 +825,8 @@ static void load_group(struct snapshot *s, struct sysroot *sr, const struct sr_b
 		g->dev[g->ndev++] = (size_t)(d - s->dev);
 	}
 	strvec_sort(&g->other);
+	for (size_t i = 0; i < g->other.n; i++)
+		strvec_push_owned(&g->other_bus, member_bus(sr, base, g->id, g->other.v[i]));
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -833,6 +874,7 @@ static void load_groups(struct snapshot *s, struct sysroot *sr)
 		}
 		s->grp[s->ngrp].id = id;
 		strvec_init(&s->grp[s->ngrp].other);
+		strvec_init(&s->grp[s->ngrp].other_bus);
 		s->ngrp++;
 	}
 	s->iommu_groups.entries = s->ngrp;
@@ -983,6 +1025,8 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 		return err;
 	if (node.kind != SR_KIND_DIR)
 		return -ENOTDIR;
+	load_platform_basics(s, sr);
+	load_firmware_presence(s, sr);
 	if (flags & SNAP_LOAD_CMDLINE_ONLY) {
 		load_cmdline(s, sr);
 		sysroot_flush(sr);
@@ -1005,8 +1049,10 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 	load_cmdline(s, sr);
 	if (s->nunit == 0 || (flags & SNAP_LOAD_HOST))
 		load_fw_tables(s, sr);
-	if (flags & SNAP_LOAD_HOST)
+	if (flags & SNAP_LOAD_HOST) {
 		load_host(s, sr);
+		load_firmware(s, sr);
+	}
 	if (flags & SNAP_LOAD_SWIOTLB)
 		load_dma(s, sr, (flags & SNAP_LOAD_DMA) == SNAP_LOAD_DMA);
 	sysroot_flush(sr);

@@ -4,6 +4,7 @@
  * from the same iommu_cmdline. */
 #define _GNU_SOURCE
 #include "cmdline.h"
+#include "platform.h"
 
 #include <libsmartcols.h>
 #include <stdio.h>
@@ -76,9 +77,14 @@ static size_t effective_lines(const struct iommu_cmdline *c, struct setting_line
 				   c->intel_enabled == 0 ? c->intel_enabled_by : c->amd_off_by));
 	else if (c->intel_enabled == 1)
 		add_line(l, &n, "IOMMU", xasprintf("Intel VT-d on (%s)", c->intel_enabled_by));
-	else
+	else if (c->arch == ARCH_X86)
 		add_line(l, &n, "IOMMU", xstrdup("as the firmware and the kernel's build decide (Intel VT-d may need "
 						 "intel_iommu=on; AMD-Vi needs no option)"));
+	else if (c->arch == ARCH_ARM)
+		add_line(l, &n, "IOMMU", xstrdup("as the firmware and the kernel's build decide (the SMMU starts when the "
+						 "firmware describes it: no option needed)"));
+	else
+		add_line(l, &n, "IOMMU", xstrdup("as the firmware and the kernel's build decide"));
 	if (type)
 		add_line(l, &n, "default domain", by_text(type, c->passthrough_by));
 	else if (translated == 1)
@@ -92,12 +98,18 @@ static size_t effective_lines(const struct iommu_cmdline *c, struct setting_line
 			 xasprintf("%s (%s)%s", strict ? "strict" : "lazy", strict_by,
 				   strict ? "" : "; a virtual IOMMU (caching mode) still forces strict"));
 	else
-		add_line(l, &n, "invalidation", xstrdup("as the kernel's build decides (lazy on x86 by default)"));
+		add_line(l, &n, "invalidation",
+			 xstrdup(c->arch == ARCH_X86   ? "as the kernel's build decides (lazy on x86 by default)"
+				 : c->arch == ARCH_ARM ? "as the kernel's build decides (strict on Arm by default: "
+							 "CONFIG_IOMMU_DEFAULT_DMA_STRICT, as Debian's arm64 kernels have it)"
+						       : "as the kernel's build decides (lazy by default on x86, strict elsewhere)"));
 	if (c->forcedac == 1)
 		add_line(l, &n, "IOVA", xasprintf("above 4 GiB at once, no 32-bit first (%s)", c->forcedac_by));
 	if (c->intremap >= 0)
 		add_line(l, &n, "interrupt remapping",
 			 by_text(c->intremap ? "on" : "off", c->intremap ? c->intremap_by : c->intremap_off_by));
+	else if (c->arch == ARCH_ARM)
+		add_line(l, &n, "MSI isolation", xstrdup("as the MSI controller gives it (a GICv3 ITS isolates; no option)"));
 	else
 		add_line(l, &n, "interrupt remapping", xstrdup("on where the hardware has it (the default)"));
 	if (c->swiotlb_noforce_by)

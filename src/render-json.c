@@ -114,6 +114,7 @@ static json_t *json_device(const struct snapshot *s, const struct pci_device *d)
 	bool id = d->ident_known;
 	json_object_set_new(o, "bdf", json_string(d->bdf));
 	json_object_set_new(o, "sysfs_name", json_string(d->bdf));
+	json_object_set_new(o, "sysfs_bus", json_string("pci"));
 	json_object_set_new(o, "domain", json_integer(d->addr.domain));
 	json_object_set_new(o, "bus", json_integer(d->addr.bus));
 	json_object_set_new(o, "slot", json_integer(d->addr.dev));
@@ -134,17 +135,19 @@ static json_t *json_device(const struct snapshot *s, const struct pci_device *d)
 }
 
 /* A group member that is not a PCI function: the same keys, mostly null. */
-static json_t *json_other_member(const char *name, int group)
+static json_t *json_other_member(const struct iommu_group *g, size_t j)
 {
+	const char *name = g->other.v[j], *bus = j < g->other_bus.n ? g->other_bus.v[j] : "";
 	static const char *const nulls[] = {"domain", "bus", "slot", "function", "vendor_id", "device_id",
 					    "subsystem_vendor_id", "subsystem_device_id", "class", "revision",
 					    "vendor_name", "device_name", "class_name", "driver", "iommu_unit"};
 	json_t *o = json_object();
 	json_object_set_new(o, "bdf", json_null());
 	json_object_set_new(o, "sysfs_name", json_string(name));
+	json_object_set_new(o, "sysfs_bus", *bus ? json_string(bus) : json_null());
 	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
 		json_object_set_new(o, nulls[i], json_null());
-	json_object_set_new(o, "iommu_group", json_integer(group));
+	json_object_set_new(o, "iommu_group", json_integer(g->id));
 	return o;
 }
 
@@ -277,7 +280,7 @@ static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 	for (size_t j = 0; j < g->ndev; j++)
 		json_array_append_new(devs, json_device(s, &s->dev[g->dev[j]]));
 	for (size_t j = 0; j < g->other.n; j++)
-		json_array_append_new(devs, json_other_member(g->other.v[j], g->id));
+		json_array_append_new(devs, json_other_member(g, j));
 	json_object_set_new(o, "devices", devs);
 	return o;
 }
@@ -289,8 +292,10 @@ static int print_list_doc(const struct list_view *v, bool pretty, const char *ke
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	if (v->predicted)
+	if (v->predicted) {
 		js_field(&js, "predicted", json_true());
+		js_field(&js, "acs_rule", json_acs_rule(v->acs_rule));
+	}
 	js_field(&js, "iommu", json_iommu(v->s, v->presence));
 	js_array_begin(&js, key);
 	for (size_t i = 0; i < n && !js.err; i++)
@@ -308,9 +313,29 @@ static json_t *group_item(const struct list_view *v, size_t i)
 	return o;
 }
 
+/* The PCI functions, then the groups' members that are not PCI functions
+ * (a member named like one that is not among them is a function that went
+ * away, which the warnings report; groups still count it). */
 static json_t *device_item(const struct list_view *v, size_t i)
 {
-	return json_device(v->s, &v->s->dev[i]);
+	const struct snapshot *s = v->s;
+	if (i < s->ndev)
+		return json_device(s, &s->dev[i]);
+	i -= s->ndev;
+	for (size_t g = 0; g < s->ngrp; g++)
+		for (size_t j = 0; j < s->grp[g].other.n; j++)
+			if (!pci_is_bdf(s->grp[g].other.v[j]) && i-- == 0)
+				return json_other_member(&s->grp[g], j);
+	return json_null();
+}
+
+static size_t other_members(const struct snapshot *s)
+{
+	size_t n = 0;
+	for (size_t g = 0; g < s->ngrp; g++)
+		for (size_t j = 0; j < s->grp[g].other.n; j++)
+			n += !pci_is_bdf(s->grp[g].other.v[j]);
+	return n;
 }
 
 int json_print_groups(const struct list_view *v, bool pretty)
@@ -320,7 +345,7 @@ int json_print_groups(const struct list_view *v, bool pretty)
 
 int json_print_devices(const struct list_view *v, bool pretty)
 {
-	return print_list_doc(v, pretty, "devices", v->s->ndev, device_item);
+	return print_list_doc(v, pretty, "devices", v->s->ndev + other_members(v->s), device_item);
 }
 
 /* ---- topology ------------------------------------------------------------------ */
@@ -470,12 +495,21 @@ static json_t *json_explanation(const struct explain_view *v, const struct expla
 	return o;
 }
 
+json_t *json_acs_rule(const struct acs_request *r)
+{
+	if (!r || !r->code)
+		return json_null();
+	return json_pack("{s:s, s:b, s:b, s:s}", "code", r->code, "requested", r->requested, "certain", r->certain,
+			 "message", r->message ? r->message : "");
+}
+
 int json_print_explain(const struct explain_view *v, bool pretty)
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	js_field(&js, "predicted", json_boolean(v->predicted));
+	js_field(&js, "acs_rule", json_acs_rule(v->predicted ? &v->iso->acs_req : NULL));
 	js_array_begin(&js, "explanations");
 	for (size_t i = 0; i < v->nex && !js.err; i++)
 		js_array_item(&js, json_explanation(v, &v->ex[i]));

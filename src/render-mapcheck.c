@@ -210,7 +210,7 @@ int json_print_mapcheck(const struct snapshot *s, const struct mapcheck_report *
 					      "ram", json_hex_size(l->ram), "below_4g", json_hex_size(l->below_4g), "above_4g",
 					      json_hex_size(l->above_4g), "above_4g_start", json_addr(l->above_4g_start),
 					      "relocated_above_1tib", l->relocated, "pci_hole",
-					      json_span(l->pci_hole_start, 0xffffffffull)));
+					      json_span(l->pci_hole_start, l->pci_hole_end)));
 	} else {
 		json_object_set_new(doc, "guest", json_null());
 	}

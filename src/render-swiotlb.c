@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "render.h"
 #include "swiotlb.h"
 
@@ -62,8 +63,8 @@ int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_rep
 	else if (r->forced == 1)
 		printf("Forced:       yes (swiotlb=force: every streaming DMA without an IOMMU bounces)\n");
 	else
-		printf("Forced:       no (unless this is a confidential-computing guest, SEV or TDX, where all DMA "
-		       "bounces)\n");
+		printf("Forced:       no (unless this is a confidential-computing guest, %s, where all DMA bounces)\n",
+		       r->arch == ARCH_X86 ? "SEV or TDX" : r->arch == ARCH_ARM ? "an Arm CCA realm" : "SEV, TDX or a CCA realm");
 	if (r->setting) {
 		int len = (int)strcspn(r->setting, " \t\n");
 		if (r->requested_slabs >= 0) {

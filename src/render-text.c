@@ -157,6 +157,7 @@ struct row {
 	const struct list_options *o;
 	const struct isolation *iso;  /* topology: ACS verdicts */
 	const char *host_bridge;      /* topology: a host bridge's row */
+	const char *other_bus;        /* a non-PCI member's bus ("" unknown) */
 };
 
 static char *acs_bits_text(uint16_t bits)
@@ -276,8 +277,11 @@ static char *device_cell(const struct row *r, int col)
 		return col == COL_NODE ? xstrdup(r->host_bridge) : NULL;
 	if (!d) {
 		/* a group member that is not a PCI function */
-		if (col == COL_NODE || col == COL_BDF || col == COL_NAME)
+		if (col == COL_NODE || col == COL_BDF)
 			return xstrdup(r->other);
+		if (col == COL_NAME)
+			return *r->other_bus ? xasprintf("%s device (not PCI)", r->other_bus)
+					     : xstrdup("device that is not PCI (bus unknown)");
 		return is_group_column(col) ? group_cell(r, col) : NULL;
 	}
 	switch (col) {
@@ -449,16 +453,20 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 		print_absent(p);
 		return 0;
 	}
-	if (v->predicted && decorated(o))
+	if (v->predicted && decorated(o)) {
 		printf("Predicted from the topology, configuration space and the kernel's rules: the groups the kernel "
-		       "would form%s.\n\n", p->present ? "" : " once an IOMMU is enabled");
+		       "would form%s.\n", p->present ? "" : " once an IOMMU is enabled");
+		if (v->acs_rule && v->acs_rule->message)
+			printf("ACS: %s.\n", v->acs_rule->message);
+		putchar('\n');
+	}
 	tb = new_table(o, colv, ncol);
 	if (!tb)
 		return -1;
 	for (size_t i = 0; i < s->ngrp; i++) {
 		const struct iommu_group *g = &s->grp[i];
 		const char *color = o->color && group_member_count(g) > 1 ? "yellow" : NULL;
-		struct row r = {s, NULL, g, NULL, o, NULL, NULL};
+		struct row r = {s, NULL, g, NULL, o, NULL, NULL, NULL};
 		struct libscols_line *parent = NULL;
 		if (o->tree && !(parent = fill_line(tb, NULL, &r, colv, ncol, color)))
 			goto fail;
@@ -470,6 +478,7 @@ int render_groups_text(const struct list_view *v, const struct list_options *o)
 		r.d = NULL;
 		for (size_t j = 0; j < g->other.n; j++) {
 			r.other = g->other.v[j];
+			r.other_bus = j < g->other_bus.n ? g->other_bus.v[j] : "";
 			if (!fill_line(tb, parent, &r, colv, ncol, color))
 				goto fail;
 		}
@@ -506,11 +515,27 @@ int render_devices_text(const struct list_view *v, const struct list_options *o)
 		return -1;
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, NULL, NULL};
+		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, NULL, NULL, NULL};
 		const char *color = o->color && r.g && group_member_count(r.g) > 1 ? "yellow" : NULL;
 		if (!fill_line(tb, NULL, &r, colv, ncol, color)) {
 			scols_unref_table(tb);
 			return -1;
+		}
+	}
+	/* the groups' members that are not PCI functions (platform devices) */
+	for (size_t i = 0; i < s->ngrp; i++) {
+		const struct iommu_group *g = &s->grp[i];
+		struct row r = {s, NULL, g, NULL, o, NULL, NULL, NULL};
+		const char *color = o->color && group_member_count(g) > 1 ? "yellow" : NULL;
+		for (size_t j = 0; j < g->other.n; j++) {
+			if (pci_is_bdf(g->other.v[j]))
+				continue; /* a function that went away: the warnings say so */
+			r.other = g->other.v[j];
+			r.other_bus = j < g->other_bus.n ? g->other_bus.v[j] : "";
+			if (!fill_line(tb, NULL, &r, colv, ncol, color)) {
+				scols_unref_table(tb);
+				return -1;
+			}
 		}
 	}
 	if (print_table(tb) < 0)
@@ -530,7 +555,7 @@ static int add_subtree(struct libscols_table *tb, struct libscols_line *parent, 
 {
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL};
+		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL, NULL};
 		struct libscols_line *ln;
 		if (!d->topology_known || d->parent != up || (up < 0 && d->host_bridge != host))
 			continue;
@@ -556,7 +581,7 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	if (!tb)
 		return -1;
 	for (size_t h = 0; h < s->host_bridges.n; h++) {
-		struct row r = {s, NULL, NULL, NULL, o, iso, s->host_bridges.v[h]};
+		struct row r = {s, NULL, NULL, NULL, o, iso, s->host_bridges.v[h], NULL};
 		struct libscols_line *ln = fill_line(tb, NULL, &r, colv, ncol, NULL);
 		if (!ln || add_subtree(tb, ln, s, iso, o, -1, (int)h, colv, ncol) < 0)
 			goto fail;
@@ -565,7 +590,7 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	for (size_t i = 0; i < s->ndev; i++)
 		if (!s->dev[i].topology_known) {
 			const struct pci_device *d = &s->dev[i];
-			struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL};
+			struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, o, iso, NULL, NULL};
 			if (!fill_line(tb, NULL, &r, colv, ncol, NULL))
 				goto fail;
 		}
@@ -582,8 +607,12 @@ int render_explain_text(const struct explain_view *v)
 	if (v->nex == 0)
 		printf("No %sgroup holds more than one device: every device can be assigned on its own.\n",
 		       v->predicted ? "predicted " : "");
-	if (v->predicted && v->nex)
-		printf("No IOMMU groups here: these are the groups the kernel would form once an IOMMU is enabled.\n\n");
+	if (v->predicted && v->nex) {
+		printf("No IOMMU groups here: these are the groups the kernel would form once an IOMMU is enabled.\n");
+		if (v->iso && v->iso->acs_req.message)
+			printf("ACS: %s.\n", v->iso->acs_req.message);
+		putchar('\n');
+	}
 	for (size_t i = 0; i < v->nex; i++) {
 		const struct explanation *e = &v->ex[i];
 		char *sentence = explanation_sentence(v->s, e);

@@ -393,6 +393,223 @@ static void explanations(void **state)
 	topo_release(&t);
 }
 
+
+/* The platform's ACS rule (KERNEL-FACTS 10.2): under ACPI the kernel turns
+ * ACS on before enumeration; under a device tree, up to 6.12, it does not,
+ * so a prediction keeps the controls as the firmware left them. */
+static void acs_rule_by_platform(void **state)
+{
+	struct topo t;
+	struct prediction p;
+	struct acs_request r;
+	int rp, ep;
+	(void)state;
+	topo_init(&t, "");
+	rp = add(&t, "0000:00:03.0", 0x1b36, 0x000c, PCIE_TYPE_ROOT_PORT, false, -1, FULL_ACS, 0);
+	ep = add(&t, "0000:01:00.0", 0x8086, 0x10d3, PCIE_TYPE_ENDPOINT, false, rp, 0, 0);
+	/* nothing read: assumed, as under ACPI, and said so */
+	platform_acs_request(&t.s, &r);
+	assert_true(r.requested);
+	assert_false(r.certain);
+	assert_string_equal(r.code, "assumed");
+	acs_request_release(&r);
+	/* ACPI */
+	t.s.fw.acpi = 1;
+	platform_acs_request(&t.s, &r);
+	assert_true(r.requested && r.certain);
+	assert_string_equal(r.code, "acpi");
+	acs_request_release(&r);
+	p = run(&t, true);
+	assert_int_not_equal(p.group[ep], p.group[rp]);
+	prediction_release(&p);
+	/* a device tree on 6.1: not requested, the root port keeps its child */
+	t.s.fw.acpi = 0;
+	t.s.fw.devicetree = 1;
+	t.s.host.kver_major = 6;
+	t.s.host.kver_minor = 1;
+	platform_acs_request(&t.s, &r);
+	assert_false(r.requested);
+	assert_true(r.certain);
+	assert_string_equal(r.code, "devicetree_late");
+	acs_request_release(&r);
+	p = run(&t, true);
+	assert_int_equal(p.group[ep], p.group[rp]);
+	prediction_release(&p);
+	/* after 6.12: the same rule, marked uncertain */
+	t.s.host.kver_minor = 14;
+	platform_acs_request(&t.s, &r);
+	assert_false(r.requested);
+	assert_false(r.certain);
+	assert_string_equal(r.code, "devicetree_unverified");
+	acs_request_release(&r);
+	topo_release(&t);
+}
+
+/* The architecture from the snapshot's own evidence, never x86 by default. */
+static void arch_from_evidence(void **state)
+{
+	struct topo t;
+	char *why;
+	(void)state;
+	topo_init(&t, "");
+	assert_int_equal(platform_arch(&t.s), ARCH_UNKNOWN);
+	assert_null(platform_arch_evidence(&t.s));
+	t.s.host.kernel_release = strdup("6.1.0-57-arm64");
+	assert_int_equal(platform_arch(&t.s), ARCH_ARM);
+	free(t.s.host.kernel_release);
+	t.s.host.kernel_release = strdup("6.8.0-31-generic"); /* says nothing */
+	assert_int_equal(platform_arch(&t.s), ARCH_UNKNOWN);
+	t.s.host.machine = strdup("x86_64");
+	assert_int_equal(platform_arch(&t.s), ARCH_X86);
+	/* a registered unit outranks the rest */
+	t.s.unit = calloc(1, sizeof(*t.s.unit));
+	t.s.unit[0].name = strdup("smmu3.0x0000000009050000");
+	t.s.unit[0].driver = "arm-smmu-v3";
+	strvec_init(&t.s.unit[0].members);
+	t.s.nunit = 1;
+	assert_int_equal(platform_arch(&t.s), ARCH_ARM);
+	why = platform_arch_evidence(&t.s);
+	assert_non_null(strstr(why, "smmu3.0x0000000009050000"));
+	free(why);
+	topo_release(&t);
+}
+
+/* Arm SMMUv3 (10.3): the conventional devices behind a PCIe-to-PCI bridge
+ * share its alias, hence one StreamID; the second gets no group, and the
+ * one that took the StreamID is named.  Without an SMMU, the prediction on
+ * Arm leaves it out, and the driverless host bridge too (10.5). */
+static void streamid_collision(void **state)
+{
+	struct topo t;
+	struct prediction p;
+	int hb, rp, br, a, b, bridge;
+	(void)state;
+	topo_init(&t, "");
+	hb = add(&t, "0000:00:00.0", 0x1b36, 0x0008, NOT_PCIE, false, -1, 0, 0);
+	rp = add(&t, "0000:00:08.0", 0x1b36, 0x000c, PCIE_TYPE_ROOT_PORT, false, -1, FULL_ACS, 0);
+	br = add(&t, "0000:09:00.0", 0x1b36, 0x000e, PCIE_TYPE_PCI_BRIDGE, false, rp, 0, 0);
+	a = add(&t, "0000:0a:01.0", 0x8086, 0x100e, NOT_PCIE, false, br, 0, 0);
+	b = add(&t, "0000:0a:02.0", 0x10ec, 0x8139, NOT_PCIE, false, br, 0, 0);
+	assert_int_equal(dma_alias_bridge(&t.s, (size_t)a), br);
+	assert_int_equal(dma_alias_bridge(&t.s, (size_t)br), -1);
+	/* the prediction on Arm without a unit */
+	t.s.host.kernel_release = strdup("6.1.0-57-arm64");
+	t.s.fw.devicetree = 1;
+	t.s.host.kver_major = 6;
+	t.s.host.kver_minor = 1;
+	strvec_push(&t.s.drivers, "pcieport");
+	strvec_push(&t.s.drivers, "e1000");
+	strvec_push(&t.s.drivers, "8139cp");
+	for (int i = 0; i < (int)t.s.ndev; i++)
+		t.s.dev[i].driver_known = true;
+	t.s.dev[rp].driver = t.s.dev[br].driver = t.s.drivers.v[0];
+	t.s.dev[a].driver = t.s.drivers.v[1];
+	t.s.dev[b].driver = t.s.drivers.v[2];
+	assert_false(isolation_in_scope(&t.s, (size_t)hb));
+	assert_true(isolation_in_scope(&t.s, (size_t)a));
+	assert_false(isolation_in_scope(&t.s, (size_t)b));
+	p = run(&t, true);
+	assert_int_equal(p.group[hb], -1);
+	assert_int_equal(p.group[b], -1);
+	assert_int_equal(p.group[a], p.group[rp]); /* no ACS under a device tree */
+	prediction_release(&p);
+	/* the running system: an SMMUv3 gave 0a:01.0 the StreamID */
+	t.s.unit = calloc(1, sizeof(*t.s.unit));
+	t.s.unit[0].name = strdup("smmu3.0x0000000009050000");
+	t.s.unit[0].driver = "arm-smmu-v3";
+	strvec_init(&t.s.unit[0].members);
+	t.s.nunit = 1;
+	t.s.dev[rp].group = t.s.dev[br].group = t.s.dev[a].group = 5;
+	assert_int_equal(streamid_taken_by(&t.s, (size_t)b, &bridge), a);
+	assert_int_equal(bridge, br);
+	assert_int_equal(streamid_taken_by(&t.s, (size_t)a, NULL), -1); /* it has a group */
+	assert_int_equal(streamid_taken_by(&t.s, (size_t)hb, NULL), -1); /* no alias */
+	topo_release(&t);
+}
+
+/* MSI isolation on Arm: the controller the PCI host's msi-map points at. */
+static void msi_isolation_arm(void **state)
+{
+	struct topo t;
+	struct msi_isolation m;
+	(void)state;
+	topo_init(&t, "");
+	t.s.host.kernel_release = strdup("6.1.0-57-arm64");
+	t.s.fw.loaded = true;
+	t.s.fw.devicetree = 1;
+	t.s.fw.pci_hosts = t.s.fw.pci_hosts_msi = 1;
+	t.s.fw.pci_msi = MSI_CTRL_GICV3_ITS;
+	platform_msi_isolation(&t.s, &m);
+	assert_int_equal(m.kind, MSI_ISO_MSI_CONTROLLER);
+	assert_int_equal(m.isolated, 1);
+	assert_string_equal(m.controller, "GICv3 ITS");
+	msi_isolation_release(&m);
+	t.s.fw.pci_msi = MSI_CTRL_GICV2M;
+	platform_msi_isolation(&t.s, &m);
+	assert_int_equal(m.isolated, 0);
+	assert_string_equal(m.controller, "GICv2m");
+	msi_isolation_release(&m);
+	t.s.fw.pci_msi = MSI_CTRL_UNKNOWN;
+	platform_msi_isolation(&t.s, &m);
+	assert_int_equal(m.isolated, -1);
+	msi_isolation_release(&m);
+	/* /proc/interrupts outranks the firmware */
+	t.s.host.its_msi = 1;
+	platform_msi_isolation(&t.s, &m);
+	assert_int_equal(m.isolated, 1);
+	msi_isolation_release(&m);
+	/* x86: interrupt remapping, judged elsewhere */
+	free(t.s.host.kernel_release);
+	t.s.host.kernel_release = strdup("6.1.0-57-amd64");
+	t.s.fw.devicetree = 0;
+	t.s.host.its_msi = -1;
+	platform_msi_isolation(&t.s, &m);
+	assert_int_equal(m.kind, MSI_ISO_IRQ_REMAPPING);
+	msi_isolation_release(&m);
+	topo_release(&t);
+}
+
+/* The IORT of QEMU virt with an SMMUv3 (as edk2 builds it): an ITS group,
+ * an SMMUv3 at 0x9050000, a root complex whose IDs map to the SMMU. */
+static void iort_parse(void **state)
+{
+	uint8_t t[48 + 24 + 68 + 56] = {0};
+	struct firmware_facts f;
+	size_t its = 48, smmu = its + 24, rc = smmu + 68;
+	(void)state;
+	memcpy(t, "IORT", 4);
+	t[4] = sizeof(t);
+	t[36] = 3;          /* nodes */
+	t[40] = (uint8_t)its; /* first node */
+	t[its] = 0;         /* ITS group */
+	t[its + 1] = 24;
+	t[smmu] = 4;        /* SMMUv3 */
+	t[smmu + 1] = 68;
+	t[smmu + 16] = 0x00;
+	t[smmu + 17] = 0x00;
+	t[smmu + 18] = 0x05;
+	t[smmu + 19] = 0x09; /* base 0x9050000 */
+	t[rc] = 2;          /* root complex */
+	t[rc + 1] = 56;
+	t[rc + 8] = 1;      /* one ID mapping */
+	t[rc + 12] = 36;    /* at offset 36 */
+	t[rc + 36 + 12] = (uint8_t)smmu; /* output reference: the SMMU */
+	firmware_facts_init(&f);
+	assert_true(parse_iort(t, sizeof(t), &f));
+	assert_int_equal(f.iort_its_groups, 1);
+	assert_int_equal(f.nsmmu, 1);
+	assert_int_equal(f.smmu[0].version, 3);
+	assert_int_equal(f.smmu[0].base, 0x9050000);
+	assert_int_equal(f.iort_root_complexes, 1);
+	assert_int_equal(f.iort_rc_to_smmu, 1);
+	firmware_facts_release(&f);
+	/* cut short: refused */
+	firmware_facts_init(&f);
+	t[4] = 100;
+	assert_false(parse_iort(t, 100, &f));
+	firmware_facts_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +622,11 @@ int main(void)
 		cmocka_unit_test(override_and_cmdline),
 		cmocka_unit_test(unknown_acs),
 		cmocka_unit_test(explanations),
+		cmocka_unit_test(acs_rule_by_platform),
+		cmocka_unit_test(arch_from_evidence),
+		cmocka_unit_test(streamid_collision),
+		cmocka_unit_test(msi_isolation_arm),
+		cmocka_unit_test(iort_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,6 +101,8 @@ static char *corner_tree(void)
 	tree_link(t, "sys/kernel/iommu_groups/7/devices/0000:00:0e.0", "../../../../devices/pci0000:00/0000:00:0e.0");
 	tree_link(t, "sys/kernel/iommu_groups/7/devices/10000:e0:1d.0", "../../../../devices/pci0000:00/0000:00:0e.0/pci10000:e0/10000:e0:1d.0");
 	tree_link(t, "sys/kernel/iommu_groups/7/devices/serial8250", "../../../../devices/platform/serial8250");
+	tree_link(t, "sys/devices/platform/serial8250/subsystem", "../../../bus/platform");
+	tree_mkdir(t, "sys/bus/platform");
 	tree_printf(t, "sys/kernel/iommu_groups/12/type", "unknown\n");
 	tree_printf(t, "sys/kernel/iommu_groups/12/reserved_regions", "");
 	tree_printf(t, "sys/kernel/iommu_groups/12/name", "vfio-noiommu\n");
@@ -151,6 +153,7 @@ static void loader_corner_cases(void **state)
 	assert_int_equal(g->ndev, 2);
 	assert_int_equal(g->other.n, 1);
 	assert_string_equal(g->other.v[0], "serial8250");
+	assert_string_equal(g->other_bus.v[0], "platform");
 	assert_null(g->name); /* served by a unit: `name` not even looked at */
 	g = snapshot_find_group(&s, 12);
 	assert_string_equal(g->name, "vfio-noiommu");
@@ -166,6 +169,38 @@ static void loader_corner_cases(void **state)
 	snapshot_release(&s);
 	sysroot_free(sr);
 	tree_free(t);
+}
+
+/* Under a device tree the host bridge is a platform device: the functions
+ * sit below any chain of platform/SoC directories before pciDDDD:BB. */
+static void location_below_platform(void **state)
+{
+	struct snapshot s;
+	struct pci_device d[3];
+	(void)state;
+	snapshot_init(&s);
+	memset(d, 0, sizeof(d));
+	pci_addr_parse("0000:00:03.0", &d[0].addr);
+	pci_addr_parse("0000:01:00.0", &d[1].addr);
+	pci_addr_parse("0000:02:00.0", &d[2].addr);
+	for (size_t i = 0; i < 3; i++)
+		pci_addr_format(&d[i].addr, d[i].bdf);
+	s.dev = d;
+	s.ndev = 3;
+	assert_true(parse_device_location(&s, &d[1], "../../../devices/platform/4010000000.pcie/pci0000:00/0000:00:03.0/0000:01:00.0"));
+	assert_int_equal(d[1].parent, 0);
+	assert_int_equal(d[1].host_bridge, 0);
+	assert_int_equal(d[1].dma_dev, -1);
+	assert_string_equal(s.host_bridges.v[0], "pci0000:00");
+	assert_true(parse_device_location(&s, &d[0], "../../../devices/platform/soc@0/1c00000.pcie/pci0000:00/0000:00:03.0"));
+	assert_int_equal(d[0].parent, -1);
+	assert_int_equal(d[0].dma_dev, -1);
+	/* past the host bridge only PCI functions; a function never before it */
+	assert_false(parse_device_location(&s, &d[2], "../../../devices/platform/x.pcie/pci0000:00/soc/0000:02:00.0"));
+	assert_false(parse_device_location(&s, &d[2], "../../../devices/platform/0000:07:00.0/pci0000:00/0000:02:00.0"));
+	s.dev = NULL;
+	s.ndev = 0;
+	snapshot_release(&s);
 }
 
 static void loader_missing_sys(void **state)
@@ -262,6 +297,7 @@ int main(void)
 		cmocka_unit_test(resv_parser),
 		cmocka_unit_test(text_check),
 		cmocka_unit_test(loader_corner_cases),
+		cmocka_unit_test(location_below_platform),
 		cmocka_unit_test(loader_missing_sys),
 		cmocka_unit_test(loader_unreadable),
 	};

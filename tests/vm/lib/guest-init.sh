@@ -3,9 +3,13 @@
 #
 # Reads /etc/case.conf (the case's settings), loads modules, sets up VFIO / SR-IOV /
 # traffic, waits for driver binding to settle, runs iommuctl, gathers the kernel's own
-# answers independently, and sends everything as base64(tar.gz) over /dev/ttyS1
-# between marker lines.  Then powers off.
+# answers independently, and sends everything as base64(tar.gz) over $DATA_PORT
+# (/dev/ttyS1; the arm64 guests' one UART, the console, with the kernel's console
+# messages off) between marker lines.  Then powers off.
 export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+# the arm64 base image holds busybox without its applet links (they cannot be listed
+# on the host): install them
+[ -e /bin/mount ] || /bin/busybox --install -s /bin
 export IOMMUCTL_PCI_IDS=/usr/share/misc/pci.ids
 export HOME=/root LC_ALL=C
 
@@ -24,6 +28,7 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mkdir -p /root /run /var/tmp
 
 [ -r /etc/case.conf ] || die "no /etc/case.conf"
+DATA_PORT=/dev/ttyS1
 . /etc/case.conf
 log "case ${CASE_NAME} on $(uname -r)"
 
@@ -182,6 +187,9 @@ for u in $(ls /sys/class/iommu 2>/dev/null | sort); do
 		# virtio-iommu over virtio-pci is named after its PCI function (0000:00:02.0),
 		# its parent is the virtio device (virtioN) bound to virtio_iommu
 		kind=virtio
+	elif [ -L $U/device/driver ]; then
+		# Arm: the SMMU's platform device is bound to arm-smmu-v3 or arm-smmu
+		kind=$(basename "$(readlink $U/device/driver)")
 	fi
 	echo "unit $u $kind"
 	for m in $(ls $U/devices 2>/dev/null | sort); do echo "dev $u $m"; done
@@ -219,6 +227,7 @@ fi
 
 cut -d' ' -f1 /proc/modules | sort >$K/modules.txt
 cat /proc/cmdline >$K/cmdline.txt
+cat /proc/interrupts >$K/interrupts.txt 2>&1
 uname -r >$K/kernel-version.txt
 ls /sys/class/net | sort >$K/net.txt
 for f in /sys/kernel/iommu_groups /sys/class/iommu; do [ -d $f ] && echo "$f"; done >$K/dirs-present.txt
@@ -252,12 +261,13 @@ fi
 # ---- ship -------------------------------------------------------------------------
 tar -C /tmp -czf /tmp/out.tgz out
 sum=$(md5sum /tmp/out.tgz | cut -d' ' -f1)
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
+dmesg -n 1 2>/dev/null
+stty -F $DATA_PORT raw -echo 2>/dev/null
 {
 	echo "===IOMMUCTL-VM-BEGIN==="
 	base64 /tmp/out.tgz
 	echo "===IOMMUCTL-VM-END=== $sum"
-} >/dev/ttyS1
+} >$DATA_PORT
 log "sent $(wc -c </tmp/out.tgz) bytes"
 sync
 sleep 1
