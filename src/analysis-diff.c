@@ -1341,8 +1341,9 @@ static void diff_units(struct differ *d)
 
 /* The checks of `status` compared here: those that other areas do not
  * already cover (units, groups, types, the command line, swiotlb). */
-static const char *const host_checks[] = {"iommu_hardware",	 "iommu_driver",	"interrupt_remapping",
-					  "vfio_unsafe_options", "vfio_modules",	"vfio_nodes"};
+static const char *const host_checks[] = {"iommu_hardware",	   "iommu_driver", "interrupt_remapping",
+					  "msi_isolation",	   "vfio_unsafe_options", "vfio_modules",
+					  "vfio_nodes"};
 
 /* FAIL < WARN < PASS; INFO and UNKNOWN are not ranked. */
 static int state_rank(enum status_state st)
@@ -1379,7 +1380,9 @@ static void diff_host(struct differ *d)
 		ro = state_rank(o->state);
 		rn = state_rank(n->state);
 		if (n->state == STATUS_UNKNOWN) {
-			cls = DIFF_REDUCES;
+			/* a check that passes, warns or fails decides something; an
+			 * informational one does not */
+			cls = ro >= 0 ? DIFF_REDUCES : DIFF_NEUTRAL;
 			reason = "status_unknown";
 		} else if (o->state == STATUS_UNKNOWN) {
 			cls = rn == 0 ? DIFF_REDUCES : rn == 2 ? DIFF_IMPROVES : DIFF_NEUTRAL;

@@ -657,6 +657,20 @@ static void host_facts(void **state)
 	n.host.ir_active = -1;
 	compare(&o, &n, 1u << DIFF_AREA_HOST, &r);
 	change(&r, "status_check", "interrupt_remapping", DIFF_REDUCES, "status_unknown");
+	diff_report_release(&r);
+
+	/* /sys/module unreadable in NEW: an informational check that becomes
+	 * unknown is neutral; one that passed reduces */
+	snapshot_release(&o);
+	snapshot_release(&n);
+	machine(&o);
+	machine(&n);
+	o.host.params.vfio_pci_loaded = n.host.params.vfio_pci_loaded = false;
+	n.host.params.modules_err = -2;
+	compare(&o, &n, 1u << DIFF_AREA_HOST, &r);
+	c = change(&r, "status_check", "vfio_modules", DIFF_NEUTRAL, "status_unknown");
+	assert_string_equal(diff_value_get(&c->before, "state")->s, "info");
+	change(&r, "status_check", "vfio_unsafe_options", DIFF_REDUCES, "status_unknown");
 	release(&o, &n, &r);
 }
 
