@@ -370,7 +370,8 @@ static struct member *collect_members(const struct differ *d, size_t *count)
 	size_t nrefs = 0, cap = 0, n = 0;
 	add_refs(d->o->s, false, &refs, &nrefs, &cap);
 	add_refs(d->n->s, true, &refs, &nrefs, &cap);
-	qsort(refs, nrefs, sizeof(*refs), cmp_member_ref);
+	if (nrefs > 1)
+		qsort(refs, nrefs, sizeof(*refs), cmp_member_ref);
 	m = xcalloc(nrefs + 1, sizeof(*m));
 	for (size_t i = 0; i < nrefs; i++) {
 		struct member *cur;

@@ -202,6 +202,25 @@ static void same_is_no_change(void **state)
 	release(&o, &n, &r);
 }
 
+/* Two machines without an IOMMU: no group on either side. */
+static void no_groups_either_side(void **state)
+{
+	struct snapshot o, n;
+	struct diff_report r;
+	(void)state;
+	host(&o, NONE, 6, 1);
+	host(&n, NONE, 6, 1);
+	add_dev(&o, "0000:00:02.0", 0x8086, 0x10d3, 0, "e1000e", -1, -1);
+	add_dev(&n, "0000:00:02.0", 0x8086, 0x10d3, 0, "e1000e", -1, -1);
+	compare(&o, &n, DIFF_AREAS_ALL, &r);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.nrenumbered, 0);
+	diff_report_release(&r);
+	compare(&o, &o, DIFF_AREAS_ALL, &r);
+	assert_int_equal(r.n, 0);
+	release(&o, &n, &r);
+}
+
 /* The same members under other numbers: no change, only the renumbering. */
 static void renumbered_is_no_change(void **state)
 {
@@ -753,6 +772,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(areas_parse),
 		cmocka_unit_test(same_is_no_change),
+		cmocka_unit_test(no_groups_either_side),
 		cmocka_unit_test(renumbered_is_no_change),
 		cmocka_unit_test(merge_reduces),
 		cmocka_unit_test(split_improves),
