@@ -173,7 +173,7 @@ _iommuctl()
     # simulate --format: the page-table formats
     local simulate_formats="intel-vtd amd-v1 arm-lpae-4k arm-lpae-16k arm-lpae-64k"
     local map_check_opts="--group --range --guest-ram --machine $after_opts"
-    local snapshot_opts="--force $after_opts"
+    local snapshot_opts="--force --from-lspci $after_opts"
     local diff_opts="--only $after_opts"
     # diff --only: a comma-separated list of these
     local diff_areas="groups devices types resv acs drivers vfio units host cmdline swiotlb"
@@ -198,7 +198,7 @@ _iommuctl()
         case $w in
         --root) skip=true root_next=true ;;
         --root=*) root=${w#--root=} ;;
-        --pci-ids | -o | --output) skip=true ;;
+        --pci-ids | -o | --output | --from-lspci) skip=true ;;
         # (cmdline, dma-path: their STRING, PHYS, N and DIR)
         --cmdline | --addr | --size | --direction) skip=true ;;
         # (simulate: its BITS and N)
@@ -237,7 +237,8 @@ _iommuctl()
         _iommuctl_paths dirs
         return
         ;;
-    --pci-ids)
+    --pci-ids | --from-lspci)
+        # (--from-lspci: a file of lspci output, or - for standard input)
         _iommuctl_paths files
         return
         ;;

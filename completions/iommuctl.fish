@@ -61,7 +61,7 @@ function __iommuctl_words
             continue
         end
         switch $t
-            case --root --pci-ids --only
+            case --root --pci-ids --only --from-lspci
                 set skip 1
             case '-*'
             case '*'
@@ -162,7 +162,7 @@ function __iommuctl_check_vfio_can_all
             continue
         end
         switch $t
-            case --root --pci-ids
+            case --root --pci-ids --from-lspci
                 set skip 1
             case '-*'
             case '*'
@@ -386,6 +386,7 @@ complete -c iommuctl -n __iommuctl_simulate_needs_trace -F
 complete -c iommuctl -n '__iommuctl_using diff' -l only -x -a '(__fish_complete_list , "echo groups\ndevices\ntypes\nresv\nacs\ndrivers\nvfio\nunits\nhost\ncmdline\nswiotlb")' -d 'Compare only these areas (comma-separated)'
 complete -c iommuctl -n __iommuctl_diff_needs_state -x -a '(__fish_complete_directories)'
 
-# snapshot [--force] DIR: a new or empty directory, or a snapshot to replace
+# snapshot [--force] [--from-lspci FILE]... DIR: a new or empty directory, or a snapshot to replace
 complete -c iommuctl -n '__iommuctl_using snapshot' -l force -d 'Replace the snapshot DIR holds'
+complete -c iommuctl -n '__iommuctl_using snapshot' -l from-lspci -r -F -d 'Build it from lspci -vvnn or -xxxx output (- for stdin)'
 complete -c iommuctl -n __iommuctl_snapshot_needs_dir -x -a '(__fish_complete_directories)'

@@ -24,6 +24,14 @@ void load_firmware(struct snapshot *s, struct sysroot *sr);
  * (SNAP_LOAD_DMA; dma.h). */
 void load_dma(struct snapshot *s, struct sysroot *sr, bool all);
 
+/* model-provenance.c: a snapshot built from an lspci dump.  Reads
+ * .iommuctl/lspci (if there) into each function's synthesised and unknown
+ * bits, and marks unknown what the dump does not tell (ids, class,
+ * capabilities); PROVENANCE_ISSUES then says, as issues, which of those
+ * facts the conclusions of a load with FLAGS rest on. */
+void load_provenance(struct snapshot *s, struct sysroot *sr);
+void provenance_issues(struct snapshot *s, unsigned flags);
+
 /* Reads PATH (at most MAX bytes) as a string; NULL if it cannot be read,
  * with the -errno in *ERR (if not NULL) and, when REPORT is set and the
  * file is there, an issue recorded. */

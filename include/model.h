@@ -15,6 +15,7 @@
 #include "firmware.h"
 #include "host.h"
 #include "pci.h"
+#include "provenance.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -78,6 +79,11 @@ struct pci_device {
 	bool driver_known;
 	int group;           /* IOMMU group id, or -1 */
 	int unit;            /* index into snapshot.units, or -1 */
+	/* A snapshot built from an lspci dump (snapshot.from_lspci): the facts
+	 * of this function iommuctl synthesised, and those the dump does not
+	 * tell (bits 1u << enum prov_fact). */
+	unsigned synthesised;
+	unsigned unknown;
 	/* Names, filled by names_resolve(); NULL when unknown. */
 	const char *vendor_name;
 	const char *device_name;
@@ -118,6 +124,12 @@ struct load_issue {
 	char *path;   /* root-relative, with a leading '/' */
 	int err;
 	char *detail;
+	/* A snapshot built from an lspci dump: the conclusions rest on a fact
+	 * iommuctl synthesised or could not know (FACT, a prov_fact_name(), with
+	 * SOURCE), for these functions (none: the snapshot as a whole). */
+	const char *fact;
+	enum prov_source source;
+	struct strvec functions;
 };
 
 /* Where a directory the conclusions rest on stood: present with N entries,
@@ -164,6 +176,10 @@ struct snapshot {
 	struct host_facts host;
 	/* SNAP_LOAD_DMA */
 	struct dma_facts dma;
+
+	/* Built by snapshot --from-lspci: .iommuctl/lspci says where each fact
+	 * came from (the functions' synthesised and unknown bits). */
+	bool from_lspci;
 
 	struct load_issue *issues;
 	size_t nissues;
@@ -220,5 +236,9 @@ bool parse_device_location(struct snapshot *s, struct pci_device *d, const char 
  * issues against PATH. */
 bool parse_resv_regions(struct snapshot *s, const char *path, const char *text, struct resv_region **out, size_t *n);
 void snapshot_add_issue(struct snapshot *s, const char *path, int err, const char *detail);
+/* An issue saying the conclusions rest on FACT of FUNCTIONS (NULL: the
+ * snapshot as a whole), which iommuctl synthesised or could not know. */
+void snapshot_add_synthesised(struct snapshot *s, const char *detail, enum prov_fact fact, enum prov_source source,
+			      const struct strvec *functions);
 
 #endif

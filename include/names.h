@@ -44,6 +44,10 @@ const char *names_class(struct names *n, uint32_t class_code);
  * vendors then find nothing. */
 void names_resolve(struct names *n, struct snapshot *s);
 
+/* The pci.ids file names come from without a snapshot: PINNED if given,
+ * else libpci's default.  Heap string. */
+char *names_pci_ids_path(const char *pinned);
+
 /* The names S's devices show, as a pci.ids file (vendors, devices, classes)
  * for a snapshot to carry.  Heap string. */
 char *names_pci_ids_text(const struct snapshot *s);

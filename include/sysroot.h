@@ -44,6 +44,9 @@ int sysroot_record_begin(struct sysroot *sr, const char *dir, bool replace);
 /* Writes a file that is not a copy (metadata such as ".iommuctl/info") at
  * RELPATH inside the recording. */
 void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *data, size_t len);
+/* Writes a symbolic link to TARGET (not a copy: a tree built from other
+ * sources, snapshot --from-lspci) at RELPATH inside the recording. */
+void sysroot_record_extra_link(struct sysroot *sr, const char *relpath, const char *target);
 /* Finishes the recording: 0, or the first error met while writing it, with
  * the path concerned in *path (heap, relative to DIR); on error nothing is
  * left behind. */
@@ -125,6 +128,12 @@ int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *rel, 
 
 /* sr_readlink of NAME below BASE (NULL: from the root). */
 int sr_readlink_in(struct sysroot *sr, const struct sr_base *base, const char *name, char **target);
+
+/* Reads an input named on the command line (PATH on the host, not in any
+ * root; "-" is standard input) into OUT: at most MAX bytes (-EFBIG past
+ * that); a directory gives -EISDIR.  Pipes and terminals are read to their
+ * end. */
+int sysroot_read_input(const char *path, size_t max, struct buf *out);
 
 /* Closes files kept open to batch their closing (see sysroot.c). */
 void sysroot_flush(struct sysroot *sr);

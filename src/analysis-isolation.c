@@ -403,6 +403,13 @@ static void evaluate(const struct isolation *iso, size_t i, struct acs_verdict *
 		__attribute__((fallthrough)); /* a multifunction one needs ACS */
 	case PCIE_TYPE_DOWNSTREAM:
 	case PCIE_TYPE_ROOT_PORT:
+		if (d->unknown & (1u << PROV_ACS)) {
+			/* an lspci dump without the ACS lines, or that ends
+			 * before the extended capabilities */
+			v->isolated = TRI_UNKNOWN;
+			v->rule = ACS_RULE_UNKNOWN;
+			return;
+		}
 		if (!d->caps.acs_off) {
 			v->isolated = TRI_NO;
 			v->rule = ACS_RULE_NO_CAP;
@@ -538,7 +545,9 @@ bool isolation_in_scope(const struct snapshot *s, size_t i)
 {
 	const struct pci_device *d = &s->dev[i];
 	int br;
-	if (s->nunit > 0)
+	/* the kernel's units decide, or, where only its groups are known (an
+	 * lspci dump), its groups do */
+	if (s->nunit > 0 || s->ngrp > 0)
 		return d->unit >= 0 || d->group >= 0;
 	/* without a unit, every function but an IOMMU's own (class 0806) */
 	if (d->class_known && (d->ident.class_code >> 8) == 0x0806)
@@ -645,6 +654,8 @@ static int device_group(struct sim *m, int dev, struct join *why)
 	memset(m->visited, 0, sizeof(m->visited));
 	why->kind = JOIN_NEW;
 	why->via = why->failed = -1;
+	if (s->dev[dev].unknown & (1u << PROV_PLACEMENT))
+		note_unknown(m, dev); /* an lspci dump that does not say where it sits */
 
 	/* pci_for_each_dma_alias: a device behind VMD uses the controller's
 	 * requester ID; each bridge that aliases its children's is visited */

@@ -161,6 +161,15 @@ void platform_acs_request(const struct snapshot *s, struct acs_request *r)
 				"firmware left them, and a kernel that asks earlier would form smaller groups",
 				h->kernel_release ? "a kernel after 6.12" : "an unknown kernel");
 		}
+	} else if (s->ngrp > 0) {
+		/* the kernel formed its groups with the controls it set or
+		 * left: what was read (an lspci dump of a running machine
+		 * says no more of its firmware) is what it decided */
+		r->requested = false;
+		r->certain = true;
+		r->code = "observed";
+		r->message = xstrdup("neither ACPI tables nor a device tree were read, but IOMMU groups exist: the kernel "
+				     "formed them with the ACS controls as read, which are taken as they are");
 	} else {
 		r->requested = true;
 		r->certain = false;

@@ -350,7 +350,11 @@ static void check_driver(struct ctx *c)
 		return;
 	}
 	buf_init(&b);
-	if (!s->nunit) {
+	if (!s->nunit && s->from_lspci) {
+		/* a snapshot built from an lspci dump: its group lines */
+		buf_appendf(&b, "IOMMU groups exist (the lspci dump's IOMMU group lines); which driver made them is "
+				"unknown: lspci does not show the IOMMU units");
+	} else if (!s->nunit) {
 		buf_appendf(&b, "IOMMU groups exist but no unit is registered in /sys/class/iommu (a driver that "
 				"registers none)");
 	} else {

@@ -437,7 +437,7 @@ static void check_reset(struct vfio_check *c, const struct snapshot *s)
 	static const char *const own[] = {"device_specific", "acpi", "flr", "af_flr", "pm"};
 	const struct pci_device *d = &s->dev[c->dev];
 	bool own_reset = false;
-	c->flr_known = d->caps.known && d->caps.pcie;
+	c->flr_known = d->caps.known && d->caps.pcie && !(d->unknown & (1u << PROV_FLR));
 	c->flr = d->caps.flr;
 	c->reset_method = d->reset_method_known ? (d->reset_method ? d->reset_method : "") : NULL;
 	c->bus_reset_known = bus_reset_scope(s, c->dev, &c->bus_reset_also, &c->nbus_reset_also);

@@ -335,6 +335,18 @@ int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *is
 		prediction_release(&probe);
 		isolation_release(iso);
 		app_print_warnings(app, s);
+		if (s->from_lspci) {
+			unsigned u = d->unknown;
+			return app_fail(app, EXIT_ENV,
+					"cannot tell how the kernel isolates %s: the lspci dump the snapshot was built from "
+					"does not say %s (see the warnings about /.iommuctl/lspci)",
+					d->bdf,
+					u & (1u << PROV_PLACEMENT)    ? "where it sits in the PCI hierarchy"
+					: u & (1u << PROV_IDS)        ? "its vendor and device ids"
+					: u & (1u << PROV_CAPABILITIES) ? "its capabilities"
+					: u & (1u << PROV_ACS)        ? "its ACS controls"
+								      : "enough of it");
+		}
 		/* 64 bytes is what an unprivileged read gives; anything else
 		 * is a broken file, said in the warnings */
 		if (d->config_len == PCI_CFG_HEADER_SIZE)

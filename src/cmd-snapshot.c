@@ -14,24 +14,151 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "lspci-sysfs.h"
+#include "lspci.h"
 
 #ifndef IOMMUCTL_VERSION
 #define IOMMUCTL_VERSION "unknown"
 #endif
 
-enum { OPT_FORCE = OPT_FIRST_COMMAND_OPTION };
+enum { OPT_FORCE = OPT_FIRST_COMMAND_OPTION, OPT_FROM_LSPCI };
 
 static const struct option snapshot_options[] = {
 	GLOBAL_LONG_OPTIONS,
 	{"force", no_argument, NULL, OPT_FORCE},
+	{"from-lspci", required_argument, NULL, OPT_FROM_LSPCI},
 	{NULL, 0, NULL, 0},
 };
 
 static const struct opt_help snapshot_help[] = {
 	{"DIR", "where to write the snapshot: a new or empty directory"},
 	{"    --force", "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
+	{"    --from-lspci FILE", "build it from lspci -vvnn and/or -xxxx output (- for stdin; twice: text and hex)"},
 	{NULL, NULL},
 };
+
+/* sysroot_record_begin's refusals, as usage errors or the failure they are. */
+static int record_begin_failed(struct app *app, const char *dir, int err)
+{
+	if (err == -ENOTEMPTY)
+		return app_usage_error(app, "'%s' is not empty: give a new or empty directory, or --force to replace a snapshot", dir);
+	if (err == -EEXIST)
+		return app_usage_error(app, "'%s' is not empty and holds no snapshot: --force replaces only a snapshot", dir);
+	if (err == -ENOTDIR)
+		return app_usage_error(app, "'%s' exists and is not a directory", dir);
+	return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
+}
+
+/* Reads and parses one dump; EXIT_OK or the status after saying why not. */
+static int read_dump(struct app *app, const char *file, struct lspci_dump *d)
+{
+	struct buf b;
+	struct lspci_error e;
+	const char *shown = strcmp(file, "-") == 0 ? "standard input" : file;
+	int err, rc = EXIT_OK;
+
+	buf_init(&b);
+	err = sysroot_read_input(file, LSPCI_INPUT_MAX, &b);
+	if (err == -EFBIG)
+		rc = app_fail(app, EXIT_USAGE, "'%s' is larger than %u MiB: not an lspci dump", shown, LSPCI_INPUT_MAX >> 20);
+	else if (err)
+		rc = app_fail(app, EXIT_ENV, "cannot read '%s': %s", shown, strerror(-err));
+	else if (!lspci_parse(b.data ? b.data : "", b.len, d, &e)) {
+		if (e.line)
+			rc = app_fail(app, e.status, "'%s' line %u: %s", shown, e.line, e.message);
+		else
+			rc = app_fail(app, e.status, "'%s': %s", shown, e.message);
+		lspci_error_release(&e);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* snapshot --from-lspci FILE [--from-lspci FILE] DIR */
+static int snapshot_from_lspci(struct app *app, const char *const *files, int nfiles, const char *dir, bool force)
+{
+	struct lspci_dump dump, more;
+	struct lspci_error e;
+	struct sysfs_tree t;
+	struct buf ids;
+	char *ids_path, *input, *errpath = NULL;
+	int rc, err;
+
+	rc = read_dump(app, files[0], &dump);
+	if (rc != EXIT_OK)
+		return rc;
+	if (nfiles > 1) {
+		rc = read_dump(app, files[1], &more);
+		if (rc != EXIT_OK) {
+			lspci_dump_release(&dump);
+			return rc;
+		}
+		if (!lspci_merge(&dump, &more, &e)) {
+			rc = app_fail(app, e.status, "'%s' line %u: %s", files[1], e.line, e.message);
+			lspci_error_release(&e);
+		}
+		lspci_dump_release(&more);
+		if (rc != EXIT_OK) {
+			lspci_dump_release(&dump);
+			return rc;
+		}
+	}
+	/* names without "[vvvv:dddd]": their ids from pci.ids */
+	buf_init(&ids);
+	ids_path = names_pci_ids_path(app->pci_ids ? app->pci_ids : getenv("IOMMUCTL_PCI_IDS"));
+	if (sysroot_read_input(ids_path, 64u << 20, &ids) != 0)
+		buf_reset(&ids);
+	lspci_resolve_names(&dump, ids.len ? ids.data : NULL);
+	buf_release(&ids);
+	free(ids_path);
+
+	input = nfiles > 1 ? xasprintf("%s %s", files[0], files[1]) : xstrdup(files[0]);
+	lspci_sysfs_build(&dump, input, &t, &e);
+	free(input);
+	lspci_dump_release(&dump);
+
+	err = sysroot_open("/", &app->sr);
+	if (err) {
+		sysfs_tree_release(&t);
+		return app_fail(app, EXIT_ENV, "cannot open '/': %s", strerror(-err));
+	}
+	err = sysroot_record_begin(app->sr, dir, force);
+	if (err) {
+		sysfs_tree_release(&t);
+		return record_begin_failed(app, dir, err);
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.e[i].link)
+			sysroot_record_extra_link(app->sr, t.e[i].path, t.e[i].data);
+		else
+			sysroot_record_extra(app->sr, t.e[i].path, t.e[i].data, t.e[i].len);
+	}
+	err = sysroot_record_commit(app->sr, &errpath);
+	if (err) {
+		rc = app_fail(app, EXIT_ENV, "cannot write '%s/%s': %s", dir, errpath ? errpath : "", strerror(-err));
+		free(errpath);
+		sysfs_tree_release(&t);
+		return rc;
+	}
+	if (app->json) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
+		json_object_set_new(doc, "snapshot",
+				    json_pack("{s:s, s:n, s:s, s:I, s:I, s:I, s:I, s:I}", "path", dir, "root", "source", "lspci",
+					      "pci_functions", (json_int_t)t.functions, "iommu_groups", (json_int_t)t.groups,
+					      "warnings", (json_int_t)0, "synthesised_facts", (json_int_t)t.synthesised,
+					      "unknown_facts", (json_int_t)t.unknown));
+		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
+	} else {
+		printf("Wrote a snapshot built from lspci output to %s: %zu PCI functions, %zu IOMMU groups; %zu facts "
+		       "synthesised, %zu unknown (%s/%s says which).\n"
+		       "Read it with: iommuctl --root %s groups\n",
+		       dir, t.functions, t.groups, t.synthesised, t.unknown, dir, PROVENANCE_FILE, dir);
+		rc = EXIT_OK;
+	}
+	sysfs_tree_release(&t);
+	return rc;
+}
 
 static char *info_text(const struct app *app, const struct snapshot *s)
 {
@@ -56,10 +183,10 @@ static char *info_text(const struct app *app, const struct snapshot *s)
 static int snapshot_run(struct app *app, int argc, char **argv)
 {
 	struct snapshot s;
-	const char *dir;
+	const char *dir, *lspci_files[2];
 	char *errpath = NULL;
 	bool force = false;
-	int opt, err, rc;
+	int opt, err, rc, nlspci = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -74,6 +201,13 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 			force = true;
 			continue;
 		}
+		if (opt == OPT_FROM_LSPCI) {
+			if (nlspci == 2)
+				return app_usage_error(app, "--from-lspci given more than twice (once for -vvnn text, once for "
+							    "a -xxxx hex dump)");
+			lspci_files[nlspci++] = optarg;
+			continue;
+		}
 		if (opt == ':')
 			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
 		return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
@@ -83,19 +217,20 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	if (optind + 1 < argc)
 		return app_usage_error(app, "unexpected argument '%s'", argv[optind + 1]);
 	dir = argv[optind];
+	if (nlspci) {
+		if (strcmp(app->root, "/") != 0)
+			return app_usage_error(app, "--root and --from-lspci cannot be combined: the dump is the system");
+		if (nlspci == 2 && strcmp(lspci_files[0], "-") == 0 && strcmp(lspci_files[1], "-") == 0)
+			return app_usage_error(app, "standard input ('-') can be read only once");
+		return snapshot_from_lspci(app, lspci_files, nlspci, dir, force);
+	}
 
 	err = sysroot_open(app->root, &app->sr);
 	if (err)
 		return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
 	err = sysroot_record_begin(app->sr, dir, force);
-	if (err == -ENOTEMPTY)
-		return app_usage_error(app, "'%s' is not empty: give a new or empty directory, or --force to replace a snapshot", dir);
-	if (err == -EEXIST)
-		return app_usage_error(app, "'%s' is not empty and holds no snapshot: --force replaces only a snapshot", dir);
-	if (err == -ENOTDIR)
-		return app_usage_error(app, "'%s' exists and is not a directory", dir);
 	if (err)
-		return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
+		return record_begin_failed(app, dir, err);
 
 	rc = app_load(app, SNAP_LOAD_ALL, &s);
 	if (rc != EXIT_OK) {
@@ -142,7 +277,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 const struct command cmd_snapshot = {
 	.name = "snapshot",
 	.run = snapshot_run,
-	.args = "[--force] DIR",
+	.args = "[--force] [--from-lspci FILE [--from-lspci FILE]] DIR",
 	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
 	.options = snapshot_options,
 	.shortopts = "+:hjp",

@@ -79,6 +79,7 @@ void snapshot_release(struct snapshot *s)
 	for (size_t i = 0; i < s->nissues; i++) {
 		free(s->issues[i].path);
 		free(s->issues[i].detail);
+		strvec_release(&s->issues[i].functions);
 	}
 	free(s->issues);
 	snapshot_init(s);
@@ -92,6 +93,21 @@ void snapshot_add_issue(struct snapshot *s, const char *path, int err, const cha
 	is->path = path[0] == '/' ? xstrdup(path) : xasprintf("/%s", path);
 	is->err = err;
 	is->detail = detail ? xstrdup(detail) : NULL;
+	is->fact = NULL;
+	is->source = PROV_READ;
+	strvec_init(&is->functions);
+}
+
+void snapshot_add_synthesised(struct snapshot *s, const char *detail, enum prov_fact fact, enum prov_source source,
+			      const struct strvec *functions)
+{
+	struct load_issue *is;
+	snapshot_add_issue(s, PROVENANCE_FILE, 0, detail);
+	is = &s->issues[s->nissues - 1];
+	is->fact = prov_fact_name(fact);
+	is->source = source;
+	for (size_t i = 0; functions && i < functions->n; i++)
+		strvec_push(&is->functions, functions->v[i]);
 }
 
 /* ---- look-ups ---------------------------------------------------------- */
@@ -403,7 +419,9 @@ static void load_drivers(struct snapshot *s, struct sysroot *sr)
 	sr_dir_init(&bound);
 	s->pci_drivers.err = sr_list(sr, "sys/bus/pci/drivers", not_hidden, &drivers);
 	if (s->pci_drivers.err) {
-		if (s->pci_devices.err == 0 && s->ndev)
+		/* (a snapshot built from a dump without driver lines
+		 * says so itself) */
+		if (s->pci_devices.err == 0 && s->ndev && !s->from_lspci)
 			snapshot_add_issue(s, "sys/bus/pci/drivers", s->pci_drivers.err, NULL);
 		sr_dir_release(&drivers);
 		return;
@@ -543,7 +561,7 @@ static void load_topology(struct snapshot *s, struct sysroot *sr)
 			char path[64];
 			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
 			snapshot_add_issue(s, path, err, NULL);
-		} else if (!parse_device_location(s, d, target)) {
+		} else if (!parse_device_location(s, d, target) && !(d->unknown & (1u << PROV_PLACEMENT))) {
 			char path[64];
 			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
 			snapshot_add_issue(s, path, 0, "a link to no PCI device's place under /sys/devices");
@@ -1033,6 +1051,7 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 		return 0;
 	}
 	load_pci_devices(s, sr, flags);
+	load_provenance(s, sr);
 	if (s->config_restricted) {
 		char *detail = xasprintf("only the first 64 bytes of the configuration space of %zu function%s",
 					 s->config_restricted, s->config_restricted == 1 ? "" : "s");
@@ -1055,6 +1074,8 @@ int snapshot_load(struct sysroot *sr, unsigned flags, struct snapshot *s)
 	}
 	if (flags & SNAP_LOAD_SWIOTLB)
 		load_dma(s, sr, (flags & SNAP_LOAD_DMA) == SNAP_LOAD_DMA);
+	if (s->from_lspci)
+		provenance_issues(s, flags);
 	sysroot_flush(sr);
 	return 0;
 }

@@ -156,6 +156,22 @@ struct names *names_open(const struct names_options *opt)
 	return n;
 }
 
+char *names_pci_ids_path(const char *pinned)
+{
+	struct pci_access *pacc;
+	char *path;
+	if (pinned && *pinned)
+		return xstrdup(pinned);
+	pacc = pci_alloc();
+	path = xstrdup(pacc->id_file_name);
+	pci_cleanup(pacc);
+	/* libpci reads a compressed pci.ids where it finds one; the file
+	 * beside it is the same text */
+	if (access(path, R_OK) < 0 && strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".gz") == 0)
+		path[strlen(path) - 3] = '\0';
+	return path;
+}
+
 void names_free(struct names *n)
 {
 	if (!n)

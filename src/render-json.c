@@ -167,8 +167,21 @@ json_t *json_warnings(const struct snapshot *s, const char *names_warning)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < s->nissues; i++) {
-		char *m = issue_message(&s->issues[i]);
-		json_array_append_new(a, json_pack("{s:s, s:s}", "path", s->issues[i].path, "message", m));
+		const struct load_issue *is = &s->issues[i];
+		char *m = issue_message(is);
+		json_t *w = json_pack("{s:s, s:s}", "path", is->path, "message", m);
+		if (is->fact) {
+			/* a snapshot built from an lspci dump: what the
+			 * conclusions rest on that iommuctl worked out or
+			 * could not know */
+			json_t *fns = json_array();
+			for (size_t k = 0; k < is->functions.n; k++)
+				json_array_append_new(fns, json_string(is->functions.v[k]));
+			json_object_set_new(w, "synthesised",
+					    json_pack("{s:s, s:s, s:o}", "fact", is->fact, "source",
+						      prov_source_name(is->source), "functions", fns));
+		}
+		json_array_append_new(a, w);
 		free(m);
 	}
 	if (names_warning)

@@ -497,6 +497,63 @@ void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *d
 	free(dir);
 }
 
+void sysroot_record_extra_link(struct sysroot *sr, const char *relpath, const char *target)
+{
+	char *dir = xstrdup(skip_slashes(relpath)), *slash = strrchr(dir, '/');
+	if (sr->record_fd >= 0 && slash) {
+		*slash = '\0';
+		record_link(sr, dir, slash + 1, target);
+	} else if (sr->record_fd >= 0) {
+		record_link(sr, "", dir, target);
+	}
+	free(dir);
+}
+
+int sysroot_read_input(const char *path, size_t max, struct buf *out)
+{
+	bool in = strcmp(path, "-") == 0;
+	int fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!in)
+			close(fd);
+		return -EISDIR;
+	}
+	if (!in) {
+		/* O_NONBLOCK only kept a FIFO's open from waiting */
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	buf_reset(out);
+	for (;;) {
+		ssize_t n;
+		buf_reserve(out, 65536);
+		n = read(fd, out->data + out->len, 65536);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+		if (out->len > max) {
+			err = -EFBIG;
+			break;
+		}
+	}
+	if (!in)
+		close(fd);
+	return err;
+}
+
 /* ---- the userspace walk ------------------------------------------------ */
 
 /* The result of resolving a path: the directory holding its last component
