@@ -15,12 +15,20 @@
 #   make check-vm   boot real kernels under QEMU and check iommuctl against them
 #   make fixtures   re-make fixtures/ from those kernels
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make uninstall  removes what make install put there (same PREFIX, DESTDIR)
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share
+# Where the shells look for completions: what the bash-completion and fish
+# .pc files say for this DATADIR, else the same places without them; zsh:
+# site-functions, in Debian zsh's default fpath for /usr/local (and /usr).
+completionsdir = $(or $(shell pkg-config --define-variable=datadir=$(DATADIR) --variable=completionsdir $(1) 2>/dev/null),$(2))
+BASHCOMPDIR ?= $(call completionsdir,bash-completion,$(DATADIR)/bash-completion/completions)
+FISHCOMPDIR ?= $(call completionsdir,fish,$(DATADIR)/fish/vendor_completions.d)
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
 
 CC         ?= cc
 PKGS       := libpci libudev jansson smartcols
@@ -50,7 +58,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_OBJS    := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/tests/fuzz/common.o
 
-.PHONY: all run check golden bench check-vm fixtures install clean deps san unit fuzz fuzz-build
+.PHONY: all run check golden bench check-vm fixtures install uninstall clean deps san unit fuzz fuzz-build
 
 all: build/iommuctl
 
@@ -126,13 +134,25 @@ check-vm: all
 fixtures: all
 	@tests/vm/run --iommuctl build/iommuctl --fixtures-out fixtures
 
+# What install puts where, as "SOURCE DESTINATION MODE"; uninstall removes
+# exactly the destinations, and the directory that is iommuctl's own.
+INSTALLED = build/iommuctl $(BINDIR)/iommuctl 0755 \
+	man/iommuctl.8 $(MANDIR)/man8/iommuctl.8 0644 \
+	man/iommuctl.schema.json $(DATADIR)/iommuctl/iommuctl.schema.json 0644 \
+	completions/iommuctl.bash $(BASHCOMPDIR)/iommuctl 0644 \
+	completions/_iommuctl $(ZSHCOMPDIR)/_iommuctl 0644 \
+	completions/iommuctl.fish $(FISHCOMPDIR)/iommuctl.fish 0644
+
 install: all
-	install -D -m 0755 build/iommuctl $(DESTDIR)$(BINDIR)/iommuctl
-	install -D -m 0644 man/iommuctl.8 $(DESTDIR)$(MANDIR)/man8/iommuctl.8
-	install -D -m 0644 man/iommuctl.schema.json $(DESTDIR)$(DATADIR)/iommuctl/iommuctl.schema.json
-	install -D -m 0644 completions/iommuctl.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/iommuctl
-	install -D -m 0644 completions/_iommuctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_iommuctl
-	install -D -m 0644 completions/iommuctl.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/iommuctl.fish
+	@set -- $(INSTALLED); while [ $$# -ge 3 ]; do \
+		echo "install -D -m $$3 $$1 $(DESTDIR)$$2"; install -D -m $$3 "$$1" "$(DESTDIR)$$2" || exit; shift 3; \
+	done
+
+uninstall:
+	@set -- $(INSTALLED); while [ $$# -ge 3 ]; do \
+		echo "rm -f $(DESTDIR)$$2"; rm -f "$(DESTDIR)$$2" || exit; shift 3; \
+	done
+	-rmdir "$(DESTDIR)$(DATADIR)/iommuctl" 2>/dev/null
 
 clean:
 	rm -rf build

@@ -119,6 +119,11 @@ void diff_side_release(struct diff_side *side);
 
 struct diff_request {
 	unsigned areas;                  /* DIFF_AREAS_ALL, or --only's */
+	/* -s and -d: per function of each snapshot, whether it is selected
+	 * (NULL: every one).  A change about functions is kept when one of
+	 * them is selected on either side; a change of the host as a whole
+	 * (units, status, command line, swiotlb) is always kept. */
+	const bool *old_selected, *new_selected;
 };
 
 /* Compares OLD with NEW. */

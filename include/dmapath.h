@@ -18,6 +18,8 @@
 
 enum dma_direction { DMA_DIR_TO_DEVICE, DMA_DIR_FROM_DEVICE, DMA_DIR_BIDIRECTIONAL };
 const char *dma_direction_id(enum dma_direction d); /* "to-device", ... */
+/* Those ids, indexed by the enum, NULL-terminated. */
+extern const char *const dma_direction_ids[];
 bool dma_direction_parse(const char *s, enum dma_direction *out);
 
 enum dma_path_kind { DMA_PATH_DIRECT, DMA_PATH_BOUNCE, DMA_PATH_TRANSLATED, DMA_PATH_FAIL };

@@ -35,6 +35,8 @@ struct map_range {
  * mapcheck_check from the snapshot. */
 enum guest_machine { GUEST_MACHINE_DEFAULT, GUEST_MACHINE_Q35, GUEST_MACHINE_PC, GUEST_MACHINE_VIRT };
 const char *guest_machine_id(enum guest_machine m); /* "q35", "pc", "virt" */
+/* What --machine takes, as guest_machine_parse reads it; NULL-terminated. */
+extern const char *const guest_machine_ids[];
 bool guest_machine_parse(const char *s, enum guest_machine *out);
 
 struct guest_layout {

@@ -64,6 +64,34 @@ static inline bool pci_ident_is_bridge(const struct pci_ident *id)
 	return id->header_type == 1 || id->header_type == 2;
 }
 
+/* lspci's selection of functions (pciutils lib/filter.c, -s and -d):
+ *   -s [[[[domain]:]bus]:][slot][.[func]]
+ *   -d [vendor]:[device][:class[:prog-if]]
+ * Fields are hex; an empty field or "*" matches anything, and so does an
+ * "x" digit of the class ("-d ::02xx").  Each -s or -d sets only the fields
+ * it gives, on the one filter, as lspci's options do; every field set must
+ * match. */
+struct pci_select {
+	int domain, bus, slot, func;   /* -1: any */
+	int vendor, device;            /* -1: any */
+	int device_class;              /* base class and sub-class; -1: any */
+	unsigned device_class_mask;    /* the bits of it that must match */
+	int prog_if;                   /* -1: any */
+};
+void pci_select_init(struct pci_select *f);
+/* Returns NULL, or what is wrong with STR in lspci's words ("Invalid bus
+ * number"); F keeps what it had then. */
+const char *pci_select_parse_slot(struct pci_select *f, const char *str);
+const char *pci_select_parse_id(struct pci_select *f, const char *str);
+/* Whether the function at A matches F.  ID: its identity, or NULL when
+ * unknown (a filter on ids or class then does not match: nothing says it
+ * does). */
+bool pci_select_match(const struct pci_select *f, const struct pci_addr *a, const struct pci_ident *id);
+/* A PCI address written as lspci's -s takes one function: bus, slot and
+ * function given, the domain optional (then 0), hex digits as many as the
+ * field needs ("8:0.0", "0000:08:00.0", "10000:00:02.0"). */
+bool pci_addr_parse_lenient(const char *s, struct pci_addr *a);
+
 /* PCI Express device/port types (PCIe capability + 2, bits 7:4). */
 enum pcie_type {
 	PCIE_TYPE_ENDPOINT = 0x0,

@@ -73,6 +73,8 @@ enum pt_format { PT_INTEL_VTD, PT_AMD_V1, PT_ARM_LPAE_4K, PT_ARM_LPAE_16K, PT_AR
 /* "intel-vtd", "amd-v1", "arm-lpae-4k", "arm-lpae-16k", "arm-lpae-64k";
  * NULL for a value outside the enum. */
 const char *pt_format_id(enum pt_format f);
+/* Those ids, indexed by the enum, NULL-terminated. */
+extern const char *const pt_format_ids[PT_FORMAT_COUNT + 1];
 bool pt_format_parse(const char *id, enum pt_format *out);
 
 struct pt_config {

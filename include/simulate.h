@@ -103,12 +103,13 @@ void sim_get_geometry(const struct sim *s, struct pt_geometry *g);
 
 struct sim_output {
 	bool json, pretty, totals_only;
+	size_t width;            /* text: a terminal's width; 0: none */
 	const struct sim_config *cfg;
 	unsigned long results;
 	void *doc;               /* -p: the document built in memory (json_t) */
 };
 void sim_output_begin(struct sim_output *o, bool json, bool pretty, bool totals_only, const struct sim_config *cfg,
-		      const struct pt_geometry *geo);
+		      const struct pt_geometry *geo, size_t width);
 void sim_output_result(struct sim_output *o, const struct sim_result *r);
 /* The totals, and the end of the document.  0, or -1 if the output failed. */
 int sim_output_end(struct sim_output *o, const struct sim_totals *t);

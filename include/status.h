@@ -125,6 +125,9 @@ struct status_report {
 
 /* Runs every check over S. */
 void status_analyse(const struct snapshot *s, struct status_report *out);
+/* The same with the functions it lists (those in no group) narrowed to
+ * SELECTED (per function of S; NULL: all): status -s, -d. */
+void status_analyse_selected(const struct snapshot *s, const bool *selected, struct status_report *out);
 void status_report_release(struct status_report *r);
 /* The (first) check with CODE, or NULL. */
 const struct status_check *status_find(const struct status_report *r, const char *code);
@@ -136,18 +139,14 @@ bool status_check_can_fail(const char *code);
 /* ---- rendering (render-status.c) ------------------------------------------------ */
 
 struct list_options;
+struct column_table;
 /* Text: a libsmartcols table (-o, -r, -P, -n as the list commands), and a
- * one-line verdict under it unless raw, pairs or no headings.  WIDTH: a
- * terminal's width, to break DETAIL and REMEDY at words into lines that
- * fit; 0 for none (a pipe, a file).  Returns 0, or -1 if the output
- * failed. */
-int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o,
-		       size_t width);
-/* Checks a -o specification for status; *why (heap) says what is wrong. */
-bool status_columns_valid(const char *spec, char **why);
-/* --list-columns */
-int render_status_columns_text(const struct list_options *o);
-int json_print_status_columns(bool pretty);
+ * one-line verdict under it unless raw, pairs or no headings.  On a
+ * terminal (O->width) DETAIL, REMEDY and the verdict are broken at words
+ * into lines that fit.  Returns 0, or -1 if the output failed. */
+int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o);
+/* Its columns (-o, --list-columns). */
+extern const struct column_table status_columns;
 /* node_exporter textfile-collector metrics (iommuctl_status_*). */
 int render_status_prometheus(const struct snapshot *s, const struct status_report *r);
 /* The status document ({"schema_version": 1, "checks": [...], ...}). */

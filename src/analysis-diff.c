@@ -229,6 +229,49 @@ static bool wanted(const struct differ *d, enum diff_area a)
 	return d->req->areas & (1u << a);
 }
 
+/* Whether the function (or other group member) NAME is selected on either
+ * side (-s, -d). */
+static bool name_selected(const struct differ *d, const char *name)
+{
+	const struct pci_device *x;
+	if (!d->req->old_selected && !d->req->new_selected)
+		return true;
+	if (d->req->old_selected && (x = snapshot_find_by_name(d->o->s, name)) && d->req->old_selected[x - d->o->s->dev])
+		return true;
+	return d->req->new_selected && (x = snapshot_find_by_name(d->n->s, name)) &&
+	       d->req->new_selected[x - d->n->s->dev];
+}
+
+static bool change_selected(const struct differ *d, const struct diff_change *c)
+{
+	if (!c->devices.n)
+		return true;
+	for (size_t i = 0; i < c->devices.n; i++)
+		if (name_selected(d, c->devices.v[i]))
+			return true;
+	return false;
+}
+
+/* Drops the changes about functions none of which is selected. */
+static void keep_selected(struct differ *d)
+{
+	struct diff_report *r = d->r;
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		struct diff_change *c = &r->changes[i];
+		if (change_selected(d, c)) {
+			r->changes[k++] = *c;
+			continue;
+		}
+		free(c->subject);
+		free(c->message);
+		strvec_release(&c->devices);
+		diff_value_release(&c->before);
+		diff_value_release(&c->after);
+	}
+	r->n = k;
+}
+
 /* ---- functions present on both sides ----------------------------------------------------- */
 
 /* The functions of both snapshots in address order: index on each side,
@@ -640,7 +683,10 @@ static void diff_component(struct differ *d, const struct member *m, const struc
 
 	if (!merged && !split && c->nog == 1 && c->nng == 1) {
 		int oid = os->grp[c->og[0]].id, nid = ns->grp[c->ng[0]].id;
-		if (oid != nid) {
+		bool selected = false;
+		for (size_t i = 0; i < c->nmem && !selected; i++)
+			selected = name_selected(d, m[c->mem[i]].name);
+		if (oid != nid && selected) {
 			struct diff_report *r = d->r;
 			xgrow((void **)&r->renumbered, &r->caprenumbered, r->nrenumbered + 1, sizeof(*r->renumbered));
 			r->renumbered[r->nrenumbered].before = oid;
@@ -1605,6 +1651,7 @@ void diff_analyse(const struct diff_side *old, const struct diff_side *new, cons
 	if (wanted(&d, DIFF_AREA_SWIOTLB))
 		diff_swiotlb(&d);
 	free(pairs);
+	keep_selected(&d);
 	if (r->n > 1)
 		qsort(r->changes, r->n, sizeof(*r->changes), cmp_change);
 	for (size_t i = 0; i < r->n; i++)

@@ -37,9 +37,17 @@
 #define GRANULE 4096ull
 #define FOUR_GIB (1ull << 32)
 
+const char *const dma_direction_ids[] = {
+	[DMA_DIR_TO_DEVICE] = "to-device",
+	[DMA_DIR_FROM_DEVICE] = "from-device",
+	[DMA_DIR_BIDIRECTIONAL] = "bidirectional",
+	NULL,
+};
+
 const char *dma_direction_id(enum dma_direction d)
 {
-	return d == DMA_DIR_TO_DEVICE ? "to-device" : d == DMA_DIR_FROM_DEVICE ? "from-device" : "bidirectional";
+	return d == DMA_DIR_TO_DEVICE || d == DMA_DIR_FROM_DEVICE ? dma_direction_ids[d]
+								  : dma_direction_ids[DMA_DIR_BIDIRECTIONAL];
 }
 
 bool dma_direction_parse(const char *s, enum dma_direction *out)

@@ -59,6 +59,8 @@
 #define VIRT_PCIE_MMIO_START 0x10000000ull
 #define VIRT_PCIE_MMIO_END 0x3efeffffull
 
+const char *const guest_machine_ids[] = {"q35", "pc", "virt", NULL};
+
 const char *guest_machine_id(enum guest_machine m)
 {
 	return m == GUEST_MACHINE_PC ? "pc" : m == GUEST_MACHINE_VIRT ? "virt" : "q35";

@@ -240,6 +240,7 @@ static void append_list(struct buf *b, const struct strvec *v)
 
 struct ctx {
 	const struct snapshot *s;
+	const bool *selected; /* the functions the device lists name; NULL: all */
 	struct status_report *r;
 	struct iommu_presence p;
 	struct iommu_cmdline cmd;
@@ -498,7 +499,7 @@ static void check_units(struct ctx *c)
 static void check_groups(struct ctx *c)
 {
 	const struct snapshot *s = c->s;
-	size_t real = 0, shared = 0, outside = 0;
+	size_t real = 0, shared = 0, outside = 0, selected = 0;
 	struct buf b;
 	if (!c->p.present) {
 		add_check(c->r, "iommu_groups", STATUS_INFO, "IOMMU groups", NULL,
@@ -518,22 +519,32 @@ static void check_groups(struct ctx *c)
 	if (shared)
 		buf_appendf(&b, " (iommuctl groups --why tells why)");
 	for (size_t i = 0; i < s->ndev; i++) {
-		int bridge, owner = s->dev[i].group < 0 ? streamid_taken_by(s, i, &bridge) : -1;
+		bool in = !c->selected || c->selected[i];
+		int bridge, owner = s->dev[i].group < 0 && in ? streamid_taken_by(s, i, &bridge) : -1;
+		selected += in;
 		if (owner >= 0) {
 			buf_appendf(&b, "; %s has no group because of a StreamID collision with %s (its DMA is translated "
 					"by group %d)",
 				    s->dev[i].bdf, s->dev[owner].bdf, s->dev[owner].group);
 			continue;
 		}
-		outside += s->dev[i].group < 0;
+		outside += s->dev[i].group < 0 && in;
 	}
+	if (c->selected && !outside)
+		buf_appendf(&b, selected == 1 ? "; the function selected is in a group"
+					      : "; the %zu functions selected are in groups",
+			    selected);
 	if (outside) {
 		size_t shown = 0;
-		buf_appendf(&b, "; %zu %s in no group, so not translated (an IOMMU's own function, outside every "
-				"unit's scope, or not probed yet):",
-			    outside, plural(outside, "function", "functions"));
+		if (c->selected)
+			buf_appendf(&b, "; of the %zu %s selected, %zu %s", selected,
+				    plural(selected, "function", "functions"), outside, plural(outside, "is", "are"));
+		else
+			buf_appendf(&b, "; %zu %s", outside, plural(outside, "function", "functions"));
+		buf_appendf(&b, " in no group, so not translated (an IOMMU's own function, outside every unit's scope, "
+				"or not probed yet):");
 		for (size_t i = 0; i < s->ndev && shown < 4; i++)
-			if (s->dev[i].group < 0 && streamid_taken_by(s, i, NULL) < 0) {
+			if (s->dev[i].group < 0 && (!c->selected || c->selected[i]) && streamid_taken_by(s, i, NULL) < 0) {
 				buf_appendf(&b, " %s", s->dev[i].bdf);
 				shown++;
 			}
@@ -1216,7 +1227,12 @@ static void check_swiotlb(struct ctx *c)
 
 void status_analyse(const struct snapshot *s, struct status_report *out)
 {
-	struct ctx c = {.s = s, .r = out};
+	status_analyse_selected(s, NULL, out);
+}
+
+void status_analyse_selected(const struct snapshot *s, const bool *selected, struct status_report *out)
+{
+	struct ctx c = {.s = s, .selected = selected, .r = out};
 	memset(out, 0, sizeof(*out));
 	strvec_init(&out->drivers);
 	strvec_init(&out->cmdline_options);

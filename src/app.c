@@ -1,5 +1,6 @@
-/* app.c - what the commands share: loading with error reporting, global
- * options after a command, help, and the list commands' options. */
+/* app.c - what the commands share once the parser has run: errors, help
+ * text from the option rows, loading with error reporting, the terminal,
+ * tables' options and the selection of functions. */
 #define _GNU_SOURCE
 #include "cmd.h"
 
@@ -14,47 +15,47 @@
 #include "analysis.h"
 #include "diag.h"
 
-bool app_global_option(struct app *app, int opt, const char *arg)
+const char *const output_format_ids[] = {"text", "prometheus", NULL};
+
+const struct cmd_operand group_or_device_operand = {
+	.name = "GROUP|BDF",
+	.kind = OPERAND_GROUP_OR_DEVICE,
+	.help = "only this group, or the group of this function (0000:05:00.0, 05:00.0 or 5:0.0)",
+};
+
+const struct cmd_operand one_device_operand = {
+	.name = "BDF",
+	.kind = OPERAND_DEVICE,
+	.max = 1,
+	.help = "the device: 0000:01:00.0, or 01:00.0 (1:0.0) in domain 0",
+};
+
+/* ---- help ---------------------------------------------------------------------- */
+
+void print_option_help(FILE *f, const struct cmd_option *rows, const struct command *cmd, size_t width)
 {
-	switch (opt) {
-	case OPT_ROOT:
-		app->root = arg;
-		return true;
-	case 'j':
-		app->json = true;
-		return true;
-	case 'p':
-		app->json = app->pretty = true;
-		return true;
-	case OPT_NUMERIC:
-		app->numeric = true;
-		return true;
-	case OPT_PCI_IDS:
-		app->pci_ids = arg;
-		return true;
-	default:
-		return false;
+	for (const struct cmd_option *o = rows; o->name; o++) {
+		bool has_short = o->short_name && !(cmd && (o->flags & OPTF_SHORT_BEFORE));
+		char *spec;
+		if (cmd && (o->flags & OPTF_BEFORE_COMMAND))
+			continue;
+		if (has_short)
+			spec = xasprintf("  -%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			spec = xasprintf("      --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		if (strlen(spec) > 24) {
+			fprintf(f, "%s\n", spec);
+			print_wrapped(f, "                         ", "                         ", o->help, width);
+		} else {
+			char *first = xasprintf("%-24s ", spec);
+			print_wrapped(f, first, "                         ", o->help, width);
+			free(first);
+		}
+		free(spec);
 	}
 }
 
-void app_command_help(const struct command *cmd)
-{
-	printf("Usage: iommuctl [GLOBAL OPTIONS] %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
-	for (const struct opt_help *h = cmd->help; h && h->spec; h++)
-		if (h->spec[0] != '-' && h->spec[0] != ' ')
-			printf("%s  %-22s %s\n", h == cmd->help ? "\nArguments:\n" : "", h->spec, h->help);
-	printf("\nOptions:\n");
-	for (const struct opt_help *h = cmd->help; h && h->spec; h++)
-		if (h->spec[0] == '-' || h->spec[0] == ' ')
-			printf("  %-22s %s\n", h->spec, h->help);
-	printf("  %-22s %s\n", "-j, --json", "JSON output");
-	printf("  %-22s %s\n", "-p, --pretty", "indented JSON output (implies --json)");
-	printf("  %-22s %s\n", "    --root DIR", "read the system from DIR (a snapshot) instead of /");
-	printf("  %-22s %s\n", "    --numeric", "show ids instead of names");
-	printf("  %-22s %s\n", "    --pci-ids FILE", "take names from this pci.ids file");
-	printf("  %-22s %s\n", "-h, --help", "show this help");
-	printf("\nSee iommuctl(8) for the columns, the JSON format and exit statuses.\n");
-}
+/* ---- errors ---------------------------------------------------------------------- */
 
 /* The format attribute lets clang's -Wformat-nonliteral (make fuzz) check the
  * callers' formats instead of rejecting FMT. */
@@ -66,7 +67,7 @@ __attribute__((format(printf, 3, 0))) static int usage_error(struct app *app, co
 		msg = NULL;
 	fflush(stdout);
 	if (app->cmd)
-		fprintf(stderr, "iommuctl %s: %s (see iommuctl %s %s)\n", app->cmd->name, msg ? msg : "", app->cmd->name,
+		fprintf(stderr, "iommuctl %s: %s (see iommuctl %s %s)\n", app->cmd_name, msg ? msg : "", app->cmd_name,
 			see);
 	else
 		fprintf(stderr, "iommuctl: %s (see iommuctl %s)\n", msg ? msg : "", see);
@@ -96,15 +97,19 @@ int app_usage_error_see(struct app *app, const char *see, const char *fmt, ...)
 	return rc;
 }
 
-int app_other_option(struct app *app, int opt, char **argv)
+int app_fail(struct app *app, int status, const char *fmt, ...)
 {
-	if (opt == 'h') {
-		app_command_help(app->cmd);
-		return EXIT_OK;
-	}
-	if (opt == ':')
-		return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
-	return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	diag_error("%s", msg ? msg : "error");
+	if (app->json && msg)
+		json_print(json_error_doc(msg, status), app->pretty);
+	free(msg);
+	return status;
 }
 
 int app_output_failed(struct app *app)
@@ -123,20 +128,7 @@ const struct pci_device *app_find_device(struct app *app, const struct snapshot 
 	return d;
 }
 
-int app_fail(struct app *app, int status, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	diag_error("%s", msg ? msg : "error");
-	if (app->json && msg)
-		json_print(json_error_doc(msg, status), app->pretty);
-	free(msg);
-	return status;
-}
+/* ---- loading ----------------------------------------------------------------------- */
 
 /* A snapshot carries the names its machine showed (.iommuctl/pci.ids):
  * copied into a memfd so that libpci reads the file found inside the root,
@@ -212,18 +204,6 @@ void app_print_warnings(const struct app *app, const struct snapshot *s)
 		diag_warning("%s", names_warning(app->names));
 }
 
-bool app_parse_device(const char *arg, struct pci_addr *a)
-{
-	char *full;
-	bool ok;
-	if (pci_addr_parse(arg, a))
-		return true;
-	full = xasprintf("0000:%s", arg);
-	ok = pci_addr_parse(full, a);
-	free(full);
-	return ok;
-}
-
 void app_release(struct app *app)
 {
 	names_free(app->names);
@@ -235,97 +215,169 @@ void app_release(struct app *app)
 	app->names_fd = -1;
 }
 
-/* ---- list commands ------------------------------------------------------ */
+/* ---- the terminal -------------------------------------------------------------------- */
 
-int app_parse_list_options(struct app *app, enum list_kind kind, int argc, char **argv, struct list_request *req)
+bool app_color(const struct app *app)
 {
-	const struct command *cmd = app->cmd;
-	int opt;
-	char *bad = NULL;
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+	if (app->json || app->color == COLOR_NEVER)
+		return false;
+	if (app->color == COLOR_ALWAYS)
+		return true;
+	/* NO_COLOR (no-color.org): any non-empty value turns colour off */
+	return isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
+}
 
-	memset(req, 0, sizeof(*req));
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, cmd->shortopts, cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'o':
-			req->lo.columns = optarg;
-			break;
-		case 'r':
-			req->lo.raw = true;
-			break;
-		case 'P':
-			req->lo.pairs = true;
-			break;
-		case 'n':
-			req->lo.noheadings = true;
-			break;
-		case 't':
-			req->lo.tree = true;
-			break;
-		case OPT_LIST_COLUMNS:
-			req->list_columns = true;
-			break;
-		case OPT_PREDICT:
-			req->predict = true;
-			break;
-		case OPT_WHY:
-			req->why = true;
-			break;
-		case 'h':
-			app_command_help(cmd);
-			return EXIT_OK;
-		case ':':
-			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return app_usage_error(app, "unexpected argument '%s'", argv[optind]);
-	if (req->lo.raw && req->lo.pairs)
+size_t app_width(const struct app *app)
+{
+	(void)app;
+	return terminal_width();
+}
+
+int app_table_options(struct app *app, struct request *req)
+{
+	const struct column_table *table = app->cmd->columns;
+	struct list_options *lo = &req->lo;
+	char *bad = NULL;
+	int cols[64];
+
+	if (lo->raw && lo->pairs)
 		return app_usage_error(app, "--raw and --pairs cannot be combined");
-	if (!columns_valid(kind, &req->lo, &bad)) {
+	if (table && columns_pick(table, lo, cols, ARRAY_SIZE(cols), &bad) < 0) {
 		int rc = app_usage_error_see(app, "--list-columns", "%s", bad);
 		free(bad);
 		return rc;
 	}
-	req->lo.numeric = app->numeric;
-	req->lo.predicted = req->predict;
-	/* NO_COLOR (no-color.org): any non-empty value turns colour off */
-	req->lo.color = !app->json && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	if (req->list_columns) {
-		int rc = app->json ? json_print(json_columns_doc(kind), app->pretty) : render_columns_text(kind, &req->lo);
-		return rc < 0 ? app_fail(app, EXIT_ENV, "cannot write the output") : EXIT_OK;
+	lo->numeric = app->numeric;
+	lo->color = app_color(app);
+	lo->width = lo->raw || lo->pairs ? 0 : app_width(app);
+	if (table && req->list_columns) {
+		int rc = app->json ? json_print(json_columns_doc(table), app->pretty) : render_columns_text(table, lo);
+		return rc < 0 ? app_output_failed(app) : EXIT_OK;
 	}
 	return -1;
 }
 
-/* P: whether an IOMMU is active, judged before any predicted groups were
- * put in S. */
-static int render_list(struct app *app, enum list_kind kind, const struct list_request *req, const struct snapshot *s,
-		       const struct group_why *why, struct iommu_presence *p, const struct acs_request *acs_rule)
-{
-	struct list_view v = {s, p, req->predict, why, names_warning(app->names), req->predict ? acs_rule : NULL};
-	int rc;
+/* ---- the selection ----------------------------------------------------------------------- */
 
-	app_print_warnings(app, s);
-	if (app->json)
-		rc = kind == LIST_GROUPS ? json_print_groups(&v, app->pretty) : json_print_devices(&v, app->pretty);
-	else
-		rc = kind == LIST_GROUPS ? render_groups_text(&v, &req->lo) : render_devices_text(&v, &req->lo);
-	iommu_presence_release(p);
-	if (rc < 0)
-		return app_output_failed(app);
+/* The -s and -d parsers (OPT_VALUE rows writing struct pci_select). */
+bool parse_slot_filter(const char *arg, void *field)
+{
+	return pci_select_parse_slot(field, arg) == NULL;
+}
+
+bool parse_id_filter(const char *arg, void *field)
+{
+	return pci_select_parse_id(field, arg) == NULL;
+}
+
+static bool filter_set(const struct pci_select *f)
+{
+	return f->domain >= 0 || f->bus >= 0 || f->slot >= 0 || f->func >= 0 || f->vendor >= 0 || f->device >= 0 ||
+	       f->device_class >= 0 || f->prog_if >= 0;
+}
+
+/* The operands that name groups or functions. */
+static size_t selecting_operands(const struct request *req)
+{
+	return req->operands_select ? req->noperands : 0;
+}
+
+bool request_narrowed(const struct request *req)
+{
+	return selecting_operands(req) || filter_set(&req->filter);
+}
+
+static bool filter_matches(const struct pci_select *f, const struct pci_device *d)
+{
+	bool ident = d->ident_known && (d->class_known || (f->device_class < 0 && f->prog_if < 0));
+	return pci_select_match(f, &d->addr, ident ? &d->ident : NULL);
+}
+
+static void name_device(struct selection *sel, size_t i)
+{
+	for (size_t k = 0; k < sel->nnamed; k++)
+		if (sel->named[k] == i)
+			return;
+	sel->named[sel->nnamed++] = i;
+}
+
+int app_select(struct app *app, const struct request *req, const struct snapshot *s, unsigned flags, bool predicted,
+	       struct selection *sel)
+{
+	size_t nops = selecting_operands(req);
+	bool *named;
+	memset(sel, 0, sizeof(*sel));
+	sel->dev = xcalloc(s->ndev + 1, sizeof(*sel->dev));
+	sel->named = xcalloc(s->ndev + 1, sizeof(*sel->named));
+	sel->groups = xcalloc(nops + 1, sizeof(*sel->groups));
+	named = xcalloc(s->ndev + 1, sizeof(*named));
+	for (size_t i = 0; i < nops; i++) {
+		const char *arg = req->operands[i];
+		struct pci_addr a;
+		int gid;
+		if (is_decimal(arg)) {
+			const struct iommu_group *g;
+			if (!parse_int(arg, &gid) || !(g = snapshot_find_group(s, gid))) {
+				free(named);
+				selection_release(sel);
+				return app_usage_error(app, "there is no %sIOMMU group %s", predicted ? "predicted " : "", arg);
+			}
+			sel->groups[sel->ngroups++] = gid;
+			for (size_t m = 0; m < g->ndev; m++) {
+				named[g->dev[m]] = true;
+				name_device(sel, g->dev[m]);
+			}
+		} else {
+			const struct pci_device *d;
+			pci_addr_parse_lenient(arg, &a);
+			if (!(d = snapshot_find_device(s, &a))) {
+				free(named);
+				selection_release(sel);
+				return app_usage_error(app, "there is no PCI function %s", arg);
+			}
+			named[d - s->dev] = true;
+			name_device(sel, (size_t)(d - s->dev));
+		}
+	}
+	if ((flags & SELECT_SUBTREE) && nops)
+		/* parents come before their children: one pass down */
+		for (size_t i = 0; i < s->ndev; i++)
+			for (int up = s->dev[i].parent; up >= 0 && !named[i]; up = s->dev[up].parent)
+				named[i] = named[up];
+	for (size_t i = 0; i < s->ndev; i++)
+		sel->dev[i] = (!nops || named[i]) && filter_matches(&req->filter, &s->dev[i]);
+	/* the named functions the filter keeps, in their order */
+	{
+		size_t kept = 0;
+		for (size_t k = 0; k < sel->nnamed; k++)
+			if (sel->dev[sel->named[k]])
+				sel->named[kept++] = sel->named[k];
+		sel->nnamed = kept;
+	}
+	if (flags & SELECT_ANCESTORS)
+		for (size_t i = 0; i < s->ndev; i++)
+			for (int up = sel->dev[i] ? s->dev[i].parent : -1; up >= 0 && !sel->dev[up]; up = s->dev[up].parent)
+				sel->dev[up] = true;
+	sel->narrowed = request_narrowed(req);
+	free(named);
 	return EXIT_OK;
 }
 
-int app_load_isolation(struct app *app, struct snapshot *s, struct isolation *iso, bool predict)
+void selection_release(struct selection *sel)
+{
+	free(sel->dev);
+	free(sel->named);
+	free(sel->groups);
+	memset(sel, 0, sizeof(*sel));
+}
+
+/* ---- isolation and the list commands ------------------------------------------------- */
+
+int app_load_isolation(struct app *app, unsigned flags, struct snapshot *s, struct isolation *iso, bool predict)
 {
 	struct prediction probe;
-	int rc = app_load(app, SNAP_LOAD_ISOLATION, s);
+	int rc = app_load(app, flags | SNAP_LOAD_ISOLATION, s);
 	if (rc != EXIT_OK)
 		return rc;
 	isolation_choose(iso, s, predict);
@@ -383,48 +435,63 @@ static struct group_why *groups_why(const struct isolation *iso, const struct pr
 	return why;
 }
 
-int app_run_list(struct app *app, enum list_kind kind, int argc, char **argv)
+int app_run_list(struct app *app, struct request *req, enum list_kind kind, bool predict, bool why_asked)
 {
-	struct list_request req;
 	struct snapshot s;
 	struct isolation iso;
 	struct prediction pred;
 	struct group_why *why = NULL;
 	struct iommu_presence presence;
+	struct selection sel = {0};
 	size_t nwhy = 0;
-	int rc = app_parse_list_options(app, kind, argc, argv, &req);
+	bool isolation = predict || why_asked;
+	int rc = app_table_options(app, req);
+
 	if (rc >= 0)
 		return rc;
-	if (!req.predict && !req.why) {
-		rc = app_load(app, 0, &s);
-		if (rc == EXIT_OK) {
-			iommu_presence_analyse(&s, &presence);
-			rc = render_list(app, kind, &req, &s, NULL, &presence, NULL);
-		}
-		snapshot_release(&s);
-		return rc;
-	}
-	rc = app_load_isolation(app, &s, &iso, req.predict);
+	req->lo.predicted = predict;
+	rc = isolation ? app_load_isolation(app, req->load, &s, &iso, predict) : app_load(app, req->load, &s);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;
 	}
 	iommu_presence_analyse(&s, &presence);
-	predict_groups(&iso, &pred);
-	if (req.predict)
-		prediction_apply(&pred, &s);
-	if (req.why) {
-		why = groups_why(&iso, &pred);
-		nwhy = s.ngrp;
+	if (isolation) {
+		predict_groups(&iso, &pred);
+		if (predict)
+			prediction_apply(&pred, &s);
+		if (why_asked) {
+			why = groups_why(&iso, &pred);
+			nwhy = s.ngrp;
+		}
 	}
-	rc = render_list(app, kind, &req, &s, why, &presence, &iso.acs_req);
+	rc = app_select(app, req, &s, 0, predict, &sel);
+	if (rc == EXIT_OK) {
+		struct list_view v = {.s = &s,
+				      .presence = &presence,
+				      .predicted = predict,
+				      .why = why,
+				      .names_warning = names_warning(app->names),
+				      .acs_rule = predict ? &iso.acs_req : NULL,
+				      .selected = sel.narrowed ? sel.dev : NULL};
+		app_print_warnings(app, &s);
+		if (app->json)
+			rc = kind == LIST_GROUPS ? json_print_groups(&v, app->pretty) : json_print_devices(&v, app->pretty);
+		else
+			rc = kind == LIST_GROUPS ? render_groups_text(&v, &req->lo) : render_devices_text(&v, &req->lo);
+		rc = rc < 0 ? app_output_failed(app) : EXIT_OK;
+	}
+	selection_release(&sel);
+	iommu_presence_release(&presence);
 	for (size_t i = 0; i < nwhy; i++) {
 		free(why[i].summary);
 		strvec_release(&why[i].codes);
 	}
 	free(why);
-	prediction_release(&pred);
-	isolation_release(&iso);
+	if (isolation) {
+		prediction_release(&pred);
+		isolation_release(&iso);
+	}
 	snapshot_release(&s);
 	return rc;
 }

@@ -10,23 +10,27 @@
 #include "diag.h"
 #include "status.h"
 
-enum { OPT_ALL = OPT_FIRST_COMMAND_OPTION, OPT_SCRIPT, OPT_ACCEPT_UNKNOWN_HOST_USE };
-
-static const struct option check_vfio_options[] = {
-	{"all", no_argument, NULL, OPT_ALL},
-	{"script", no_argument, NULL, OPT_SCRIPT},
-	{"accept-unknown-host-use", no_argument, NULL, OPT_ACCEPT_UNKNOWN_HOST_USE},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+struct check_vfio_options {
+	bool all;
+	bool script;
+	bool accept_unknown_host_use;
 };
 
-static const struct opt_help check_vfio_help[] = {
-	{"BDF", "a device: 0000:01:00.0, or 01:00.0 in domain 0"},
-	{"    --all", "check every function but bridges (class 06: host, ISA and PCI bridges)"},
-	{"    --script", "print only the steps, as a shell script to review and run"},
-	{"    --accept-unknown-host-use", "give the steps for a device whose use by the host (root file system, "
-					"default route) could not be read"},
-	{NULL, NULL},
+static const struct cmd_option check_vfio_options[] = {
+	{.name = "all", .kind = OPT_FLAG, OWN_FIELD(struct check_vfio_options, all),
+	 .help = "check every function but bridges (class 06: host, ISA and PCI bridges)"},
+	{.name = "script", .kind = OPT_FLAG, OWN_FIELD(struct check_vfio_options, script),
+	 .help = "print only the steps, as a shell script to review and run"},
+	{.name = "accept-unknown-host-use", .kind = OPT_FLAG, OWN_FIELD(struct check_vfio_options, accept_unknown_host_use),
+	 .help = "give the steps for a device whose use by the host (root file system, default route) could not be read"},
+	OPTIONS_SELECT(NULL),
+	OPTIONS_END,
+};
+
+static const struct cmd_operand check_vfio_operand = {
+	.name = "BDF",
+	.kind = OPERAND_DEVICE,
+	.help = "a device: 0000:01:00.0, or 01:00.0 (1:0.0) in domain 0",
 };
 
 struct check_ctx {
@@ -41,106 +45,79 @@ static void check_one(const struct vfio_view *v, size_t i, struct vfio_check *ou
 	vfio_check_device(v->s, cx->presence, cx->status, cx->req, cx->req->devs[i], out);
 }
 
-static int check_vfio_run(struct app *app, int argc, char **argv)
+static int check_vfio_run(struct app *app, struct request *req)
 {
+	const struct check_vfio_options *o = req->own;
 	struct snapshot s;
+	struct selection sel;
 	struct iommu_presence presence;
 	struct status_report status;
 	struct vfio_tally tally;
 	size_t *devs = NULL, ndevs = 0;
-	bool all = false, script = false, accept_unknown = false;
-	int opt, rc;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		if (opt == OPT_ALL)
-			all = true;
-		else if (opt == OPT_SCRIPT)
-			script = true;
-		else if (opt == OPT_ACCEPT_UNKNOWN_HOST_USE)
-			accept_unknown = true;
-		else if (opt == 'h') {
-			app_command_help(app->cmd);
-			return EXIT_OK;
-		} else if (opt == ':')
-			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
-		else
-			return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (script && app->json)
+	if (o->script && app->json)
 		return app_usage_error(app, "--script and --json cannot be combined");
-	if (all && optind < argc)
+	if (o->all && req->noperands)
 		return app_usage_error(app, "give devices or --all, not both");
-	if (!all && optind >= argc)
-		return app_usage_error(app, "which device? give its address (e.g. 01:00.0) or --all");
-	for (int i = optind; i < argc; i++) {
-		struct pci_addr a;
-		if (!app_parse_device(argv[i], &a))
-			return app_usage_error(app, "'%s' is not a PCI address (0000:01:00.0 or 01:00.0)", argv[i]);
-	}
-
-	rc = app_load(app, SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY | SNAP_LOAD_HOST, &s);
+	if (!o->all && !request_narrowed(req))
+		return app_usage_error(app, "which device? give its address (e.g. 01:00.0), --all, -s or -d");
+	rc = app_load(app, req->load, &s);
+	if (rc == EXIT_OK)
+		rc = app_select(app, req, &s, 0, false, &sel);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;
 	}
-	devs = xcalloc((size_t)argc + s.ndev + 1, sizeof(*devs));
-	for (int i = optind; i < argc; i++) {
-		struct pci_addr a;
-		const struct pci_device *d;
-		bool dup = false;
-		app_parse_device(argv[i], &a);
-		d = snapshot_find_device(&s, &a);
-		if (!d) {
-			rc = app_usage_error(app, "there is no PCI function %s", argv[i]);
-			free(devs);
-			snapshot_release(&s);
-			return rc;
-		}
-		for (size_t k = 0; k < ndevs; k++)
-			dup = dup || devs[k] == (size_t)(d - s.dev);
-		if (!dup)
-			devs[ndevs++] = (size_t)(d - s.dev);
-	}
-	if (all)
+	devs = xcalloc(s.ndev + 1, sizeof(*devs));
+	if (req->noperands) {
+		memcpy(devs, sel.named, sel.nnamed * sizeof(*devs));
+		ndevs = sel.nnamed;
+	} else {
 		for (size_t i = 0; i < s.ndev; i++)
-			if (vfio_checked_by_all(&s.dev[i]))
+			if (sel.dev[i] && vfio_checked_by_all(&s.dev[i]))
 				devs[ndevs++] = i;
+	}
+	if (sel.narrowed && !ndevs) {
+		rc = app_usage_error(app, "no PCI function is selected");
+		goto out;
+	}
 
 	iommu_presence_analyse(&s, &presence);
 	status_analyse(&s, &status);
 	{
-		/* named devices, or one script: assigned together */
-		struct vfio_request req = {.devs = devs, .ndevs = ndevs, .together = !all || script,
-					   .accept_unknown_host_use = accept_unknown};
-		struct check_ctx cx = {&presence, &status, &req};
-		struct vfio_view v = {&s, ndevs, check_one, &cx, names_warning(app->names), app->numeric};
-		vfio_request_prepare(&s, &req);
+		/* devices named, or one script: assigned together */
+		struct vfio_request vr = {.devs = devs, .ndevs = ndevs, .together = req->noperands || o->script,
+					  .accept_unknown_host_use = o->accept_unknown_host_use};
+		struct check_ctx cx = {&presence, &status, &vr};
+		struct vfio_view v = {&s, ndevs, check_one, &cx, names_warning(app->names), app->numeric,
+				      app_width(app)};
+		vfio_request_prepare(&s, &vr);
 		app_print_warnings(app, &s);
 		if ((app->json ? json_print_check_vfio(&v, app->pretty, &tally)
-		     : script ? render_check_vfio_script(&v, &tally)
-			      : render_check_vfio_text(&v, &tally)) < 0)
-			rc = app_fail(app, EXIT_ENV, "cannot write the output");
+		     : o->script ? render_check_vfio_script(&v, &tally)
+				 : render_check_vfio_text(&v, &tally)) < 0)
+			rc = app_output_failed(app);
 		else
 			rc = tally.not_viable ? EXIT_BLOCKING : tally.after_steps ? EXIT_STEPS : EXIT_OK;
-		vfio_request_release(&req);
+		vfio_request_release(&vr);
 	}
 	status_report_release(&status);
 	iommu_presence_release(&presence);
+out:
 	free(devs);
+	selection_release(&sel);
 	snapshot_release(&s);
 	return rc;
 }
 
 const struct command cmd_check_vfio = {
 	.name = "check-vfio",
-	.run = check_vfio_run,
-	.args = "[--script] [--accept-unknown-host-use] BDF... | --all",
 	.summary = "Say whether VFIO can take each device now, and the exact steps if not yet.",
+	.synopsis = "[--script] [--accept-unknown-host-use] [OPTIONS] BDF... | --all | -s SLOT | -d ID",
 	.options = check_vfio_options,
-	.shortopts = "+:hjp",
-	.help = check_vfio_help,
+	.operand = &check_vfio_operand,
+	.own_size = sizeof(struct check_vfio_options),
+	.load = SNAP_LOAD_CONFIG | SNAP_LOAD_TOPOLOGY | SNAP_LOAD_HOST,
+	.run = check_vfio_run,
 };

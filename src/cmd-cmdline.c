@@ -11,41 +11,22 @@
 #include "cmdline.h"
 #include "diag.h"
 
-enum { OPT_CMDLINE = OPT_FIRST_COMMAND_OPTION };
-
-static const struct option cmdline_options[] = {
-	{"cmdline", required_argument, NULL, OPT_CMDLINE},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+struct cmdline_options {
+	const char *cmdline;
 };
 
-static const struct opt_help cmdline_help[] = {
-	{"    --cmdline STRING", "explain STRING instead of /proc/cmdline (what a reboot with it would do)"},
-	{NULL, NULL},
+static const struct cmd_option cmdline_options[] = {
+	{.name = "cmdline", .kind = OPT_STRING, .arg = "STRING", OWN_FIELD(struct cmdline_options, cmdline),
+	 .help = "explain STRING instead of /proc/cmdline (what a reboot with it would do)"},
+	OPTIONS_END,
 };
 
-static int cmdline_run(struct app *app, int argc, char **argv)
+static int cmdline_run(struct app *app, struct request *req)
 {
-	const char *given = NULL, *text, *source;
+	const char *given = ((const struct cmdline_options *)req->own)->cmdline, *text, *source;
 	struct snapshot s;
 	struct iommu_cmdline c;
-	int opt, rc = EXIT_OK, out;
-
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		switch (opt) {
-		case OPT_CMDLINE:
-			given = optarg;
-			break;
-		default:
-			return app_other_option(app, opt, argv);
-		}
-	}
-	if (optind < argc)
-		return app_usage_error(app, "unexpected argument '%s'", argv[optind]);
+	int rc = EXIT_OK, out;
 
 	snapshot_init(&s);
 	if (given) {
@@ -57,7 +38,7 @@ static int cmdline_run(struct app *app, int argc, char **argv)
 			snapshot_init(&s);
 		}
 	} else {
-		rc = app_load(app, SNAP_LOAD_CMDLINE_ONLY, &s);
+		rc = app_load(app, req->load, &s);
 		if (rc != EXIT_OK) {
 			snapshot_release(&s);
 			return rc;
@@ -76,7 +57,7 @@ static int cmdline_run(struct app *app, int argc, char **argv)
 	iommu_cmdline_parse(text, &c);
 	c.arch = (int)platform_arch(&s);
 	out = app->json ? json_print_cmdline(text, source, &c, given ? NULL : json_warnings(&s, NULL), app->pretty)
-			: render_cmdline_text(text, source, &c, terminal_width());
+			: render_cmdline_text(text, source, &c, app_width(app));
 	if (out < 0)
 		rc = app_output_failed(app);
 	iommu_cmdline_release(&c);
@@ -86,10 +67,10 @@ static int cmdline_run(struct app *app, int argc, char **argv)
 
 const struct command cmd_cmdline = {
 	.name = "cmdline",
-	.run = cmdline_run,
-	.args = "[--cmdline STRING]",
 	.summary = "Explain the kernel command line's IOMMU, DMA, swiotlb, ACS and VFIO parameters.",
+	.synopsis = "[--cmdline STRING]",
 	.options = cmdline_options,
-	.shortopts = "+:hjp",
-	.help = cmdline_help,
+	.own_size = sizeof(struct cmdline_options),
+	.load = SNAP_LOAD_CMDLINE_ONLY,
+	.run = cmdline_run,
 };

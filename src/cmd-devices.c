@@ -1,37 +1,26 @@
 /* cmd-devices.c - `iommuctl devices`: every PCI function, with or without
  * an IOMMU group. */
 #include "cmd.h"
+#include "diag.h"
 
-static const struct option devices_options[] = {
-	{"output", required_argument, NULL, 'o'},
-	{"raw", no_argument, NULL, 'r'},
-	{"pairs", no_argument, NULL, 'P'},
-	{"noheadings", no_argument, NULL, 'n'},
-	{"list-columns", no_argument, NULL, OPT_LIST_COLUMNS},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+static const struct cmd_option devices_options[] = {
+	OPTIONS_COLUMNS,
+	OPTIONS_TABLE_FORMAT(NULL),
+	OPTIONS_SELECT(NULL),
+	OPTIONS_END,
 };
 
-static const struct opt_help devices_help[] = {
-	{"-o, --output COLS", "columns to show (COLS, or +COLS to add to the defaults)"},
-	{"    --list-columns", "list the columns and what they show"},
-	{"-r, --raw", "raw output: no alignment"},
-	{"-P, --pairs", "KEY=\"value\" output"},
-	{"-n, --noheadings", "do not print headings"},
-	{NULL, NULL},
-};
-
-static int devices_run(struct app *app, int argc, char **argv)
+static int devices_run(struct app *app, struct request *req)
 {
-	return app_run_list(app, LIST_DEVICES, argc, argv);
+	return app_run_list(app, req, LIST_DEVICES, false, false);
 }
 
 const struct command cmd_devices = {
 	.name = "devices",
-	.run = devices_run,
-	.args = "[OPTIONS]",
 	.summary = "List every PCI function with its IOMMU group, driver and IOMMU unit.",
+	.synopsis = "[OPTIONS] [GROUP|BDF]...",
 	.options = devices_options,
-	.shortopts = "+:o:rPnhjp",
-	.help = devices_help,
+	.operand = &group_or_device_operand,
+	.columns = &devices_columns,
+	.run = devices_run,
 };

@@ -11,85 +11,101 @@
 #include "diag.h"
 #include "diff.h"
 
-enum { OPT_ONLY = OPT_FIRST_COMMAND_OPTION };
-
-static const struct option diff_options[] = {
-	{"only", required_argument, NULL, OPT_ONLY},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+struct diff_options {
+	unsigned areas;
 };
 
-static const struct opt_help diff_help[] = {
-	{"OLD", "the state before: a snapshot (made by 'iommuctl snapshot'), or / for this machine"},
-	{"NEW", "the state after, the same way (default: --root, or this machine)"},
-	{"    --only AREAS", "compare only these areas (comma-separated): groups, devices, types, resv, acs, drivers, "
-			   "vfio, units, host, cmdline, swiotlb"},
-	{NULL, NULL},
-};
+static const struct diff_options diff_defaults = {.areas = DIFF_AREAS_ALL};
 
-static int diff_run(struct app *app, int argc, char **argv)
+static bool parse_areas(const char *arg, void *field)
 {
-	struct diff_request req = {.areas = DIFF_AREAS_ALL};
+	char *bad = NULL;
+	bool ok = diff_areas_parse(arg, field, &bad);
+	free(bad);
+	return ok;
+}
+
+static const char *const area_names[] = {"groups", "devices", "types", "resv", "acs",     "drivers",
+					 "vfio",   "units",   "host",  "cmdline", "swiotlb", NULL};
+
+static const struct cmd_option diff_options[] = {
+	{.name = "only", .kind = OPT_VALUE, .arg = "AREAS", OWN_FIELD(struct diff_options, areas), .parse = parse_areas,
+	 .invalid = "needs areas among groups, devices, types, resv, acs, drivers, vfio, units, host, cmdline and "
+		    "swiotlb, separated by commas",
+	 .choices = area_names, .complete = COMPLETE_LIST,
+	 .help = "compare only these areas (comma-separated): groups, devices, types, resv, acs, drivers, vfio, "
+		 "units, host, cmdline, swiotlb"},
+	OPTIONS_SELECT(NULL),
+	OPTIONS_END,
+};
+
+static const struct cmd_operand states_operand = {
+	.name = "OLD [NEW]",
+	.kind = OPERAND_DIR,
+	.min = 1,
+	.max = 2,
+	.missing = "which state to compare with? give OLD (a snapshot, or / for this machine)",
+	.help = "the states before and after: snapshots (made by 'iommuctl snapshot'), or / for this machine; "
+		"NEW defaults to --root, or this machine",
+};
+
+static int diff_run(struct app *app, struct request *req)
+{
+	const struct diff_options *o = req->own;
+	struct diff_request dq = {.areas = o->areas};
 	struct snapshot os, ns;
+	struct selection osel, nsel;
 	struct sysroot *old_sr = NULL;
 	struct diff_side old, new;
 	struct diff_report r;
-	const char *old_name, *new_name = NULL;
-	int opt, rc;
+	const char *old_name = req->operands[0], *new_name = req->noperands > 1 ? req->operands[1] : NULL;
+	int rc;
 
-	optind = 0; /* options before or after OLD and NEW */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		if (opt == OPT_ONLY) {
-			char *bad = NULL;
-			if (!diff_areas_parse(optarg, &req.areas, &bad)) {
-				rc = app_usage_error(app,
-						     "unknown area '%s' in --only (areas: groups, devices, types, resv, "
-						     "acs, drivers, vfio, units, host, cmdline, swiotlb)",
-						     bad);
-				free(bad);
-				return rc;
-			}
-		} else {
-			return app_other_option(app, opt, argv);
-		}
-	}
-	if (optind >= argc)
-		return app_usage_error(app, "which state to compare with? give OLD (a snapshot, or / for this machine)");
-	old_name = argv[optind];
-	if (optind + 1 < argc)
-		new_name = argv[optind + 1];
-	if (optind + 2 < argc)
-		return app_usage_error(app, "unexpected argument '%s'", argv[optind + 2]);
 	if (new_name && strcmp(app->root, "/") != 0)
 		return app_usage_error(app, "give NEW or --root, not both: both name the state after");
 	if (new_name)
 		app->root = new_name;
 
-	rc = app_load_root(app, app->root, new_name ? "NEW" : "--root", &app->sr, SNAP_LOAD_ALL, &ns);
+	rc = app_load_root(app, app->root, new_name ? "NEW" : "--root", &app->sr, req->load, &ns);
 	if (rc != EXIT_OK) {
 		snapshot_release(&ns);
 		return rc;
 	}
-	rc = app_load_root(app, old_name, "OLD", &old_sr, SNAP_LOAD_ALL, &os);
+	rc = app_load_root(app, old_name, "OLD", &old_sr, req->load, &os);
 	if (rc != EXIT_OK) {
 		snapshot_release(&os);
 		snapshot_release(&ns);
 		sysroot_free(old_sr);
 		return rc;
 	}
+	/* -s and -d: the functions of either side they select */
+	memset(&osel, 0, sizeof(osel));
+	memset(&nsel, 0, sizeof(nsel));
+	if (request_narrowed(req)) {
+		bool any = false;
+		app_select(app, req, &os, 0, false, &osel);
+		app_select(app, req, &ns, 0, false, &nsel);
+		for (size_t i = 0; i < os.ndev && !any; i++)
+			any = osel.dev[i];
+		for (size_t i = 0; i < ns.ndev && !any; i++)
+			any = nsel.dev[i];
+		if (!any) {
+			rc = app_usage_error(app, "no PCI function is selected, in OLD or in NEW");
+			goto out;
+		}
+		dq.old_selected = osel.dev;
+		dq.new_selected = nsel.dev;
+	}
 	diff_side_init(&old, &os);
 	diff_side_init(&new, &ns);
-	diff_analyse(&old, &new, &req, &r);
+	diff_analyse(&old, &new, &dq, &r);
 	diag_print_issues_of(&os, "OLD");
 	diag_print_issues_of(&ns, "NEW");
 	if (names_warning(app->names))
 		diag_warning("%s", names_warning(app->names));
 	{
-		struct diff_view v = {&r, old_name, app->root, req.areas, &os, &ns, names_warning(app->names)};
-		if ((app->json ? json_print_diff(&v, app->pretty) : render_diff_text(&v, terminal_width())) < 0)
+		struct diff_view v = {&r, old_name, app->root, dq.areas, &os, &ns, names_warning(app->names)};
+		if ((app->json ? json_print_diff(&v, app->pretty) : render_diff_text(&v, app_width(app))) < 0)
 			rc = app_output_failed(app);
 		else
 			rc = r.count[DIFF_REDUCES] ? EXIT_BLOCKING : r.n ? EXIT_CHANGED : EXIT_OK;
@@ -97,6 +113,9 @@ static int diff_run(struct app *app, int argc, char **argv)
 	diff_report_release(&r);
 	diff_side_release(&old);
 	diff_side_release(&new);
+out:
+	selection_release(&osel);
+	selection_release(&nsel);
 	snapshot_release(&os);
 	snapshot_release(&ns);
 	sysroot_free(old_sr);
@@ -105,10 +124,12 @@ static int diff_run(struct app *app, int argc, char **argv)
 
 const struct command cmd_diff = {
 	.name = "diff",
-	.run = diff_run,
-	.args = "[--only AREAS] OLD [NEW]",
 	.summary = "Say what changed between two snapshots (or a snapshot and this machine), and whether it matters.",
+	.synopsis = "[--only AREAS] [-s SLOT] [-d ID] OLD [NEW]",
 	.options = diff_options,
-	.shortopts = ":hjp",
-	.help = diff_help,
+	.operand = &states_operand,
+	.own_size = sizeof(struct diff_options),
+	.own_defaults = &diff_defaults,
+	.load = SNAP_LOAD_ALL,
+	.run = diff_run,
 };

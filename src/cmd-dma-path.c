@@ -11,79 +11,78 @@
 #include "dmapath.h"
 #include "swiotlb.h"
 
-enum { OPT_ADDR = OPT_FIRST_COMMAND_OPTION, OPT_SIZE, OPT_DIRECTION, OPT_CMDLINE };
-
-static const struct option dma_path_options[] = {
-	{"addr", required_argument, NULL, OPT_ADDR},
-	{"size", required_argument, NULL, OPT_SIZE},
-	{"direction", required_argument, NULL, OPT_DIRECTION},
-	{"cmdline", required_argument, NULL, OPT_CMDLINE},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+/* --addr, and whether it was given (it is required) */
+struct phys_option {
+	uint64_t phys;
+	bool given;
 };
 
-static const struct opt_help dma_path_help[] = {
-	{"    --addr PHYS", "the buffer's physical address (decimal or 0x hex; required)"},
-	{"    --size N", "its length in bytes, or with K, M, G (default 4096)"},
-	{"    --direction DIR", "to-device, from-device or bidirectional (the default)"},
-	{"    --cmdline STRING", "what-if: the same mapping after a reboot with this kernel command line"},
-	{NULL, NULL},
+struct dma_path_options {
+	struct phys_option addr;
+	uint64_t size;
+	int direction; /* enum dma_direction */
+	const char *cmdline;
 };
 
-static int dma_path_run(struct app *app, int argc, char **argv)
+/* --addr: decimal or 0x hex, no unit */
+static bool parse_addr(const char *arg, void *field)
 {
-	struct dma_path_request q = {.size = 4096, .dir = DMA_DIR_BIDIRECTIONAL};
+	struct phys_option *addr = field;
+	if (!parse_size_suffix(arg, &addr->phys) || strpbrk(arg, "KkMmGgTt"))
+		return false;
+	addr->given = true;
+	return true;
+}
+
+/* A length above 0: bytes, or with K, M, G, T. */
+static bool parse_length(const char *arg, void *field)
+{
+	uint64_t v;
+	if (!parse_size_suffix(arg, &v) || !v)
+		return false;
+	*(uint64_t *)field = v;
+	return true;
+}
+
+static const struct cmd_option dma_path_options[] = {
+	{.name = "addr", .kind = OPT_VALUE, .arg = "PHYS", OWN_FIELD(struct dma_path_options, addr),
+	 .parse = parse_addr, .invalid = "needs a physical address (decimal or 0x hex)",
+	 .help = "the buffer's physical address (decimal or 0x hex; required)"},
+	{.name = "size", .kind = OPT_VALUE, .arg = "N", OWN_FIELD(struct dma_path_options, size), .parse = parse_length,
+	 .invalid = "needs a length above 0 (bytes, or with K, M, G)",
+	 .help = "its length in bytes, or with K, M, G (default 4096)"},
+	{.name = "direction", .kind = OPT_CHOICE, .arg = "DIR", OWN_FIELD(struct dma_path_options, direction),
+	 .choices = dma_direction_ids,
+	 .help = "to-device, from-device or bidirectional (the default)"},
+	{.name = "cmdline", .kind = OPT_STRING, .arg = "STRING", OWN_FIELD(struct dma_path_options, cmdline),
+	 .help = "what-if: the same mapping after a reboot with this kernel command line"},
+	OPTIONS_END,
+};
+
+static const struct dma_path_options dma_path_defaults = {.size = 4096, .direction = DMA_DIR_BIDIRECTIONAL};
+
+static int dma_path_run(struct app *app, struct request *req)
+{
+	const struct dma_path_options *o = req->own;
+	struct dma_path_request q = {.phys = o->addr.phys, .size = o->size, .dir = (enum dma_direction)o->direction,
+				     .cmdline = o->cmdline};
 	struct pci_addr a;
 	struct snapshot s;
 	struct swiotlb_report r;
 	struct dma_path p;
 	const struct pci_device *d;
-	bool have_addr = false;
 	char *why = NULL;
-	int opt, rc;
+	int rc;
 
-	optind = 0; /* options before or after the device */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		switch (opt) {
-		case OPT_ADDR:
-			if (!parse_size_suffix(optarg, &q.phys) || strpbrk(optarg, "KkMmGgTt"))
-				return app_usage_error(app, "--addr needs a physical address (decimal or 0x hex), not '%s'",
-						       optarg);
-			have_addr = true;
-			break;
-		case OPT_SIZE:
-			if (!parse_size_suffix(optarg, &q.size) || !q.size)
-				return app_usage_error(app, "--size needs a length above 0 (bytes, or with K, M, G), not '%s'",
-						       optarg);
-			break;
-		case OPT_DIRECTION:
-			if (!dma_direction_parse(optarg, &q.dir))
-				return app_usage_error(app, "--direction is to-device, from-device or bidirectional, not '%s'",
-						       optarg);
-			break;
-		case OPT_CMDLINE:
-			q.cmdline = optarg;
-			break;
-		default:
-			return app_other_option(app, opt, argv);
-		}
-	}
-	/* getopt moved the operands to the end */
-	if (optind >= argc)
+	if (!req->noperands)
 		return app_usage_error(app, "no device given");
-	if (optind + 1 < argc)
-		return app_usage_error(app, "unexpected argument '%s'", argv[optind + 1]);
-	if (!app_parse_device(argv[optind], &a))
-		return app_usage_error(app, "'%s' is not a PCI address (DDDD:BB:DD.F or BB:DD.F)", argv[optind]);
-	if (!have_addr)
+	pci_addr_parse_lenient(req->operands[0], &a);
+	if (!o->addr.given)
 		return app_usage_error(app, "--addr is required");
 	if (q.phys + q.size - 1 < q.phys || q.phys + q.size - 1 > (1ull << 63) - 1)
 		return app_usage_error(app, "the buffer must end below 2^63");
 
-	rc = app_load(app, SNAP_LOAD_DMA | SNAP_LOAD_HOST | SNAP_LOAD_ISOLATION, &s);
+	rc = app_load(app, req->load, &s);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;
@@ -100,7 +99,7 @@ static int dma_path_run(struct app *app, int argc, char **argv)
 		free(why);
 	} else {
 		if ((app->json ? json_print_dma_path(&s, &q, &p, names_warning(app->names), app->pretty)
-			       : render_dma_path_text(&s, &q, &p, app->numeric)) < 0)
+			       : render_dma_path_text(&s, &q, &p, app->numeric, app_width(app))) < 0)
 			rc = app_output_failed(app);
 		else
 			rc = p.path == DMA_PATH_FAIL ? EXIT_BLOCKING : EXIT_OK;
@@ -113,10 +112,12 @@ static int dma_path_run(struct app *app, int argc, char **argv)
 
 const struct command cmd_dma_path = {
 	.name = "dma-path",
-	.run = dma_path_run,
-	.args = "BDF --addr PHYS [--size N] [--direction DIR] [--cmdline STRING]",
 	.summary = "Predict one DMA mapping of a device: direct, bounced, translated or failed.",
+	.synopsis = "BDF --addr PHYS [--size N] [--direction DIR] [--cmdline STRING]",
 	.options = dma_path_options,
-	.shortopts = ":hjp",
-	.help = dma_path_help,
+	.operand = &one_device_operand,
+	.own_size = sizeof(struct dma_path_options),
+	.own_defaults = &dma_path_defaults,
+	.load = SNAP_LOAD_DMA | SNAP_LOAD_HOST | SNAP_LOAD_ISOLATION,
+	.run = dma_path_run,
 };

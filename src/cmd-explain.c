@@ -7,52 +7,92 @@
 #include "cmd.h"
 #include "diag.h"
 
-static const struct option explain_options[] = {
-	{"predict", no_argument, NULL, OPT_PREDICT},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+struct explain_options {
+	bool predict;
 };
 
-static const struct opt_help explain_help[] = {
-	{"GROUP|BDF", "a group number, or a device (0000:05:00.0 or 05:00.0); none: every group of several devices"},
-	{"    --predict", "explain the groups the kernel would form (the default without an IOMMU)"},
-	{NULL, NULL},
+static const struct cmd_option explain_options[] = {
+	{.name = "predict", .kind = OPT_FLAG, OWN_FIELD(struct explain_options, predict),
+	 .help = "explain the groups the kernel would form (the default without an IOMMU)"},
+	OPTIONS_SELECT(NULL),
+	OPTIONS_END,
 };
 
-static int explain_run(struct app *app, int argc, char **argv)
+static const struct cmd_operand explain_operand = {
+	.name = "GROUP|BDF",
+	.kind = OPERAND_GROUP_OR_DEVICE,
+	.help = "a group number, or a device (0000:05:00.0, 05:00.0 or 5:0.0); none: every group of several devices",
+};
+
+/* The groups to explain, in the order asked: those of the functions the
+ * operands name (a group number names its members) and -s and -d keep, or
+ * those of every function -s and -d select, or every group of several
+ * devices. */
+static int wanted_groups(struct app *app, const struct request *req, const struct snapshot *s, bool predict,
+			 int **out, size_t *n)
 {
+	struct selection sel;
+	int *wanted = xcalloc(s->ndev + req->noperands + s->ngrp + 1, sizeof(*wanted));
+	int rc = app_select(app, req, s, 0, predict, &sel);
+
+	*out = wanted;
+	*n = 0;
+	for (size_t i = 0, g = 0; rc == EXIT_OK && i < req->noperands; i++) {
+		const struct pci_device *d;
+		struct pci_addr a;
+		if (is_decimal(req->operands[i])) {
+			const struct iommu_group *grp = snapshot_find_group(s, sel.groups[g++]);
+			bool kept = grp->ndev == 0;
+			for (size_t m = 0; m < grp->ndev; m++)
+				kept = kept || sel.dev[grp->dev[m]];
+			if (kept)
+				wanted[(*n)++] = grp->id;
+			continue;
+		}
+		pci_addr_parse_lenient(req->operands[i], &a);
+		d = snapshot_find_device(s, &a);
+		if (!sel.dev[d - s->dev])
+			continue;
+		if (d->group >= 0) {
+			wanted[(*n)++] = d->group;
+			continue;
+		}
+		{
+			int bridge, owner = predict ? -1 : streamid_taken_by(s, (size_t)(d - s->dev), &bridge);
+			char *why = owner >= 0 ? streamid_collision_text(s, (size_t)(d - s->dev), owner, bridge)
+					       : xasprintf("the IOMMU does not translate its DMA%s",
+							   predict ? "" : " (it is outside every IOMMU unit's scope)");
+			rc = app_fail(app, EXIT_BLOCKING, "%s is in no IOMMU group: %s", d->bdf, why);
+			free(why);
+		}
+	}
+	if (rc == EXIT_OK && sel.narrowed && !req->noperands)
+		for (size_t i = 0; i < s->ndev; i++)
+			if (sel.dev[i] && s->dev[i].group >= 0)
+				wanted[(*n)++] = s->dev[i].group;
+	if (rc == EXIT_OK && sel.narrowed && !*n)
+		rc = app_usage_error(app, "no function in an IOMMU group is selected");
+	if (rc == EXIT_OK && !sel.narrowed)
+		for (size_t i = 0; i < s->ngrp; i++)
+			if (group_member_count(&s->grp[i]) > 1)
+				wanted[(*n)++] = s->grp[i].id;
+	selection_release(&sel);
+	return rc;
+}
+
+static int explain_run(struct app *app, struct request *req)
+{
+	const struct explain_options *o = req->own;
 	struct snapshot s;
 	struct isolation iso, iso_override;
 	struct prediction pred;
 	enum tri override_active = TRI_UNKNOWN;
 	struct explanation *ex = NULL;
-	size_t nex = 0;
-	int *wanted = NULL, opt, rc;
-	size_t nwanted = 0;
-	bool predict = false, have_override = false;
+	size_t nex = 0, nwanted = 0;
+	int *wanted = NULL, rc;
+	bool predict = o->predict, have_override = false;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		if (opt == OPT_PREDICT)
-			predict = true;
-		else if (opt == 'h') {
-			app_command_help(app->cmd);
-			return EXIT_OK;
-		} else if (opt == ':')
-			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
-		else
-			return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
-	}
-	for (int i = optind; i < argc; i++) {
-		struct pci_addr a;
-		if (!is_decimal(argv[i]) && !app_parse_device(argv[i], &a))
-			return app_usage_error(app, "'%s' is neither a group number nor a PCI address", argv[i]);
-	}
-
-	rc = app_load_isolation(app, &s, &iso, predict);
+	rc = app_load_isolation(app, req->load, &s, &iso, predict);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;
@@ -73,46 +113,9 @@ static int explain_run(struct app *app, int argc, char **argv)
 	if (predict)
 		prediction_apply(&pred, &s);
 
-	wanted = xcalloc((size_t)argc + s.ngrp + 1, sizeof(*wanted));
-	for (int i = optind; i < argc; i++) {
-		struct pci_addr a;
-		int gid = -1;
-		if (is_decimal(argv[i])) {
-			if (!parse_int(argv[i], &gid) || !snapshot_find_group(&s, gid)) {
-				rc = app_usage_error_see(app, "--help",
-							 "there is no %sIOMMU group %s", predict ? "predicted " : "", argv[i]);
-				goto out;
-			}
-		} else {
-			const struct pci_device *d;
-			app_parse_device(argv[i], &a);
-			d = snapshot_find_device(&s, &a);
-			if (!d) {
-				rc = app_usage_error(app, "there is no PCI function %s", argv[i]);
-				goto out;
-			}
-			if (d->group < 0) {
-				int bridge, owner = predict ? -1 : streamid_taken_by(&s, (size_t)(d - s.dev), &bridge);
-				if (owner >= 0) {
-					char *why = streamid_collision_text(&s, (size_t)(d - s.dev), owner, bridge);
-					rc = app_fail(app, EXIT_BLOCKING, "%s is in no IOMMU group: %s", d->bdf, why);
-					free(why);
-				} else {
-					rc = app_fail(app, EXIT_BLOCKING,
-						      "%s is in no IOMMU group: the IOMMU does not translate its DMA%s", d->bdf,
-						      predict ? "" : " (it is outside every IOMMU unit's scope)");
-				}
-				goto out;
-			}
-			gid = d->group;
-		}
-		wanted[nwanted++] = gid;
-	}
-	if (optind >= argc)
-		for (size_t i = 0; i < s.ngrp; i++)
-			if (group_member_count(&s.grp[i]) > 1)
-				wanted[nwanted++] = s.grp[i].id;
-
+	rc = wanted_groups(app, req, &s, predict, &wanted, &nwanted);
+	if (rc != EXIT_OK)
+		goto out;
 	ex = xcalloc(nwanted + 1, sizeof(*ex));
 	for (size_t i = 0; i < nwanted; i++) {
 		bool dup = false;
@@ -128,8 +131,8 @@ static int explain_run(struct app *app, int argc, char **argv)
 	{
 		struct explain_view v = {&s, &iso, predict, ex, nex, names_warning(app->names)};
 		app_print_warnings(app, &s);
-		rc = (app->json ? json_print_explain(&v, app->pretty) : render_explain_text(&v)) < 0
-			     ? app_fail(app, EXIT_ENV, "cannot write the output")
+		rc = (app->json ? json_print_explain(&v, app->pretty) : render_explain_text(&v, app_width(app))) < 0
+			     ? app_output_failed(app)
 			     : EXIT_OK;
 	}
 out:
@@ -146,10 +149,10 @@ out:
 
 const struct command cmd_explain = {
 	.name = "explain",
-	.run = explain_run,
-	.args = "[--predict] [GROUP|BDF]...",
 	.summary = "Explain why devices share an IOMMU group, and what would split it.",
+	.synopsis = "[OPTIONS] [GROUP|BDF]...",
 	.options = explain_options,
-	.shortopts = "+:hjp",
-	.help = explain_help,
+	.operand = &explain_operand,
+	.own_size = sizeof(struct explain_options),
+	.run = explain_run,
 };

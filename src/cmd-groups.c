@@ -1,43 +1,39 @@
 /* cmd-groups.c - `iommuctl groups`: every IOMMU group, its default domain
  * type, reserved regions and members. */
 #include "cmd.h"
+#include "diag.h"
 
-static const struct option groups_options[] = {
-	{"output", required_argument, NULL, 'o'},
-	{"raw", no_argument, NULL, 'r'},
-	{"pairs", no_argument, NULL, 'P'},
-	{"noheadings", no_argument, NULL, 'n'},
-	{"tree", no_argument, NULL, 't'},
-	{"list-columns", no_argument, NULL, OPT_LIST_COLUMNS},
-	{"predict", no_argument, NULL, OPT_PREDICT},
-	{"why", no_argument, NULL, OPT_WHY},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+struct groups_options {
+	bool predict;
+	bool why;
 };
 
-static const struct opt_help groups_help[] = {
-	{"-o, --output COLS", "columns to show (COLS, or +COLS to add to the defaults)"},
-	{"    --list-columns", "list the columns and what they show"},
-	{"-t, --tree", "show a tree: each group with its devices under it"},
-	{"    --predict", "the groups the kernel would form, from topology, ACS and quirks"},
-	{"    --why", "say why each group of several devices holds them"},
-	{"-r, --raw", "raw output: no alignment, no tree lines"},
-	{"-P, --pairs", "KEY=\"value\" output"},
-	{"-n, --noheadings", "do not print headings (nor the summary)"},
-	{NULL, NULL},
+static const struct cmd_option groups_options[] = {
+	OPTIONS_COLUMNS,
+	{.name = "tree", .short_name = 't', .kind = OPT_FLAG, REQ_FIELD(lo.tree),
+	 .help = "show a tree: each group with its devices under it"},
+	{.name = "predict", .kind = OPT_FLAG, OWN_FIELD(struct groups_options, predict),
+	 .help = "the groups the kernel would form, from topology, ACS and quirks"},
+	{.name = "why", .kind = OPT_FLAG, OWN_FIELD(struct groups_options, why),
+	 .help = "say why each group of several devices holds them"},
+	OPTIONS_TABLE_FORMAT(NULL),
+	OPTIONS_SELECT(NULL),
+	OPTIONS_END,
 };
 
-static int groups_run(struct app *app, int argc, char **argv)
+static int groups_run(struct app *app, struct request *req)
 {
-	return app_run_list(app, LIST_GROUPS, argc, argv);
+	const struct groups_options *o = req->own;
+	return app_run_list(app, req, LIST_GROUPS, o->predict, o->why);
 }
 
 const struct command cmd_groups = {
 	.name = "groups",
-	.run = groups_run,
-	.args = "[OPTIONS]",
 	.summary = "List IOMMU groups: default domain type, reserved regions and member devices.",
+	.synopsis = "[OPTIONS] [GROUP|BDF]...",
 	.options = groups_options,
-	.shortopts = "+:o:rPnthjp",
-	.help = groups_help,
+	.operand = &group_or_device_operand,
+	.own_size = sizeof(struct groups_options),
+	.columns = &groups_columns,
+	.run = groups_run,
 };

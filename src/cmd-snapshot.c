@@ -21,21 +21,51 @@
 #define IOMMUCTL_VERSION "unknown"
 #endif
 
-enum { OPT_FORCE = OPT_FIRST_COMMAND_OPTION, OPT_FROM_LSPCI };
-
-static const struct option snapshot_options[] = {
-	GLOBAL_LONG_OPTIONS,
-	{"force", no_argument, NULL, OPT_FORCE},
-	{"from-lspci", required_argument, NULL, OPT_FROM_LSPCI},
-	{NULL, 0, NULL, 0},
+/* --from-lspci FILE, up to twice (-vvnn text, a -xxxx hex dump) */
+struct lspci_files {
+	const char *v[2];
+	int n; /* as often as given */
 };
 
-static const struct opt_help snapshot_help[] = {
-	{"DIR", "where to write the snapshot: a new or empty directory"},
-	{"    --force", "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
-	{"    --from-lspci FILE", "build it from lspci -vvnn and/or -xxxx output (- for stdin; twice: text and hex)"},
-	{NULL, NULL},
+struct snapshot_options {
+	bool force;
+	struct lspci_files lspci;
 };
+
+static bool add_lspci_file(const char *arg, void *field)
+{
+	struct lspci_files *f = field;
+	if (f->n < 2)
+		f->v[f->n] = arg;
+	f->n++;
+	return true;
+}
+
+static const struct cmd_option snapshot_options[] = {
+	{.name = "force", .kind = OPT_FLAG, OWN_FIELD(struct snapshot_options, force),
+	 .help = "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
+	{.name = "from-lspci", .kind = OPT_VALUE, .arg = "FILE", OWN_FIELD(struct snapshot_options, lspci),
+	 .parse = add_lspci_file, .complete = COMPLETE_FILE,
+	 .help = "build it from lspci -vvnn and/or -xxxx output (- for stdin; twice: text and hex)"},
+	OPTIONS_END,
+};
+
+static const struct cmd_operand dir_operand = {
+	.name = "DIR",
+	.kind = OPERAND_DIR,
+	.min = 1,
+	.max = 1,
+	.missing = "missing the directory to write the snapshot to",
+	.help = "where to write the snapshot: a new or empty directory",
+};
+
+/* "Read it with: iommuctl --root DIR groups" */
+static void print_read_with(const struct app *app, const char *dir)
+{
+	char *text = xasprintf("iommuctl --root %s groups", dir);
+	print_wrapped(stdout, "Read it with: ", "  ", text, app_width(app));
+	free(text);
+}
 
 /* sysroot_record_begin's refusals, as usage errors or the failure they are. */
 static int record_begin_failed(struct app *app, const char *dir, int err)
@@ -150,10 +180,12 @@ static int snapshot_from_lspci(struct app *app, const char *const *files, int nf
 					      "unknown_facts", (json_int_t)t.unknown));
 		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
-		printf("Wrote a snapshot built from lspci output to %s: %zu PCI functions, %zu IOMMU groups; %zu facts "
-		       "synthesised, %zu unknown (%s/%s says which).\n"
-		       "Read it with: iommuctl --root %s groups\n",
-		       dir, t.functions, t.groups, t.synthesised, t.unknown, dir, PROVENANCE_FILE, dir);
+		char *text = xasprintf("Wrote a snapshot built from lspci output to %s: %zu PCI functions, %zu IOMMU "
+				       "groups; %zu facts synthesised, %zu unknown (%s/%s says which).",
+				       dir, t.functions, t.groups, t.synthesised, t.unknown, dir, PROVENANCE_FILE);
+		print_wrapped(stdout, "", "", text, app_width(app));
+		free(text);
+		print_read_with(app, dir);
 		rc = EXIT_OK;
 	}
 	sysfs_tree_release(&t);
@@ -180,49 +212,24 @@ static char *info_text(const struct app *app, const struct snapshot *s)
 			 s->nissues);
 }
 
-static int snapshot_run(struct app *app, int argc, char **argv)
+static int snapshot_run(struct app *app, struct request *req)
 {
+	const struct snapshot_options *o = req->own;
+	const char *dir = req->operands[0];
+	bool force = o->force;
 	struct snapshot s;
-	const char *dir, *lspci_files[2];
 	char *errpath = NULL;
-	bool force = false;
-	int opt, err, rc, nlspci = 0;
+	int err, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		if (opt == 'h') {
-			app_command_help(app->cmd);
-			return EXIT_OK;
-		}
-		if (opt == OPT_FORCE) {
-			force = true;
-			continue;
-		}
-		if (opt == OPT_FROM_LSPCI) {
-			if (nlspci == 2)
-				return app_usage_error(app, "--from-lspci given more than twice (once for -vvnn text, once for "
-							    "a -xxxx hex dump)");
-			lspci_files[nlspci++] = optarg;
-			continue;
-		}
-		if (opt == ':')
-			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
-		return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind >= argc)
-		return app_usage_error(app, "missing the directory to write the snapshot to");
-	if (optind + 1 < argc)
-		return app_usage_error(app, "unexpected argument '%s'", argv[optind + 1]);
-	dir = argv[optind];
-	if (nlspci) {
+	if (o->lspci.n > 2)
+		return app_usage_error(app, "--from-lspci given more than twice (once for -vvnn text, once for a -xxxx hex "
+					    "dump)");
+	if (o->lspci.n) {
 		if (strcmp(app->root, "/") != 0)
 			return app_usage_error(app, "--root and --from-lspci cannot be combined: the dump is the system");
-		if (nlspci == 2 && strcmp(lspci_files[0], "-") == 0 && strcmp(lspci_files[1], "-") == 0)
+		if (o->lspci.n == 2 && strcmp(o->lspci.v[0], "-") == 0 && strcmp(o->lspci.v[1], "-") == 0)
 			return app_usage_error(app, "standard input ('-') can be read only once");
-		return snapshot_from_lspci(app, lspci_files, nlspci, dir, force);
+		return snapshot_from_lspci(app, o->lspci.v, o->lspci.n, dir, force);
 	}
 
 	err = sysroot_open(app->root, &app->sr);
@@ -232,7 +239,7 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 	if (err)
 		return record_begin_failed(app, dir, err);
 
-	rc = app_load(app, SNAP_LOAD_ALL, &s);
+	rc = app_load(app, req->load, &s);
 	if (rc != EXIT_OK) {
 		sysroot_record_abort(app->sr);
 		snapshot_release(&s);
@@ -265,9 +272,11 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 					      (json_int_t)s.nissues));
 		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
-		printf("Wrote a snapshot of %s to %s: %zu PCI functions, %zu IOMMU groups.\n"
-		       "Read it with: iommuctl --root %s groups\n",
-		       app->root, dir, s.ndev, s.ngrp, dir);
+		char *text = xasprintf("Wrote a snapshot of %s to %s: %zu PCI functions, %zu IOMMU groups.", app->root, dir,
+				       s.ndev, s.ngrp);
+		print_wrapped(stdout, "", "", text, app_width(app));
+		free(text);
+		print_read_with(app, dir);
 		rc = EXIT_OK;
 	}
 	snapshot_release(&s);
@@ -276,10 +285,11 @@ static int snapshot_run(struct app *app, int argc, char **argv)
 
 const struct command cmd_snapshot = {
 	.name = "snapshot",
-	.run = snapshot_run,
-	.args = "[--force] [--from-lspci FILE [--from-lspci FILE]] DIR",
 	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
+	.synopsis = "[--force] [--from-lspci FILE [--from-lspci FILE]] DIR",
 	.options = snapshot_options,
-	.shortopts = "+:hjp",
-	.help = snapshot_help,
+	.operand = &dir_operand,
+	.own_size = sizeof(struct snapshot_options),
+	.load = SNAP_LOAD_ALL,
+	.run = snapshot_run,
 };

@@ -13,125 +13,68 @@
 #include "diag.h"
 #include "swiotlb.h"
 
-enum { OPT_WATCH = OPT_FIRST_COMMAND_OPTION, OPT_COUNT, OPT_FORMAT };
-
-static const struct option swiotlb_options[] = {
-	{"watch", required_argument, NULL, OPT_WATCH},
-	{"count", required_argument, NULL, OPT_COUNT},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"raw", no_argument, NULL, 'r'},
-	{"pairs", no_argument, NULL, 'P'},
-	{"noheadings", no_argument, NULL, 'n'},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
-};
-
-static const struct opt_help swiotlb_help[] = {
-	{"stats", "the pools: size, use, high-water mark, forcing, sizing advice (the default)"},
-	{"devices", "each function: does its DMA bounce, and why"},
-	{"    --watch SECONDS", "stats: sample every SECONDS (a table, or JSON lines with -j)"},
-	{"    --count N", "stats: stop after N samples (with --watch)"},
-	{"    --format FMT", "stats: text (default) or prometheus (node_exporter textfile collector)"},
-	{"-r, --raw", "devices: raw output, no alignment"},
-	{"-P, --pairs", "devices: KEY=\"value\" output"},
-	{"-n, --noheadings", "devices: no headings (nor the summary)"},
-	{NULL, NULL},
-};
-
-struct swiotlb_args {
-	bool devices;
-	double watch;      /* seconds; 0: once */
-	long count;        /* samples; 0: unbounded */
-	bool prometheus;
-	struct list_options lo;
+struct swiotlb_options {
+	double watch; /* seconds; 0: once */
+	long count;   /* samples; 0: unbounded */
+	int format;   /* enum output_format */
 };
 
 /* Sampling faster than watch(1) allows only spins the CPU: debugfs counters
  * are read whole each time. */
 #define WATCH_MIN_SECONDS 0.1
 
-static bool parse_positive(const char *s, double *out)
+/* --watch SECONDS: from 0.1 to a day */
+static bool parse_seconds(const char *arg, void *field)
 {
 	char *end;
 	double v;
 	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= WATCH_MIN_SECONDS) || v > 86400)
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= WATCH_MIN_SECONDS) || v > 86400)
 		return false;
-	*out = v;
+	*(double *)field = v;
 	return true;
 }
 
-static int parse_args(struct app *app, int argc, char **argv, struct swiotlb_args *a)
+/* --count N: a whole number above 0 */
+static bool parse_count(const char *arg, void *field)
 {
-	int opt;
-	bool have_count = false;
-	memset(a, 0, sizeof(*a));
-	optind = 0; /* glibc: 0 re-initialises, so that this scan permutes (no '+') */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, app->cmd->shortopts, app->cmd->options, NULL)) != -1) {
-		if (app_global_option(app, opt, optarg))
-			continue;
-		switch (opt) {
-		case OPT_WATCH:
-			if (!parse_positive(optarg, &a->watch))
-				return app_usage_error(app, "--watch needs a number of seconds from 0.1 to 86400, not '%s'", optarg);
-			break;
-		case OPT_COUNT: {
-			char *end;
-			errno = 0;
-			a->count = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || a->count < 1)
-				return app_usage_error(app, "--count needs a whole number above 0, not '%s'", optarg);
-			have_count = true;
-			break;
-		}
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "prometheus"))
-				a->prometheus = true;
-			else if (strcmp(optarg, "text") != 0)
-				return app_usage_error(app, "--format is text or prometheus, not '%s'", optarg);
-			break;
-		case 'r':
-			a->lo.raw = true;
-			break;
-		case 'P':
-			a->lo.pairs = true;
-			break;
-		case 'n':
-			a->lo.noheadings = true;
-			break;
-		case 'h':
-			app_command_help(app->cmd);
-			return EXIT_OK;
-		case ':':
-			return app_usage_error(app, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			return app_usage_error(app, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc) {
-		if (!strcmp(argv[optind], "devices"))
-			a->devices = true;
-		else if (strcmp(argv[optind], "stats") != 0)
-			return app_usage_error(app, "'%s' is not a swiotlb subcommand (stats or devices)", argv[optind]);
-		optind++;
-	}
-	if (optind < argc)
-		return app_usage_error(app, "unexpected argument '%s'", argv[optind]);
-	if (have_count && !a->watch)
-		return app_usage_error(app, "--count goes with --watch");
-	if (a->devices && (a->watch || a->prometheus))
-		return app_usage_error(app, "--watch and --format are for swiotlb stats");
-	if (!a->devices && (a->lo.raw || a->lo.pairs || a->lo.noheadings))
-		return app_usage_error(app, "-r, -P and -n are for swiotlb devices");
-	if (a->prometheus && (app->json || a->watch))
-		return app_usage_error(app, "--format prometheus cannot be combined with %s",
-				       app->json ? "--json" : "--watch");
-	if (a->lo.raw && a->lo.pairs)
-		return app_usage_error(app, "--raw and --pairs cannot be combined");
-	return -1;
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1)
+		return false;
+	*(long *)field = v;
+	return true;
 }
+
+static const struct cmd_option swiotlb_options[] = {
+	{.name = "watch", .kind = OPT_VALUE, .arg = "SECONDS", OWN_FIELD(struct swiotlb_options, watch),
+	 .parse = parse_seconds, .invalid = "needs a number of seconds from 0.1 to 86400", .only_with = "stats",
+	 .help = "sample every SECONDS (a table, or JSON lines with -j)"},
+	{.name = "count", .kind = OPT_VALUE, .arg = "N", OWN_FIELD(struct swiotlb_options, count), .parse = parse_count,
+	 .invalid = "needs a whole number above 0", .only_with = "stats",
+	 .help = "stop after N samples (with --watch)"},
+	{.name = "format", .kind = OPT_CHOICE, .arg = "FMT", OWN_FIELD(struct swiotlb_options, format),
+	 .choices = output_format_ids, .only_with = "stats",
+	 .help = "text (default) or prometheus (node_exporter textfile collector)"},
+	OPTIONS_TABLE_FORMAT("devices"),
+	OPTIONS_SELECT("devices"),
+	OPTIONS_END,
+};
+
+static const char *const swiotlb_subcommands[] = {"stats", "devices", NULL};
+
+static const struct cmd_operand swiotlb_operand = {
+	.name = "stats|devices",
+	.kind = OPERAND_CHOICE,
+	.max = 1,
+	.choices = swiotlb_subcommands,
+	.invalid = "is not a swiotlb subcommand (stats or devices)",
+	.help = "stats (the default): the pools' size, use and high-water mark, forcing and sizing advice; devices: each "
+		"function, whether its DMA bounces and why",
+};
 
 /* The exit status of a state: 3 when the counters could not be read. */
 static int state_status(const struct swiotlb_report *r)
@@ -139,25 +82,41 @@ static int state_status(const struct swiotlb_report *r)
 	return r->state == SWIOTLB_NO_DEBUGFS || r->state == SWIOTLB_NO_PERMISSION ? EXIT_ENV : EXIT_OK;
 }
 
-static int run_devices(struct app *app, const struct swiotlb_args *a)
+static int run_devices(struct app *app, struct request *req)
 {
 	struct snapshot s;
+	struct selection sel;
 	struct swiotlb_report r;
 	struct swiotlb_device *d;
 	size_t n;
-	int rc = app_load(app, SNAP_LOAD_DMA, &s);
+	int rc = app_table_options(app, req);
+	if (rc >= 0)
+		return rc;
+	rc = app_load(app, SNAP_LOAD_DMA, &s);
+	if (rc == EXIT_OK)
+		rc = app_select(app, req, &s, 0, false, &sel);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;
 	}
 	swiotlb_analyse(&s, &r);
 	swiotlb_devices(&s, &r, &d, &n);
+	if (sel.narrowed) {
+		size_t kept = 0;
+		for (size_t k = 0; k < n; k++)
+			if (sel.dev[d[k].dev])
+				d[kept++] = d[k];
+			else
+				free(d[k].reason);
+		n = kept;
+	}
 	app_print_warnings(app, &s);
 	if ((app->json ? json_print_swiotlb_devices(&s, &r, d, n, names_warning(app->names), app->pretty)
-		       : render_swiotlb_devices_text(&s, &r, d, n, &a->lo)) < 0)
+		       : render_swiotlb_devices_text(&s, &r, d, n, &req->lo)) < 0)
 		rc = app_output_failed(app);
 	swiotlb_devices_release(d, n);
 	swiotlb_report_release(&r);
+	selection_release(&sel);
 	snapshot_release(&s);
 	return rc;
 }
@@ -187,7 +146,7 @@ static void watch_row(const struct swiotlb_report *r, const char *when, bool fir
 	fflush(stdout);
 }
 
-static int run_stats(struct app *app, const struct swiotlb_args *a)
+static int run_stats(struct app *app, const struct swiotlb_options *a)
 {
 	int rc = EXIT_OK;
 	for (long i = 0; a->count == 0 || i < (a->watch ? a->count : 1); i++) {
@@ -209,10 +168,10 @@ static int run_stats(struct app *app, const struct swiotlb_args *a)
 		now_text(when, sizeof(when));
 		if (i == 0)
 			app_print_warnings(app, &s);
-		if (i == 0 && (app->json || a->prometheus || a->watch) &&
+		if (i == 0 && (app->json || a->format == FORMAT_PROMETHEUS || a->watch) &&
 		    (r.state == SWIOTLB_NO_PERMISSION || r.state == SWIOTLB_NO_DEBUGFS))
 			diag_warning("%s; %s", r.message, r.remedy);
-		if (a->prometheus)
+		if (a->format == FORMAT_PROMETHEUS)
 			out = render_swiotlb_prometheus(&r);
 		else if (app->json)
 			out = json_print_swiotlb_stats(&s, &r, names_warning(app->names), a->watch ? when : NULL,
@@ -221,7 +180,7 @@ static int run_stats(struct app *app, const struct swiotlb_args *a)
 			watch_row(&r, when, i == 0);
 			out = ferror(stdout) ? -1 : 0;
 		} else
-			out = render_swiotlb_stats_text(&s, &r);
+			out = render_swiotlb_stats_text(&s, &r, app_width(app));
 		if (app->json && a->watch)
 			fflush(stdout);
 		rc = out < 0 ? app_output_failed(app)
@@ -234,22 +193,25 @@ static int run_stats(struct app *app, const struct swiotlb_args *a)
 	return rc;
 }
 
-static int swiotlb_run(struct app *app, int argc, char **argv)
+static int swiotlb_run(struct app *app, struct request *req)
 {
-	struct swiotlb_args a;
-	int rc = parse_args(app, argc, argv, &a);
-	if (rc >= 0)
-		return rc;
-	return a.devices ? run_devices(app, &a) : run_stats(app, &a);
+	const struct swiotlb_options *o = req->own;
+	if (req->noperands && !strcmp(req->operands[0], "devices"))
+		return run_devices(app, req);
+	if (o->count && !o->watch)
+		return app_usage_error(app, "--count goes with --watch");
+	if (o->format == FORMAT_PROMETHEUS && (app->json || o->watch))
+		return app_usage_error(app, "--format prometheus cannot be combined with %s",
+				       app->json ? "--json" : "--watch");
+	return run_stats(app, o);
 }
 
 const struct command cmd_swiotlb = {
 	.name = "swiotlb",
-	.run = swiotlb_run,
-	.args = "[stats] [--watch SECONDS [--count N]] [--format text|prometheus] | devices [-r|-P] [-n]",
 	.summary = "Show how full the swiotlb bounce buffers are, and which devices bounce.",
+	.synopsis = "[stats] [OPTIONS] | devices [OPTIONS]",
 	.options = swiotlb_options,
-	/* no '+': options may come before or after the subcommand */
-	.shortopts = ":rPnhjp",
-	.help = swiotlb_help,
+	.operand = &swiotlb_operand,
+	.own_size = sizeof(struct swiotlb_options),
+	.run = swiotlb_run,
 };

@@ -1,40 +1,34 @@
 /* cmd-topology.c - `iommuctl topology` (alias `tree`): the PCI hierarchy
  * from each host bridge down, with port types, groups and ACS. */
-#include <errno.h>
-#include <string.h>
-
 #include "cmd.h"
 #include "diag.h"
 
-static const struct option topology_options[] = {
-	{"output", required_argument, NULL, 'o'},
-	{"raw", no_argument, NULL, 'r'},
-	{"pairs", no_argument, NULL, 'P'},
-	{"noheadings", no_argument, NULL, 'n'},
-	{"list-columns", no_argument, NULL, OPT_LIST_COLUMNS},
-	GLOBAL_LONG_OPTIONS,
-	{NULL, 0, NULL, 0},
+static const struct cmd_option topology_options[] = {
+	OPTIONS_COLUMNS,
+	OPTIONS_TABLE_FORMAT(NULL),
+	OPTIONS_SELECT(NULL),
+	OPTIONS_END,
 };
 
-static const struct opt_help topology_help[] = {
-	{"-o, --output COLS", "columns to show (COLS, or +COLS to add to the defaults)"},
-	{"    --list-columns", "list the columns and what they show"},
-	{"-r, --raw", "raw output: no alignment, no tree lines"},
-	{"-P, --pairs", "KEY=\"value\" output"},
-	{"-n, --noheadings", "do not print headings"},
-	{NULL, NULL},
+static const struct cmd_operand topology_operand = {
+	.name = "GROUP|BDF",
+	.kind = OPERAND_GROUP_OR_DEVICE,
+	.help = "only the subtree below this function (0000:00:07.0, 00:07.0 or 0:7.0), or below the functions of this "
+		"group",
 };
 
-static int topology_run(struct app *app, int argc, char **argv)
+static int topology_run(struct app *app, struct request *req)
 {
-	struct list_request req;
 	struct snapshot s;
 	struct isolation iso;
-	int rc = app_parse_list_options(app, LIST_TOPOLOGY, argc, argv, &req);
+	struct selection sel;
+	int rc = app_table_options(app, req);
 	if (rc >= 0)
 		return rc;
-	req.lo.tree = true; /* the hierarchy is drawn as a tree */
-	rc = app_load(app, SNAP_LOAD_ISOLATION, &s);
+	req->lo.tree = true; /* the hierarchy is drawn as a tree */
+	rc = app_load(app, req->load, &s);
+	if (rc == EXIT_OK)
+		rc = app_select(app, req, &s, SELECT_SUBTREE | SELECT_ANCESTORS, false, &sel);
 	if (rc != EXIT_OK) {
 		snapshot_release(&s);
 		return rc;
@@ -43,12 +37,11 @@ static int topology_run(struct app *app, int argc, char **argv)
 	 * machine's controls if it has one, else as it would set them */
 	isolation_choose(&iso, &s, s.ngrp == 0);
 	app_print_warnings(app, &s);
-	rc = app->json ? json_print_topology(&s, &iso, s.ngrp == 0, names_warning(app->names), app->pretty)
-		       : render_topology_text(&s, &iso, &req.lo);
-	if (rc < 0)
-		rc = app_output_failed(app);
-	else
-		rc = EXIT_OK;
+	rc = app->json ? json_print_topology(&s, &iso, sel.narrowed ? sel.dev : NULL, s.ngrp == 0,
+					    names_warning(app->names), app->pretty)
+		       : render_topology_text(&s, &iso, sel.narrowed ? sel.dev : NULL, &req->lo);
+	rc = rc < 0 ? app_output_failed(app) : EXIT_OK;
+	selection_release(&sel);
 	isolation_release(&iso);
 	snapshot_release(&s);
 	return rc;
@@ -56,21 +49,18 @@ static int topology_run(struct app *app, int argc, char **argv)
 
 const struct command cmd_topology = {
 	.name = "topology",
-	.run = topology_run,
-	.args = "[OPTIONS]",
 	.summary = "Show the PCI hierarchy with port types, IOMMU groups and ACS.",
+	.synopsis = "[OPTIONS] [GROUP|BDF]...",
 	.options = topology_options,
-	.shortopts = "+:o:rPnhjp",
-	.help = topology_help,
+	.operand = &topology_operand,
+	.load = SNAP_LOAD_ISOLATION,
+	.columns = &topology_columns,
+	.run = topology_run,
 };
 
 /* `tree`: the same command under another name */
 const struct command cmd_tree = {
 	.name = "tree",
-	.run = topology_run,
-	.args = "[OPTIONS]",
 	.summary = "Alias of topology.",
-	.options = topology_options,
-	.shortopts = "+:o:rPnhjp",
-	.help = topology_help,
+	.alias_of = &cmd_topology,
 };

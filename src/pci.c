@@ -196,3 +196,158 @@ const char *pci_acs_bit_code(unsigned bit)
 	static const char *const codes[] = {"SV", "TB", "RR", "CR", "UF", "EC", "DT"};
 	return bit < 7 ? codes[bit] : "?";
 }
+
+/* ---- lspci's selection (-s, -d) -------------------------------------------- */
+
+void pci_select_init(struct pci_select *f)
+{
+	f->domain = f->bus = f->slot = f->func = -1;
+	f->vendor = f->device = -1;
+	f->device_class = -1;
+	f->device_class_mask = ~0u;
+	f->prog_if = -1;
+}
+
+/* lspci copies an expression into a buffer of 64 bytes. */
+#define FILTER_MAX 64
+
+/* Splits STR (modified) at SEP into at most N fields; unused ones NULL.
+ * False if there are more. */
+static bool split_fields(char *str, int sep, char **fields, int n)
+{
+	int i = 0;
+	for (;;) {
+		if (i >= n)
+			return false;
+		fields[i++] = str;
+		while (*str && *str != sep)
+			str++;
+		if (!*str)
+			break;
+		*str++ = '\0';
+	}
+	while (i < n)
+		fields[i++] = NULL;
+	return true;
+}
+
+static bool field_given(const char *field)
+{
+	return field && field[0] && strcmp(field, "*") != 0;
+}
+
+/* A hex field up to MAX; with MASKP, "x" digits match anything.  An
+ * unset field keeps *OUT.  False if it is not hex or above MAX. */
+static bool hex_filter_field(const char *str, int *out, unsigned *maskp, unsigned max)
+{
+	unsigned v = 0, mask = ~0u, bound = 0;
+	if (!field_given(str))
+		return true;
+	for (; *str; str++) {
+		int d = hexval((unsigned char)*str);
+		if ((*str == 'x' || *str == 'X') && maskp) {
+			v <<= 4;
+			bound = (bound << 4) | 1;
+			mask <<= 4;
+		} else if (d < 0) {
+			return false;
+		} else {
+			v = (v << 4) | (unsigned)d;
+			bound = (bound << 4) | (unsigned)d;
+			mask = (mask << 4) | 0xf;
+		}
+		if (bound > max)
+			return false;
+	}
+	*out = (int)v;
+	if (maskp)
+		*maskp = mask;
+	return true;
+}
+
+const char *pci_select_parse_slot(struct pci_select *f, const char *str)
+{
+	char buf[FILTER_MAX], *fields[3], *sub[2];
+	struct pci_select t = *f;
+	int i = 0;
+	if (strlen(str) >= sizeof(buf))
+		return "Expression too long";
+	strcpy(buf, str);
+	if (!split_fields(buf, ':', fields, 3))
+		return "Too many fields";
+	if (fields[2]) {
+		if (!hex_filter_field(fields[0], &t.domain, NULL, 0x7fffffff))
+			return "Invalid domain number";
+		i++;
+	}
+	if (fields[i + 1]) {
+		if (!hex_filter_field(fields[i], &t.bus, NULL, 0xff))
+			return "Invalid bus number";
+		i++;
+	}
+	if (field_given(fields[i])) {
+		if (!split_fields(fields[i], '.', sub, 2))
+			return "Invalid slot/function number";
+		if (!hex_filter_field(sub[0], &t.slot, NULL, 0x1f))
+			return "Invalid slot number";
+		if (!hex_filter_field(sub[1], &t.func, NULL, 7))
+			return "Invalid function number";
+	}
+	*f = t;
+	return NULL;
+}
+
+const char *pci_select_parse_id(struct pci_select *f, const char *str)
+{
+	char buf[FILTER_MAX], *fields[4];
+	struct pci_select t = *f;
+	if (strlen(str) >= sizeof(buf))
+		return "Expression too long";
+	strcpy(buf, str);
+	if (!split_fields(buf, ':', fields, 4))
+		return "Too many fields";
+	if (!fields[1])
+		return "At least two fields must be given";
+	if (!hex_filter_field(fields[0], &t.vendor, NULL, 0xffff))
+		return "Invalid vendor ID";
+	if (!hex_filter_field(fields[1], &t.device, NULL, 0xffff))
+		return "Invalid device ID";
+	if (!hex_filter_field(fields[2], &t.device_class, &t.device_class_mask, 0xffff))
+		return "Invalid class code";
+	if (!hex_filter_field(fields[3], &t.prog_if, NULL, 0xff))
+		return "Invalid programming interface code";
+	*f = t;
+	return NULL;
+}
+
+bool pci_select_match(const struct pci_select *f, const struct pci_addr *a, const struct pci_ident *id)
+{
+	if ((f->domain >= 0 && (uint32_t)f->domain != a->domain) || (f->bus >= 0 && f->bus != a->bus) ||
+	    (f->slot >= 0 && f->slot != a->dev) || (f->func >= 0 && f->func != a->fn))
+		return false;
+	if (f->vendor < 0 && f->device < 0 && f->device_class < 0 && f->prog_if < 0)
+		return true;
+	if (!id)
+		return false;
+	if ((f->vendor >= 0 && f->vendor != id->vendor_id) || (f->device >= 0 && f->device != id->device_id))
+		return false;
+	if (f->device_class >= 0 && (((unsigned)f->device_class ^ (id->class_code >> 8)) & f->device_class_mask))
+		return false;
+	return f->prog_if < 0 || (unsigned)f->prog_if == (id->class_code & 0xff);
+}
+
+bool pci_addr_parse_lenient(const char *s, struct pci_addr *a)
+{
+	struct pci_select f;
+	pci_select_init(&f);
+	/* a whole address: a bus before the slot, and a function after it */
+	if (!s || !strchr(s, ':') || !strchr(s, '.') || strchr(s, '*') || pci_select_parse_slot(&f, s))
+		return false;
+	if (f.bus < 0 || f.slot < 0 || f.func < 0)
+		return false;
+	a->domain = f.domain < 0 ? 0 : (uint32_t)f.domain;
+	a->bus = (uint8_t)f.bus;
+	a->dev = (uint8_t)f.slot;
+	a->fn = (uint8_t)f.func;
+	return true;
+}

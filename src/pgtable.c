@@ -714,23 +714,24 @@ static uint64_t arm_unmap_pages(struct pt_table *t, uint64_t iova, uint64_t pgsi
 
 /* ---- the API -------------------------------------------------------------------- */
 
-static const char *const format_ids[PT_FORMAT_COUNT] = {
+const char *const pt_format_ids[PT_FORMAT_COUNT + 1] = {
 	[PT_INTEL_VTD] = "intel-vtd",
 	[PT_AMD_V1] = "amd-v1",
 	[PT_ARM_LPAE_4K] = "arm-lpae-4k",
 	[PT_ARM_LPAE_16K] = "arm-lpae-16k",
 	[PT_ARM_LPAE_64K] = "arm-lpae-64k",
+	NULL,
 };
 
 const char *pt_format_id(enum pt_format f)
 {
-	return (unsigned)f < PT_FORMAT_COUNT ? format_ids[f] : NULL;
+	return (unsigned)f < PT_FORMAT_COUNT ? pt_format_ids[f] : NULL;
 }
 
 bool pt_format_parse(const char *id, enum pt_format *out)
 {
 	for (unsigned i = 0; id && i < PT_FORMAT_COUNT; i++)
-		if (!strcmp(id, format_ids[i])) {
+		if (!strcmp(id, pt_format_ids[i])) {
 			*out = (enum pt_format)i;
 			return true;
 		}

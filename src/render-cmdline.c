@@ -148,68 +148,53 @@ static size_t effective_lines(const struct iommu_cmdline *c, struct setting_line
 
 int render_cmdline_text(const char *cmdline, const char *source, const struct iommu_cmdline *c, size_t width)
 {
-	struct libscols_table *tb = NULL;
+	static const char *const heads[] = {"PARAMETER", "VALUE", "STATE", "EFFECT"};
+	struct list_options o = {.width = width};
 	struct setting_line lines[16];
 	size_t nl, labelw = 0;
-	int rc = -1;
 
-	printf("Kernel command line (%s):\n  %s\n\n", source, *cmdline ? cmdline : "(empty)");
+	printf("Kernel command line (%s):\n", source);
+	print_wrapped(stdout, "  ", "  ", *cmdline ? cmdline : "(empty)", width);
+	putchar('\n');
 	if (!c->nitems) {
 		printf("No IOMMU, DMA, swiotlb, ACS or VFIO parameter.\n");
 	} else {
-		static const char *const heads[] = {"PARAMETER", "VALUE", "STATE", "EFFECT"};
-		size_t w[3] = {9, 5, 5}, effw = 0;
-		for (size_t i = 0; i < c->nitems; i++) {
-			size_t a = strlen(c->items[i].name), v = c->items[i].value ? strlen(c->items[i].value) : 0,
-			       s = strlen(item_state(&c->items[i]));
-			w[0] = a > w[0] ? a : w[0];
-			w[1] = v > w[1] ? v : w[1];
-			w[2] = s > w[2] ? s : w[2];
-		}
-		if (width && width > w[0] + w[1] + w[2] + 3 + 30)
-			effw = width - (w[0] + w[1] + w[2] + 3) - 1;
-		tb = scols_new_table();
+		struct libscols_table *tb = table_new(&o);
 		if (!tb)
 			return -1;
-		for (size_t i = 0; i < ARRAY_SIZE(heads); i++) {
-			struct libscols_column *cl = scols_table_new_column(tb, heads[i], i == 3 ? 0.5 : 1,
-									    i == 3 && effw ? SCOLS_FL_WRAP : 0);
-			if (!cl)
-				goto out;
-			if (i == 3 && effw && render_wrap_column(cl))
-				goto out;
-		}
+		for (size_t i = 0; i < ARRAY_SIZE(heads); i++)
+			if (!scols_table_new_column(tb, heads[i], i == 3 ? 0.5 : 1, i == 3 ? SCOLS_FL_WRAP : 0))
+				goto fail;
 		for (size_t i = 0; i < c->nitems; i++) {
 			const struct cmdline_item *it = &c->items[i];
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
 			char *eff = effect_text(c, it);
-			if (effw) {
-				char *wrapped = text_word_wrap(eff, effw);
-				free(eff);
-				eff = wrapped;
-			}
 			if (!ln || scols_line_set_data(ln, 0, it->name) ||
 			    scols_line_set_data(ln, 1, it->value ? it->value : "") ||
 			    scols_line_set_data(ln, 2, item_state(it)) || scols_line_refer_data(ln, 3, eff)) {
 				free(eff);
-				goto out;
+				goto fail;
 			}
 		}
-		if (scols_print_table(tb))
-			goto out;
+		if (table_print(tb, &o) < 0)
+			return -1;
+		goto settings;
+	fail:
+		scols_unref_table(tb);
+		return -1;
 	}
+settings:
 	nl = effective_lines(c, lines);
 	for (size_t i = 0; i < nl; i++)
 		labelw = strlen(lines[i].label) > labelw ? strlen(lines[i].label) : labelw;
 	printf("\nIn force after the kernel's precedence rules:\n");
 	for (size_t i = 0; i < nl; i++) {
-		printf("  %-*s  %s\n", (int)labelw, lines[i].label, lines[i].text);
+		char *first = xasprintf("  %-*s  ", (int)labelw, lines[i].label);
+		print_wrapped(stdout, first, NULL, lines[i].text, width);
+		free(first);
 		free(lines[i].text);
 	}
-	rc = ferror(stdout) ? -1 : 0;
-out:
-	scols_unref_table(tb);
-	return rc;
+	return ferror(stdout) ? -1 : 0;
 }
 
 /* ---- JSON ---------------------------------------------------------------------------- */

@@ -15,62 +15,44 @@
 #define CLASS_WIDTH 8
 #define AREA_WIDTH 7
 
-static void print_sentence(const char *text, size_t width)
-{
-	size_t indent = CLASS_WIDTH + 1 + AREA_WIDTH + 1;
-	char *wrapped;
-	if (!width || width < indent + 30) {
-		printf("%s\n", text);
-		return;
-	}
-	wrapped = text_word_wrap(text, width - indent - 1);
-	for (const char *p = wrapped; *p;) {
-		size_t len = strcspn(p, "\n");
-		printf("%.*s\n", (int)len, p);
-		p += len;
-		if (*p == '\n') {
-			p++;
-			printf("%*s", (int)indent, "");
-		}
-	}
-	free(wrapped);
-}
-
-static void print_areas(unsigned areas)
-{
-	bool first = true;
-	for (unsigned a = 0; a < DIFF_NAREAS; a++)
-		if (areas & (1u << a)) {
-			printf("%s%s", first ? "" : ", ", diff_area_id((enum diff_area)a));
-			first = false;
-		}
-}
-
 int render_diff_text(const struct diff_view *v, size_t width)
 {
 	const struct diff_report *r = v->r;
+	char *line;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct diff_change *c = &r->changes[i];
-		printf("%-*s %-*s ", CLASS_WIDTH, diff_class_id(c->cls), AREA_WIDTH, diff_area_id(c->area));
-		print_sentence(c->message, width);
+		char head[CLASS_WIDTH + AREA_WIDTH + 3];
+		snprintf(head, sizeof(head), "%-*s %-*s ", CLASS_WIDTH, diff_class_id(c->cls), AREA_WIDTH,
+			 diff_area_id(c->area));
+		print_wrapped(stdout, head, NULL, c->message, width);
 	}
 	if (r->n)
 		printf("\n");
-	if (r->nrenumbered)
-		printf("%zu group%s other numbers with the same members: a renumbering alone is not a change.\n",
-		       r->nrenumbered, r->nrenumbered == 1 ? " has" : "s have");
-	if (!r->n) {
-		printf("No change");
-		if (v->areas != DIFF_AREAS_ALL) {
-			printf(" in ");
-			print_areas(v->areas);
-		}
-		printf(".\n");
-	} else {
-		printf("%zu change%s: %zu reducing isolation or breaking passthrough, %zu improving it, %zu neutral.\n",
-		       r->n, r->n == 1 ? "" : "s", r->count[DIFF_REDUCES], r->count[DIFF_IMPROVES],
-		       r->count[DIFF_NEUTRAL]);
+	if (r->nrenumbered) {
+		line = xasprintf("%zu group%s other numbers with the same members: a renumbering alone is not a change.",
+				 r->nrenumbered, r->nrenumbered == 1 ? " has" : "s have");
+		print_wrapped(stdout, "", NULL, line, width);
+		free(line);
 	}
+	if (!r->n) {
+		struct buf b;
+		buf_init(&b);
+		buf_appendf(&b, "No change");
+		for (unsigned a = 0, first = 1; v->areas != DIFF_AREAS_ALL && a < DIFF_NAREAS; a++)
+			if (v->areas & (1u << a)) {
+				buf_appendf(&b, "%s%s", first ? " in " : ", ", diff_area_id((enum diff_area)a));
+				first = 0;
+			}
+		buf_appendf(&b, ".");
+		line = buf_steal(&b);
+	} else {
+		line = xasprintf("%zu change%s: %zu reducing isolation or breaking passthrough, %zu improving it, %zu "
+				 "neutral.",
+				 r->n, r->n == 1 ? "" : "s", r->count[DIFF_REDUCES], r->count[DIFF_IMPROVES],
+				 r->count[DIFF_NEUTRAL]);
+	}
+	print_wrapped(stdout, "", NULL, line, width);
+	free(line);
 	return ferror(stdout) ? -1 : 0;
 }
 

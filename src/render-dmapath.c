@@ -27,31 +27,41 @@ static const char *path_text(const struct dma_path *p)
 }
 
 int render_dma_path_text(const struct snapshot *s, const struct dma_path_request *q, const struct dma_path *p,
-			 bool numeric)
+			 bool numeric, size_t width)
 {
 	const struct pci_device *d = &s->dev[q->dev];
-	char *name = d->ident_known ? device_name_text(d, numeric) : xstrdup("unknown device");
+	char *name = d->ident_known ? device_name_text(d, numeric) : xstrdup("unknown device"), *text;
 	char size[32];
-	printf("Device:      %s %s, driver %s, %d-bit DMA mask\n", d->bdf, name, d->driver ? d->driver : "none",
-	       p->dma_mask_bits);
+	text = xasprintf("%s %s, driver %s, %d-bit DMA mask", d->bdf, name, d->driver ? d->driver : "none",
+			 p->dma_mask_bits);
+	print_field("Device:", 13, text, width);
+	free(text);
 	free(name);
-	printf("Mapping:     %s at 0x%016llx (%s)\n", format_bytes(q->size, size, sizeof(size)),
-	       (unsigned long long)q->phys, dma_direction_id(q->dir));
+	text = xasprintf("%s at 0x%016llx (%s)", format_bytes(q->size, size, sizeof(size)), (unsigned long long)q->phys,
+			 dma_direction_id(q->dir));
+	print_field("Mapping:", 13, text, width);
+	free(text);
 	if (q->cmdline)
-		printf("After boot:  %s\n", q->cmdline);
-	printf("Domain:      %s\n", p->domain_type ? p->domain_type : "none (no IOMMU)");
-	printf("Path:        %s\n", path_text(p));
-	if (p->has_bus_range)
-		printf("Bus address: 0x%016llx-0x%016llx%s\n", (unsigned long long)p->bus_start,
-		       (unsigned long long)p->bus_end, p->bus_range_first_fit ? " (the allocator's first choice)" : "");
-	if (p->path == DMA_PATH_BOUNCE)
-		printf("Bounce:      %llu slab%s of the %s pool\n", (unsigned long long)p->bounce_slabs,
-		       p->bounce_slabs == 1 ? "" : "s", p->pool);
+		print_field("After boot:", 13, q->cmdline, width);
+	print_field("Domain:", 13, p->domain_type ? p->domain_type : "none (no IOMMU)", width);
+	print_field("Path:", 13, path_text(p), width);
+	if (p->has_bus_range) {
+		text = xasprintf("0x%016llx-0x%016llx%s", (unsigned long long)p->bus_start, (unsigned long long)p->bus_end,
+				 p->bus_range_first_fit ? " (the allocator's first choice)" : "");
+		print_field("Bus address:", 13, text, width);
+		free(text);
+	}
+	if (p->path == DMA_PATH_BOUNCE) {
+		text = xasprintf("%llu slab%s of the %s pool", (unsigned long long)p->bounce_slabs,
+				 p->bounce_slabs == 1 ? "" : "s", p->pool);
+		print_field("Bounce:", 13, text, width);
+		free(text);
+	}
 	if (p->kernel_message)
-		printf("Kernel log:  %s\n", p->kernel_message);
+		print_field("Kernel log:", 13, p->kernel_message, width);
 	printf("Why:\n");
 	for (size_t i = 0; i < p->reasons.n; i++)
-		printf("  - %s\n", p->reasons.v[i]);
+		print_wrapped(stdout, "  - ", NULL, p->reasons.v[i], width);
 	return ferror(stdout) ? -1 : 0;
 }
 

@@ -298,9 +298,10 @@ static json_t *json_group(const struct snapshot *s, const struct iommu_group *g)
 	return o;
 }
 
-/* A document whose one long array, KEY, has N members made by ITEM. */
+/* A document whose one long array, KEY, has N members made by ITEM (those
+ * SHOWN keeps). */
 static int print_list_doc(const struct list_view *v, bool pretty, const char *key, size_t n,
-			  json_t *(*item)(const struct list_view *, size_t))
+			  json_t *(*item)(const struct list_view *, size_t), bool (*shown)(const struct list_view *, size_t))
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
@@ -312,7 +313,8 @@ static int print_list_doc(const struct list_view *v, bool pretty, const char *ke
 	js_field(&js, "iommu", json_iommu(v->s, v->presence));
 	js_array_begin(&js, key);
 	for (size_t i = 0; i < n && !js.err; i++)
-		js_array_item(&js, item(v, i));
+		if (shown(v, i))
+			js_array_item(&js, item(v, i));
 	js_array_end(&js);
 	js_field(&js, "warnings", json_warnings(v->s, v->names_warning));
 	return js_end(&js);
@@ -351,14 +353,25 @@ static size_t other_members(const struct snapshot *s)
 	return n;
 }
 
+static bool group_selected(const struct list_view *v, size_t i)
+{
+	return list_group_shown(v, &v->s->grp[i]);
+}
+
+/* (the members that are not PCI functions: only when nothing is selected) */
+static bool device_selected(const struct list_view *v, size_t i)
+{
+	return !v->selected || (i < v->s->ndev && v->selected[i]);
+}
+
 int json_print_groups(const struct list_view *v, bool pretty)
 {
-	return print_list_doc(v, pretty, "groups", v->s->ngrp, group_item);
+	return print_list_doc(v, pretty, "groups", v->s->ngrp, group_item, group_selected);
 }
 
 int json_print_devices(const struct list_view *v, bool pretty)
 {
-	return print_list_doc(v, pretty, "devices", v->s->ndev + other_members(v->s), device_item);
+	return print_list_doc(v, pretty, "devices", v->s->ndev + other_members(v->s), device_item, device_selected);
 }
 
 /* ---- topology ------------------------------------------------------------------ */
@@ -410,19 +423,20 @@ static json_t *json_acs(const struct isolation *iso, size_t i)
 	return o;
 }
 
-static json_t *topology_node(const struct isolation *iso, size_t i);
+static json_t *topology_node(const struct isolation *iso, const bool *shown, size_t i);
 
-static json_t *topology_children(const struct isolation *iso, int up, int host)
+static json_t *topology_children(const struct isolation *iso, const bool *shown, int up, int host)
 {
 	const struct snapshot *s = iso->s;
 	json_t *a = json_array();
 	for (size_t i = 0; i < s->ndev; i++)
-		if (s->dev[i].topology_known && s->dev[i].parent == up && (up >= 0 || s->dev[i].host_bridge == host))
-			json_array_append_new(a, topology_node(iso, i));
+		if (s->dev[i].topology_known && s->dev[i].parent == up && (up >= 0 || s->dev[i].host_bridge == host) &&
+		    (!shown || shown[i]))
+			json_array_append_new(a, topology_node(iso, shown, i));
 	return a;
 }
 
-static json_t *topology_node(const struct isolation *iso, size_t i)
+static json_t *topology_node(const struct isolation *iso, const bool *shown, size_t i)
 {
 	const struct pci_device *d = &iso->s->dev[i];
 	json_t *o = json_device(iso->s, d);
@@ -432,12 +446,12 @@ static json_t *topology_node(const struct isolation *iso, size_t i)
 	json_object_set_new(o, "multifunction", d->ident_known ? json_boolean(kernel_multifunction(d)) : json_null());
 	json_object_set_new(o, "virtfn", json_boolean(d->virtfn));
 	json_object_set_new(o, "acs", json_acs(iso, i));
-	json_object_set_new(o, "children", topology_children(iso, (int)i, d->host_bridge));
+	json_object_set_new(o, "children", topology_children(iso, shown, (int)i, d->host_bridge));
 	return o;
 }
 
-int json_print_topology(const struct snapshot *s, const struct isolation *iso, bool predicted, const char *names_warning,
-			bool pretty)
+int json_print_topology(const struct snapshot *s, const struct isolation *iso, const bool *shown, bool predicted,
+			const char *names_warning, bool pretty)
 {
 	struct jstream js;
 	js_begin(&js, stdout, pretty);
@@ -446,19 +460,22 @@ int json_print_topology(const struct snapshot *s, const struct isolation *iso, b
 	js_array_begin(&js, "topology");
 	for (size_t h = 0; h < s->host_bridges.n && !js.err; h++) {
 		unsigned dom = 0, bus = 0;
-		json_t *o = json_object();
+		json_t *o;
 		bool parsed = sscanf(s->host_bridges.v[h], "pci%x:%x", &dom, &bus) == 2;
+		if (!topology_host_shown(s, shown, (int)h))
+			continue;
+		o = json_object();
 		json_object_set_new(o, "host_bridge", json_string(s->host_bridges.v[h]));
 		json_object_set_new(o, "domain", parsed ? json_integer(dom) : json_null());
 		json_object_set_new(o, "bus", parsed ? json_integer(bus) : json_null());
-		json_object_set_new(o, "children", topology_children(iso, -1, (int)h));
+		json_object_set_new(o, "children", topology_children(iso, shown, -1, (int)h));
 		js_array_item(&js, o);
 	}
 	js_array_end(&js);
 	js_array_begin(&js, "unplaced");
 	for (size_t i = 0; i < s->ndev && !js.err; i++)
-		if (!s->dev[i].topology_known)
-			js_array_item(&js, topology_node(iso, i));
+		if (!s->dev[i].topology_known && (!shown || shown[i]))
+			js_array_item(&js, topology_node(iso, shown, i));
 	js_array_end(&js);
 	js_field(&js, "warnings", json_warnings(s, names_warning));
 	return js_end(&js);

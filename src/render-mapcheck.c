@@ -37,15 +37,17 @@ static char *page_sizes_text(uint64_t bitmap)
 	return buf_steal(&b);
 }
 
-/* A table of rows of NCOLS strings (consumed). */
-static int print_table(const char *const *names, size_t ncols, char **cells, size_t nrows)
+/* A table of rows of NCOLS strings (consumed); on a terminal of WIDTH
+ * columns, the last column's text is broken at words to fit. */
+static int print_table(const char *const *names, size_t ncols, char **cells, size_t nrows, size_t width)
 {
-	struct libscols_table *tb = scols_new_table();
+	struct list_options o = {.width = width};
+	struct libscols_table *tb = table_new(&o);
 	int rc = -1;
 	if (!tb)
 		goto out;
 	for (size_t c = 0; c < ncols; c++)
-		if (!scols_table_new_column(tb, names[c], 0, 0))
+		if (!scols_table_new_column(tb, names[c], c + 1 == ncols ? 0.5 : 0, c + 1 == ncols ? SCOLS_FL_WRAP : 0))
 			goto out;
 	for (size_t r = 0; r < nrows; r++) {
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
@@ -55,7 +57,8 @@ static int print_table(const char *const *names, size_t ncols, char **cells, siz
 			if (scols_line_set_data(ln, c, cells[r * ncols + c] ? cells[r * ncols + c] : ""))
 				goto out;
 	}
-	rc = scols_print_table(tb);
+	rc = table_print(tb, &o);
+	tb = NULL;
 out:
 	scols_unref_table(tb);
 	for (size_t i = 0; i < ncols * nrows; i++)
@@ -64,20 +67,6 @@ out:
 	return rc;
 }
 
-static void print_wrapped(const char *prefix, const char *text, size_t width)
-{
-	size_t indent = strlen(prefix);
-	char *w = width > indent + 20 ? text_word_wrap(text, width - indent) : xstrdup(text);
-	const char *line = w;
-	bool first = true;
-	while (*line) {
-		size_t n = strcspn(line, "\n");
-		printf("%*s%.*s\n", (int)indent, first ? prefix : "", (int)n, line);
-		first = false;
-		line += n + (line[n] == '\n');
-	}
-	free(w);
-}
 
 int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report *r, size_t width)
 {
@@ -87,17 +76,24 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 	char sz[32], *text, **cells;
 	uint64_t minpg = r->pgsize_bitmap & -r->pgsize_bitmap;
 
-	printf("Group %d:", r->group);
-	for (size_t i = 0; g && i < g->ndev; i++)
-		printf(" %s", s->dev[g->dev[i]].bdf);
-	printf("\nIOMMU:       %s%s%s%s\n", r->unit ? r->unit : "none", r->driver ? " (" : "", r->driver ? r->driver : "",
+	{
+		struct buf b;
+		char *head = xasprintf("Group %d: ", r->group);
+		buf_init(&b);
+		for (size_t i = 0; g && i < g->ndev; i++)
+			buf_appendf(&b, "%s%s", i ? " " : "", s->dev[g->dev[i]].bdf);
+		print_wrapped(stdout, head, "  ", b.data ? b.data : "", width);
+		buf_release(&b);
+		free(head);
+	}
+	printf("IOMMU:       %s%s%s%s\n", r->unit ? r->unit : "none", r->driver ? " (" : "", r->driver ? r->driver : "",
 	       r->driver ? ")" : "");
 	if (r->aperture_known)
 		text = xasprintf("0x%016llx-0x%016llx, %u-bit: %s", 0ull, (unsigned long long)r->aperture_end,
 				 r->address_bits, r->aperture_why);
 	else
 		text = xasprintf("unknown: %s", r->aperture_why);
-	print_wrapped("Aperture:    ", text, width);
+	print_field("Aperture:", 13, text, width);
 	free(text);
 	{
 		char *sizes = page_sizes_text(r->pgsize_bitmap);
@@ -105,10 +101,12 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 				 format_bytes(minpg, sz, sizeof(sz)));
 		free(sizes);
 	}
-	print_wrapped("Page sizes:  ", text, width);
+	print_field("Page sizes:", 13, text, width);
 	free(text);
-	printf("Entry limit: %ld mappings (vfio_iommu_type1 dma_entry_limit%s)\n", r->entry_limit,
-	       r->entry_limit_default ? ", its default" : "");
+	text = xasprintf("%ld mappings (vfio_iommu_type1 dma_entry_limit%s)", r->entry_limit,
+			 r->entry_limit_default ? ", its default" : "");
+	print_field("Entry limit:", 13, text, width);
+	free(text);
 	if (r->has_guest)
 		printf("Guest:       %s machine, %s of RAM\n", guest_machine_id(r->guest.machine),
 		       format_bytes(r->guest.ram, sz, sizeof(sz)));
@@ -118,7 +116,7 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 		for (size_t i = 0; i < r->niova; i++)
 			buf_appendf(&b, "%s0x%llx-0x%llx", i ? ", " : "", (unsigned long long)r->iova_ranges[i].start,
 				    (unsigned long long)r->iova_ranges[i].end);
-		print_wrapped("Usable IOVA: ", r->niova ? b.data : "none", width);
+		print_field("Usable IOVA:", 13, r->niova ? b.data : "none", width);
 		buf_release(&b);
 	}
 
@@ -130,7 +128,7 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 		cells[i * 4 + 2] = xstrdup(format_bytes(r->ranges[i].end - r->ranges[i].start + 1, sz, sizeof(sz)));
 		cells[i * 4 + 3] = xstrdup(r->ranges[i].name ? r->ranges[i].name : "-");
 	}
-	if (print_table(map_cols, 4, cells, r->nranges) < 0)
+	if (print_table(map_cols, 4, cells, r->nranges, width) < 0)
 		return -1;
 
 	printf("\nReserved regions of group %d:\n", r->group);
@@ -149,7 +147,7 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 			if (r->has_guest)
 				cells[i * ncols + 5] = xstrdup(v->where);
 		}
-		if (print_table(resv_cols, ncols, cells, r->nresv) < 0)
+		if (print_table(resv_cols, ncols, cells, r->nresv, width) < 0)
 			return -1;
 	}
 
@@ -161,14 +159,14 @@ int render_mapcheck_text(const struct snapshot *s, const struct mapcheck_report 
 			const struct map_conflict *c = &r->conflicts[i];
 			text = xasprintf("0x%llx-0x%llx %s: %s", (unsigned long long)c->start, (unsigned long long)c->end,
 					 map_conflict_kind_id(c->kind), c->message);
-			print_wrapped("  - ", text, width);
+			print_field("  -", 4, text, width);
 			free(text);
 		}
 	}
 	if (r->notes.n) {
 		printf("\nNotes:\n");
 		for (size_t i = 0; i < r->notes.n; i++)
-			print_wrapped("  - ", r->notes.v[i], width);
+			print_field("  -", 4, r->notes.v[i], width);
 	}
 	return ferror(stdout) ? -1 : 0;
 }

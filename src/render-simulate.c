@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,8 +160,14 @@ static json_t *totals_json(const struct sim_totals *t)
 
 /* ---- text ------------------------------------------------------------------------------ */
 
-static void result_text(const struct sim_result *r)
+/* On a terminal too narrow for the detail after the addresses, it goes
+ * below them, indented under OP. */
+#define DETAIL_COLUMN 68
+#define DETAIL_MIN 30
+
+static void result_text(const struct sim_result *r, size_t width)
 {
+	struct buf row;
 	char detail[256] = "", b[16];
 	size_t n = 0;
 	if (r->op == SIM_TRANSLATE && !r->ok)
@@ -190,68 +197,96 @@ static void result_text(const struct sim_result *r)
 		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "unmapped, but the IOTLB still translates it");
 	if (r->flushes && n < sizeof(detail))
 		snprintf(detail + n, sizeof(detail) - n, "%sIOTLB flushed", n ? "; " : "");
-	printf("%5lu  %-9s  %-8s  ", r->line, sim_op_name(r->op), r->outcome);
+	buf_init(&row);
+	buf_appendf(&row, "%5lu  %-9s  %-8s  ", r->line, sim_op_name(r->op), r->outcome);
 	if (r->op == SIM_ADVANCE || r->op == SIM_FLUSH || ((r->op == SIM_DMA_MAP || r->op == SIM_DMA_UNMAP) && !r->ok))
-		printf("%-18s  %-18s", "-", "-");
+		buf_appendf(&row, "%-18s  %-18s  ", "-", "-");
 	else if (r->op == SIM_DMA_UNMAP || r->op == SIM_UNMAP || r->op == SIM_RESERVE || (r->op == SIM_TRANSLATE && !r->ok))
-		printf("0x%016llx  %-18s", (unsigned long long)r->iova, "-");
+		buf_appendf(&row, "0x%016llx  %-18s  ", (unsigned long long)r->iova, "-");
 	else
-		printf("0x%016llx  0x%016llx", (unsigned long long)r->iova, (unsigned long long)r->phys);
+		buf_appendf(&row, "0x%016llx  0x%016llx  ", (unsigned long long)r->iova, (unsigned long long)r->phys);
 	if ((r->op == SIM_UNMAP || r->op == SIM_DMA_UNMAP || r->op == SIM_RESERVE) && r->ok) {
-		char sz[32];
-		printf("  %s%s%s\n", exact_bytes(r->size, sz, sizeof(sz)), detail[0] ? "; " : "", detail);
-		return;
+		char sz[32], *whole = xasprintf("%s%s%s", exact_bytes(r->size, sz, sizeof(sz)), detail[0] ? "; " : "",
+						detail);
+		snprintf(detail, sizeof(detail), "%s", whole);
+		free(whole);
 	}
-	printf("  %s\n", detail);
+	if (!detail[0]) {
+		/* no blanks at the end of the line */
+		while (row.len && row.data[row.len - 1] == ' ')
+			row.data[--row.len] = '\0';
+		printf("%s\n", row.data);
+	} else if (width && width < DETAIL_COLUMN + DETAIL_MIN) {
+		printf("%.*s\n", (int)(row.len - 2), row.data);
+		print_wrapped(stdout, "       ", NULL, detail, width);
+	} else {
+		print_wrapped(stdout, row.data, NULL, detail, width);
+	}
+	buf_release(&row);
 }
 
-static void totals_text(const struct sim_config *c, const struct sim_totals *t, bool after_results)
+/* "  operations        TEXT", broken at words under TEXT for WIDTH */
+__attribute__((format(printf, 3, 4))) static void total_line(size_t width, const char *label, const char *fmt, ...)
 {
-	char a[32], b2[32], sizes[128], nm[16];
-	bool any = false;
-	printf("%sTotals (%s, %u-bit, %u levels, %s pages, %s invalidation%s):\n", after_results ? "\n" : "",
-	       pt_format_id(c->format), t->geo.aw, t->geo.levels, page_sizes_text(t->geo.pgsize_bitmap, sizes, sizeof(sizes)),
-	       c->lazy ? "lazy" : "strict", c->forcedac ? ", forcedac" : "");
-	printf("  operations        %llu (%llu failed)\n", (unsigned long long)t->ops, (unsigned long long)t->failed);
-	printf("  table pages       %llu (%s)", (unsigned long long)t->pt.table_pages,
-	       format_bytes(t->pt.table_bytes, a, sizeof(a)));
-	for (unsigned l = 0; l < 8; l++)
-		if (t->pt.table_pages_by_level[l]) {
-			printf("%s level %u: %llu", any ? "," : ";", l, (unsigned long long)t->pt.table_pages_by_level[l]);
-			any = true;
-		}
-	printf("\n  pages             ");
-	any = false;
+	va_list ap;
+	char *text, *first = xasprintf("  %-18s", label);
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	print_wrapped(stdout, first, NULL, text, width);
+	free(text);
+	free(first);
+}
+
+static void totals_text(const struct sim_config *c, const struct sim_totals *t, bool after_results, size_t width)
+{
+	char a[32], b2[32], sizes[128], nm[16], *head;
+	struct buf b;
+	head = xasprintf("Totals (%s, %u-bit, %u levels, %s pages, %s invalidation%s):", pt_format_id(c->format),
+			 t->geo.aw, t->geo.levels, page_sizes_text(t->geo.pgsize_bitmap, sizes, sizeof(sizes)),
+			 c->lazy ? "lazy" : "strict", c->forcedac ? ", forcedac" : "");
+	if (after_results)
+		putchar('\n');
+	print_wrapped(stdout, "", "  ", head, width);
+	free(head);
+	total_line(width, "operations", "%llu (%llu failed)", (unsigned long long)t->ops, (unsigned long long)t->failed);
+	buf_init(&b);
+	buf_appendf(&b, "%llu (%s)", (unsigned long long)t->pt.table_pages, format_bytes(t->pt.table_bytes, a, sizeof(a)));
+	for (unsigned l = 0, any = 0; l < 8; l++)
+		if (t->pt.table_pages_by_level[l])
+			buf_appendf(&b, "%s level %u: %llu", any++ ? "," : ";", l,
+				    (unsigned long long)t->pt.table_pages_by_level[l]);
+	total_line(width, "table pages", "%s", b.data);
+	buf_reset(&b);
 	for (unsigned k = 0; k < 64; k++)
-		if (t->pt.pages_by_size[k]) {
-			printf("%s%llu x %s", any ? ", " : "", (unsigned long long)t->pt.pages_by_size[k],
-			       sim_size_name(k, nm, sizeof(nm)));
-			any = true;
-		}
-	printf("%s (%s mapped)\n", any ? "" : "none", format_bytes(t->pt.mapped_bytes, a, sizeof(a)));
-	printf("  translations      %llu: %llu IOTLB hits (%llu stale), %llu misses, %llu faults\n",
-	       (unsigned long long)t->translations, (unsigned long long)t->iotlb_hits,
-	       (unsigned long long)t->iotlb_stale_hits, (unsigned long long)t->iotlb_misses,
-	       (unsigned long long)t->faults);
-	printf("  invalidations     %llu (%llu of a range, %llu full flushes)\n", (unsigned long long)t->invalidations,
-	       (unsigned long long)t->range_invalidations, (unsigned long long)t->full_flushes);
+		if (t->pt.pages_by_size[k])
+			buf_appendf(&b, "%s%llu x %s", b.len ? ", " : "", (unsigned long long)t->pt.pages_by_size[k],
+				    sim_size_name(k, nm, sizeof(nm)));
+	total_line(width, "pages", "%s (%s mapped)", b.len ? b.data : "none", format_bytes(t->pt.mapped_bytes, a, sizeof(a)));
+	buf_release(&b);
+	total_line(width, "translations", "%llu: %llu IOTLB hits (%llu stale), %llu misses, %llu faults",
+		   (unsigned long long)t->translations, (unsigned long long)t->iotlb_hits,
+		   (unsigned long long)t->iotlb_stale_hits, (unsigned long long)t->iotlb_misses,
+		   (unsigned long long)t->faults);
+	total_line(width, "invalidations", "%llu (%llu of a range, %llu full flushes)",
+		   (unsigned long long)t->invalidations, (unsigned long long)t->range_invalidations,
+		   (unsigned long long)t->full_flushes);
 	if (t->stale_window_ns || t->stale_window_ops)
-		printf("  stale window      %.3f ms, %llu IOTLB operations at the longest\n",
-		       (double)t->stale_window_ns / 1e6, (unsigned long long)t->stale_window_ops);
-	printf("  IOVA allocator    %llu allocations, %llu frees, %llu failed, %llu from the range caches, %llu live "
-	       "(%s)\n",
-	       (unsigned long long)t->iova_allocs, (unsigned long long)t->iova_frees,
-	       (unsigned long long)t->iova_failures, (unsigned long long)t->iova_rcache_hits,
-	       (unsigned long long)t->iova_live, format_bytes(t->iova_live_bytes, a, sizeof(a)));
-	printf("  below 4 GiB       %s free, the largest aligned block %s\n",
-	       format_bytes(t->iova_free_below_4g, a, sizeof(a)),
-	       format_bytes(t->iova_largest_free_below_4g, b2, sizeof(b2)));
+		total_line(width, "stale window", "%.3f ms, %llu IOTLB operations at the longest",
+			   (double)t->stale_window_ns / 1e6, (unsigned long long)t->stale_window_ops);
+	total_line(width, "IOVA allocator", "%llu allocations, %llu frees, %llu failed, %llu from the range caches, %llu live (%s)",
+		   (unsigned long long)t->iova_allocs, (unsigned long long)t->iova_frees,
+		   (unsigned long long)t->iova_failures, (unsigned long long)t->iova_rcache_hits,
+		   (unsigned long long)t->iova_live, format_bytes(t->iova_live_bytes, a, sizeof(a)));
+	total_line(width, "below 4 GiB", "%s free, the largest aligned block %s",
+		   format_bytes(t->iova_free_below_4g, a, sizeof(a)),
+		   format_bytes(t->iova_largest_free_below_4g, b2, sizeof(b2)));
 	if (t->iova_sac_fallbacks)
-		printf("  32-bit fallbacks  %llu (\"Using 64-bit DMA addresses\")\n",
-		       (unsigned long long)t->iova_sac_fallbacks);
+		total_line(width, "32-bit fallbacks", "%llu (\"Using 64-bit DMA addresses\")",
+			   (unsigned long long)t->iova_sac_fallbacks);
 	if (t->pt.kernel_warnings)
-		printf("  kernel warnings   %llu (the kernel would WARN, e.g. a PTE already set)\n",
-		       (unsigned long long)t->pt.kernel_warnings);
+		total_line(width, "kernel warnings", "%llu (the kernel would WARN, e.g. a PTE already set)",
+			   (unsigned long long)t->pt.kernel_warnings);
 }
 
 /* ---- the stream ----------------------------------------------------------------------------- */
@@ -271,9 +306,10 @@ static void print_json_head(const struct sim_config *cfg, const struct pt_geomet
 }
 
 void sim_output_begin(struct sim_output *o, bool json, bool pretty, bool totals_only, const struct sim_config *cfg,
-		      const struct pt_geometry *geo)
+		      const struct pt_geometry *geo, size_t width)
 {
 	memset(o, 0, sizeof(*o));
+	o->width = width;
 	o->json = json || pretty;
 	o->pretty = pretty;
 	o->totals_only = totals_only;
@@ -301,7 +337,7 @@ void sim_output_result(struct sim_output *o, const struct sim_result *r)
 		json_dumpf(j, stdout, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(j);
 	} else {
-		result_text(r);
+		result_text(r, o->width);
 	}
 	o->results++;
 }
@@ -321,7 +357,7 @@ int sim_output_end(struct sim_output *o, const struct sim_totals *t)
 		json_decref(tot);
 		fputs("}\n", stdout);
 	} else {
-		totals_text(o->cfg, t, !o->totals_only);
+		totals_text(o->cfg, t, !o->totals_only, o->width);
 	}
 	return ferror(stdout) ? -1 : 0;
 }

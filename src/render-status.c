@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "analysis.h"
 #include "diag.h"
@@ -20,67 +18,20 @@
 
 enum status_col { SCOL_STATE, SCOL_CHECK, SCOL_DETAIL, SCOL_REMEDY, SCOL_CODE, SCOL_SUBJECT };
 
-static const struct {
-	const char *name;
-	double whint;
-	int flags;
-	const char *help;
-} cols[] = {
-	[SCOL_STATE] = {"STATE", 7, 0, "PASS, WARN, FAIL, INFO (a fact) or UNKNOWN (what decides it could not be read)"},
-	[SCOL_CHECK] = {"CHECK", 0.12, 0, "what is checked (with the unit's name for an IOMMU unit)"},
-	[SCOL_DETAIL] = {"DETAIL", 0.5, SCOLS_FL_WRAP, "what is true, and why"},
-	[SCOL_REMEDY] = {"REMEDY", 0.3, SCOLS_FL_WRAP, "what to do about it (empty when nothing)"},
-	[SCOL_CODE] = {"CODE", 0.1, 0, "the check's stable code, as in JSON (iommu_hardware, default_domain, ...)"},
-	[SCOL_SUBJECT] = {"SUBJECT", 0.05, 0, "the IOMMU unit a unit line is about"},
+static const struct column_info cols[] = {
+	[SCOL_STATE] = {"STATE", 7, 0, 0, false,
+			"PASS, WARN, FAIL, INFO (a fact) or UNKNOWN (what decides it could not be read)"},
+	[SCOL_CHECK] = {"CHECK", 0.12, 0, 0, false, "what is checked (with the unit's name for an IOMMU unit)"},
+	[SCOL_DETAIL] = {"DETAIL", 0.5, SCOLS_FL_WRAP, 0, false, "what is true, and why"},
+	[SCOL_REMEDY] = {"REMEDY", 0.3, SCOLS_FL_WRAP, 0, false, "what to do about it (empty when nothing)"},
+	[SCOL_CODE] = {"CODE", 0.1, 0, 0, false,
+		       "the check's stable code, as in JSON (iommu_hardware, default_domain, ...)"},
+	[SCOL_SUBJECT] = {"SUBJECT", 0.05, 0, 0, false, "the IOMMU unit a unit line is about"},
 };
 
 static const int defaults[] = {SCOL_STATE, SCOL_CHECK, SCOL_DETAIL, SCOL_REMEDY};
 
-static int col_by_name(const char *name, size_t len)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
-		if (strlen(cols[i].name) == len && strncasecmp(cols[i].name, name, len) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* The columns to show: the defaults, replaced by "A,B" or extended by
- * "+A,B".  Returns the count, or -1 with *why (heap) set. */
-static int pick_columns(const char *spec, int *out, size_t max, char **why)
-{
-	size_t n = 0;
-	if (!spec || *spec == '+') {
-		for (size_t i = 0; i < ARRAY_SIZE(defaults) && n < max; i++)
-			out[n++] = defaults[i];
-		if (spec)
-			spec++;
-	}
-	while (spec && *spec) {
-		const char *e = strchr(spec, ',');
-		size_t len = e ? (size_t)(e - spec) : strlen(spec);
-		int c = col_by_name(spec, len);
-		if (c < 0) {
-			char *name = xstrndup(spec, len);
-			*why = xasprintf("unknown column '%s'", name);
-			free(name);
-			return -1;
-		}
-		if (n < max)
-			out[n++] = c;
-		spec = e ? e + 1 : NULL;
-	}
-	if (n == 0) {
-		*why = xstrdup("no column given");
-		return -1;
-	}
-	return (int)n;
-}
-
-bool status_columns_valid(const char *spec, char **why)
-{
-	int tmp[64];
-	return pick_columns(spec, tmp, ARRAY_SIZE(tmp), why) >= 0;
-}
+const struct column_table status_columns = {cols, ARRAY_SIZE(cols), 0, false, defaults, ARRAY_SIZE(defaults), NULL, 0};
 
 static const char *state_label(enum status_state st)
 {
@@ -172,117 +123,29 @@ static void print_verdict(const struct status_report *r, size_t width)
 		codes_of(r, STATUS_UNKNOWN, undecided ? CANNOT_FAIL : ALL_CODES, &b);
 		buf_appendf(&b, ".");
 	}
-	if (width) {
-		char *w = text_word_wrap(b.data, width - 1);
-		printf("\n%s\n", w);
-		free(w);
-	} else {
-		printf("\n%s\n", b.data);
-	}
+	putchar('\n');
+	print_wrapped(stdout, "", "", b.data, width);
 	buf_release(&b);
 }
 
-char *text_word_wrap(const char *text, size_t width)
+int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o)
 {
-	struct buf b;
-	size_t col = 0;
-	buf_init(&b);
-	for (const char *p = text; *p;) {
-		size_t len;
-		while (*p == ' ')
-			p++;
-		len = strcspn(p, " ");
-		if (!len)
-			break;
-		if (col && col + 1 + len > width) {
-			buf_append(&b, "\n", 1);
-			col = 0;
-		} else if (col) {
-			buf_append(&b, " ", 1);
-			col++;
-		}
-		buf_append(&b, p, len);
-		col += len;
-		p += len;
-	}
-	return b.data ? buf_steal(&b) : xstrdup("");
-}
-
-static bool is_wrapped(int col)
-{
-	return col == SCOL_DETAIL || col == SCOL_REMEDY;
-}
-
-/* With a terminal WIDTH: the widths the long columns get once the others
- * have what they need (DETAIL 60%, REMEDY 40% of the rest). */
-static void wrap_widths(const struct status_report *r, const int *colv, int ncol, size_t width, size_t *out)
-{
-	size_t fixed = (size_t)(ncol - 1), rest, nwrap = 0, both = 0;
-	for (int i = 0; i < ncol; i++) {
-		size_t w = strlen(cols[colv[i]].name);
-		out[i] = 0;
-		if (is_wrapped(colv[i])) {
-			nwrap++;
-			both += colv[i] == SCOL_DETAIL ? 1 : 0;
-			continue;
-		}
-		for (size_t k = 0; k < r->nchecks; k++) {
-			char *cell = cell_text(&r->checks[k], colv[i]);
-			if (cell && strlen(cell) > w)
-				w = strlen(cell);
-			free(cell);
-		}
-		fixed += w;
-	}
-	rest = width > fixed + 20 * nwrap ? width - fixed - 1 : 20 * nwrap;
-	for (int i = 0; i < ncol; i++) {
-		if (!is_wrapped(colv[i]))
-			continue;
-		if (nwrap == 1)
-			out[i] = rest;
-		else if (colv[i] == SCOL_DETAIL)
-			out[i] = rest * 6 / 10 / (both ? both : 1);
-		else
-			out[i] = (rest - rest * 6 / 10) / (nwrap - both ? nwrap - both : 1);
-		if (out[i] < 20)
-			out[i] = 20;
-	}
-}
-
-int render_status_text(const struct snapshot *s, const struct status_report *r, const struct list_options *o,
-		       size_t width)
-{
-	int colv[64], ncol, rc;
-	size_t wrapw[64];
+	int colv[64], ncol;
 	char *why = NULL;
 	struct libscols_table *tb;
 	(void)s;
 
-	ncol = pick_columns(o->columns, colv, ARRAY_SIZE(colv), &why);
+	ncol = columns_pick(&status_columns, o, colv, ARRAY_SIZE(colv), &why);
 	if (ncol < 0) {
 		free(why);
 		return -1;
 	}
-	if (width)
-		wrap_widths(r, colv, ncol, width, wrapw);
-	tb = scols_new_table();
+	tb = table_new(o);
 	if (!tb)
 		return -1;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_export(tb, o->pairs);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	scols_table_enable_colors(tb, o->color && !o->raw && !o->pairs);
-	for (int i = 0; i < ncol; i++) {
-		struct libscols_column *cl =
-			scols_table_new_column(tb, cols[colv[i]].name, cols[colv[i]].whint,
-					       width && is_wrapped(colv[i]) ? SCOLS_FL_WRAP : 0);
-		if (!cl)
+	for (int i = 0; i < ncol; i++)
+		if (!scols_table_new_column(tb, cols[colv[i]].name, cols[colv[i]].whint, cols[colv[i]].flags))
 			goto fail;
-		/* the cells are broken at words here; libsmartcols breaks them
-		 * at the newlines */
-		if (width && is_wrapped(colv[i]) && render_wrap_column(cl))
-			goto fail;
-	}
 	for (size_t k = 0; k < r->nchecks; k++) {
 		const struct status_check *c = &r->checks[k];
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
@@ -290,11 +153,6 @@ int render_status_text(const struct snapshot *s, const struct status_report *r, 
 			goto fail;
 		for (int i = 0; i < ncol; i++) {
 			char *cell = cell_text(c, colv[i]);
-			if (cell && width && is_wrapped(colv[i])) {
-				char *w = text_word_wrap(cell, wrapw[i]);
-				free(cell);
-				cell = w;
-			}
 			if (cell && scols_line_refer_data(ln, (size_t)i, cell) != 0) {
 				free(cell);
 				goto fail;
@@ -303,51 +161,16 @@ int render_status_text(const struct snapshot *s, const struct status_report *r, 
 				scols_cell_set_color(scols_line_get_cell(ln, (size_t)i), state_color(c->state));
 		}
 	}
-	rc = scols_print_table(tb);
-	scols_unref_table(tb);
-	if (rc)
+	if (table_print(tb, o) < 0)
 		return -1;
 	if (!o->raw && !o->pairs && !o->noheadings)
-		print_verdict(r, width);
+		print_verdict(r, o->width);
 	return ferror(stdout) ? -1 : 0;
 fail:
 	scols_unref_table(tb);
 	return -1;
 }
 
-int render_status_columns_text(const struct list_options *o)
-{
-	struct libscols_table *tb = scols_new_table();
-	int rc;
-	if (!tb)
-		return -1;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_export(tb, o->pairs);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	if (!scols_table_new_column(tb, "NAME", 10, 0) || !scols_table_new_column(tb, "DESCRIPTION", 0.8, 0))
-		goto fail;
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-		if (!ln || scols_line_set_data(ln, 0, cols[i].name) || scols_line_set_data(ln, 1, cols[i].help))
-			goto fail;
-	}
-	rc = scols_print_table(tb);
-	scols_unref_table(tb);
-	return rc ? -1 : 0;
-fail:
-	scols_unref_table(tb);
-	return -1;
-}
-
-int json_print_status_columns(bool pretty)
-{
-	json_t *doc = json_object(), *arr = json_array();
-	json_object_set_new(doc, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", cols[i].name, "description", cols[i].help));
-	json_object_set_new(doc, "columns", arr);
-	return json_print(doc, pretty);
-}
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
@@ -549,24 +372,6 @@ int json_print_status(const struct snapshot *s, const struct status_report *r, c
 	json_object_set_new(doc, "vfio", json_vfio_status(s, r));
 	json_object_set_new(doc, "warnings", json_warnings(s, names_warning));
 	return json_print(doc, pretty);
-}
-
-int render_wrap_column(struct libscols_column *cl)
-{
-	return scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL) ||
-			       scols_column_set_safechars(cl, "\n")
-		       ? -1
-		       : 0;
-}
-
-size_t terminal_width(void)
-{
-	struct winsize ws;
-	if (!isatty(STDOUT_FILENO))
-		return 0;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return 80;
 }
 
 /* ---- Prometheus (node_exporter textfile collector) ------------------------------- */

@@ -47,36 +47,45 @@ static void print_pool(const struct swiotlb_pool_stats *p)
 			    "unknown");
 }
 
-int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_report *r)
+
+int render_swiotlb_stats_text(const struct snapshot *s, const struct swiotlb_report *r, size_t width)
 {
+	char *text = NULL;
 	(void)s;
 	printf("swiotlb: %s\n", swiotlb_state_id(r->state));
 	if (r->message)
-		printf("  %s\n", r->message);
+		print_wrapped(stdout, "  ", "  ", r->message, width);
 	if (r->remedy)
-		printf("  fix: %s\n", r->remedy);
+		print_wrapped(stdout, "  fix: ", "       ", r->remedy, width);
 	for (size_t i = 0; i < r->npools; i++)
 		if (r->pools[i].nslabs.slabs != 0 || !r->pools[i].pool->is_default)
 			print_pool(&r->pools[i]);
-	if (!r->cmdline_known)
-		printf("Forced:       unknown (/proc/cmdline could not be read)\n");
-	else if (r->forced == 1)
-		printf("Forced:       yes (swiotlb=force: every streaming DMA without an IOMMU bounces)\n");
-	else
-		printf("Forced:       no (unless this is a confidential-computing guest, %s, where all DMA bounces)\n",
-		       r->arch == ARCH_X86 ? "SEV or TDX" : r->arch == ARCH_ARM ? "an Arm CCA realm" : "SEV, TDX or a CCA realm");
+	if (!r->cmdline_known || r->forced == 1) {
+		print_field("Forced:", 14, !r->cmdline_known
+					      ? "unknown (/proc/cmdline could not be read)"
+					      : "yes (swiotlb=force: every streaming DMA without an IOMMU bounces)",
+			    width);
+	} else {
+		text = xasprintf("no (unless this is a confidential-computing guest, %s, where all DMA bounces)",
+				 r->arch == ARCH_X86 ? "SEV or TDX" : r->arch == ARCH_ARM ? "an Arm CCA realm"
+											: "SEV, TDX or a CCA realm");
+		print_field("Forced:", 14, text, width);
+		free(text);
+	}
 	if (r->setting) {
 		int len = (int)strcspn(r->setting, " \t\n");
-		if (r->requested_slabs >= 0) {
-			char b[32];
-			printf("Setting:      %.*s (%lld slabs, %s)\n", len, r->setting, r->requested_slabs,
-			       sz(r->requested_slabs * 2048, b, sizeof(b)));
-		} else
-			printf("Setting:      %.*s\n", len, r->setting);
+		char b[32];
+		if (r->requested_slabs >= 0)
+			text = xasprintf("%.*s (%lld slabs, %s)", len, r->setting, r->requested_slabs,
+					 sz(r->requested_slabs * 2048, b, sizeof(b)));
+		else
+			text = xasprintf("%.*s", len, r->setting);
+		print_field("Setting:", 14, text, width);
+		free(text);
 	} else if (r->cmdline_known)
-		printf("Setting:      none on the command line (64 MiB when a pool is set up)\n");
+		print_field("Setting:", 14, "none on the command line (64 MiB when a pool is set up)", width);
 	if (r->advice)
-		printf("Advice:       %s\n", r->advice);
+		print_field("Advice:", 14, r->advice, width);
 	return ferror(stdout) ? -1 : 0;
 }
 
@@ -234,34 +243,16 @@ int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_r
 				const struct swiotlb_device *d, size_t n, const struct list_options *o)
 {
 	static const char *const names[] = {"BDF", "DRIVER", "MASK", "PATH", "BOUNCES", "REASON"};
-	struct libscols_table *tb = scols_new_table();
-	size_t width, fixed, reason_w = 0;
-	int rc;
+	struct libscols_table *tb = table_new(o);
 	if (!tb)
 		return -1;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_export(tb, o->pairs);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	/* on a terminal, REASON is broken at words into the width left */
-	if (!o->raw && !o->pairs && (width = terminal_width())) {
-		size_t drv = 6;
-		for (size_t k = 0; k < n; k++) {
-			const char *dn = s->dev[d[k].dev].driver;
-			drv = dn && strlen(dn) > drv ? strlen(dn) : drv;
-		}
-		fixed = 12 + drv + 4 + 10 + 10 + 5;
-		reason_w = width > fixed + 30 ? width - fixed - 1 : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		struct libscols_column *cl =
-			scols_table_new_column(tb, names[i], i == DC_REASON ? 0.5 : 0, i == DC_REASON && reason_w ? SCOLS_FL_WRAP : 0);
-		if (!cl || (i == DC_REASON && reason_w && render_wrap_column(cl)))
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!scols_table_new_column(tb, names[i], i == DC_REASON ? 0.5 : 0, i == DC_REASON ? SCOLS_FL_WRAP : 0))
 			goto fail;
-	}
 	for (size_t k = 0; k < n; k++) {
 		const struct pci_device *dev = &s->dev[d[k].dev];
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-		char mask[16], *reason = reason_w ? text_word_wrap(d[k].reason, reason_w) : xstrdup(d[k].reason);
+		char mask[16];
 		if (dev->dma_mask_bits < 0)
 			snprintf(mask, sizeof(mask), "?");
 		else
@@ -270,14 +261,10 @@ int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_r
 		    scols_line_set_data(ln, DC_DRIVER, dev->driver ? dev->driver : dev->driver_known ? "-" : "?") ||
 		    scols_line_set_data(ln, DC_MASK, mask) || scols_line_set_data(ln, DC_PATH, d[k].path) ||
 		    scols_line_set_data(ln, DC_BOUNCES, d[k].fails ? "fails" : swiotlb_bounce_id(d[k].bounces)) ||
-		    scols_line_refer_data(ln, DC_REASON, reason)) {
-			free(reason);
+		    scols_line_set_data(ln, DC_REASON, d[k].reason))
 			goto fail;
-		}
 	}
-	rc = scols_print_table(tb);
-	scols_unref_table(tb);
-	if (rc)
+	if (table_print(tb, o) < 0)
 		return -1;
 	if (!o->raw && !o->pairs && !o->noheadings) {
 		char top[32];
@@ -285,10 +272,13 @@ int render_swiotlb_devices_text(const struct snapshot *s, const struct swiotlb_r
 		for (size_t k = 0; k < n; k++)
 			bounce += d[k].bounces == BOUNCE_ALWAYS || d[k].bounces == BOUNCE_ABOVE_MASK ||
 				  d[k].bounces == BOUNCE_UNALIGNED;
-		printf("\nRAM ends at %s (%s); swiotlb: %s. %zu of %zu functions can bounce.\n",
-		       s->dma.ram_top ? format_bytes(s->dma.ram_top, top, sizeof(top)) : "an unknown address",
-		       s->dma.memmap_source ? s->dma.memmap_source : "no memory map could be read",
-		       swiotlb_state_id(r->state), bounce, n);
+		char *text = xasprintf("RAM ends at %s (%s); swiotlb: %s. %zu of %zu functions can bounce.",
+				       s->dma.ram_top ? format_bytes(s->dma.ram_top, top, sizeof(top)) : "an unknown address",
+				       s->dma.memmap_source ? s->dma.memmap_source : "no memory map could be read",
+				       swiotlb_state_id(r->state), bounce, n);
+		putchar('\n');
+		print_wrapped(stdout, "", "", text, o->width);
+		free(text);
 	}
 	return ferror(stdout) ? -1 : 0;
 fail:

@@ -33,81 +33,109 @@ static const char *verdict_text(const struct vfio_check *c)
 	}
 }
 
-static void print_group(const struct snapshot *s, const struct vfio_check *c)
+/* "  Group:    " and TEXT (consumed), its other lines under the text */
+static void print_owned(const char *label, char *text, size_t width)
+{
+	print_field(label, 12, text, width);
+	free(text);
+}
+
+static void print_group(const struct snapshot *s, const struct vfio_check *c, size_t width)
 {
 	const struct iommu_group *g = c->group >= 0 ? snapshot_find_group(s, c->group) : NULL;
+	struct buf b;
 	if (!g) {
 		printf("  Group:    none\n");
 		return;
 	}
-	printf("  Group:    %d (", g->id);
+	buf_init(&b);
+	buf_appendf(&b, "%d (", g->id);
 	for (size_t k = 0; k < g->ndev; k++) {
 		const struct pci_device *m = &s->dev[g->dev[k]];
-		printf("%s%s %s", k ? ", " : "", m->bdf, m->driver ? m->driver : "no driver");
+		buf_appendf(&b, "%s%s %s", k ? ", " : "", m->bdf, m->driver ? m->driver : "no driver");
 	}
 	for (size_t k = 0; k < g->other.n; k++)
-		printf("%s%s", g->ndev || k ? ", " : "", g->other.v[k]);
-	printf(")%s%s\n", g->type ? ", default domain " : "", g->type ? g->type : "");
-	printf("            %s\n", c->group_viable ? "viable now: no member uses the kernel's DMA API"
-						: "not viable now: a member is bound to a driver that uses the kernel's "
-						  "DMA API");
+		buf_appendf(&b, "%s%s", g->ndev || k ? ", " : "", g->other.v[k]);
+	buf_appendf(&b, ")%s%s", g->type ? ", default domain " : "", g->type ? g->type : "");
+	print_owned("  Group:    ", buf_steal(&b), width);
+	print_owned("            ",
+		    xstrdup(c->group_viable ? "viable now: no member uses the kernel's DMA API"
+					    : "not viable now: a member is bound to a driver that uses the kernel's DMA API"),
+		    width);
 }
 
-static void print_reset(const struct snapshot *s, const struct vfio_check *c)
+static void print_reset(const struct snapshot *s, const struct vfio_check *c, size_t width)
 {
-	printf("  Reset:    ");
+	struct buf b;
+	buf_init(&b);
 	if (c->reset_method)
-		printf("%s", *c->reset_method ? c->reset_method : "none (reset_method is empty)");
+		buf_appendf(&b, "%s", *c->reset_method ? c->reset_method : "none (reset_method is empty)");
 	else
-		printf("methods unknown (reset_method was not read)");
+		buf_appendf(&b, "methods unknown (reset_method was not read)");
 	if (c->flr_known)
-		printf("; FLR %s", c->flr ? "yes" : "no");
+		buf_appendf(&b, "; FLR %s", c->flr ? "yes" : "no");
 	if (c->bus_reset_known) {
 		if (c->nbus_reset_also) {
-			printf("; a bus reset also resets");
+			buf_appendf(&b, "; a bus reset also resets");
 			for (size_t i = 0; i < c->nbus_reset_also; i++)
-				printf("%s %s", i ? "," : "", s->dev[c->bus_reset_also[i]].bdf);
+				buf_appendf(&b, "%s %s", i ? "," : "", s->dev[c->bus_reset_also[i]].bdf);
 		} else {
-			printf("; a bus reset resets nothing else");
+			buf_appendf(&b, "; a bus reset resets nothing else");
 		}
 	}
-	printf("\n");
+	print_owned("  Reset:    ", buf_steal(&b), width);
 }
 
-static void print_findings(const struct vfio_check *c, enum severity sev, const char *title)
+static void print_findings(const struct vfio_check *c, enum severity sev, const char *title, size_t width)
 {
 	bool any = false;
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *f = &c->findings[i];
+		char *head;
 		if (f->severity != sev)
 			continue;
 		if (!any)
 			printf("  %s:\n", title);
 		any = true;
-		printf("    %s: %s\n", f->code, f->message);
+		head = xasprintf("    %s: ", f->code);
+		print_wrapped(stdout, head, "        ", f->message, width);
+		free(head);
 		if (f->remedy)
-			printf("      fix: %s\n", f->remedy);
+			print_wrapped(stdout, "      fix: ", "        ", f->remedy, width);
 	}
 }
 
 /* The steps as lines to paste: each command, its purpose as a comment
- * aligned after it. */
-static void print_steps(const struct snapshot *s, const struct vfio_check *c)
+ * aligned after it (on a terminal too narrow for both, the comment on a
+ * line of its own above it: a command is never broken). */
+static void print_steps(const struct snapshot *s, const struct vfio_check *c, size_t width)
 {
-	size_t width = 0;
+	size_t cmdw = 0, widest = 0;
 	if (!c->nsteps)
 		return;
-	for (size_t i = 0; i < c->nsteps; i++)
-		if (strlen(c->steps[i].command) > width)
-			width = strlen(c->steps[i].command);
-	printf("  Steps (as root, in this order; nothing is changed until you run them):\n");
 	for (size_t i = 0; i < c->nsteps; i++) {
 		const struct vfio_step *st = &c->steps[i];
-		printf("    %-*s  # %s%s%s\n", (int)width, st->command, st->subject >= 0 ? s->dev[st->subject].bdf : "",
-		       st->subject >= 0 ? ": " : "", st->purpose);
+		size_t line = 4 + strlen(st->command) + 4 + strlen(st->purpose) +
+			      (st->subject >= 0 ? strlen(s->dev[st->subject].bdf) + 2 : 0);
+		cmdw = strlen(st->command) > cmdw ? strlen(st->command) : cmdw;
+		widest = line > widest ? line : widest;
+	}
+	print_wrapped(stdout, "  ", "  ", "Steps (as root, in this order; nothing is changed until you run them):", width);
+	for (size_t i = 0; i < c->nsteps; i++) {
+		const struct vfio_step *st = &c->steps[i];
+		char *comment = xasprintf("# %s%s%s", st->subject >= 0 ? s->dev[st->subject].bdf : "",
+					  st->subject >= 0 ? ": " : "", st->purpose);
+		if (width && widest + cmdw - strlen(st->command) > width) {
+			print_wrapped(stdout, "    ", "    # ", comment, width);
+			printf("    %s\n", st->command);
+		} else {
+			printf("    %-*s  %s\n", (int)cmdw, st->command, comment);
+		}
+		free(comment);
 	}
 	if (c->persistent.n) {
-		printf("  To keep the binding across reboots (driverctl), instead of the echo lines:\n");
+		print_wrapped(stdout, "  ", "  ",
+			      "To keep the binding across reboots (driverctl), instead of the echo lines:", width);
 		for (size_t i = 0; i < c->persistent.n; i++)
 			printf("    %s\n", c->persistent.v[i]);
 	}
@@ -123,23 +151,31 @@ int render_check_vfio_text(const struct vfio_view *v, struct vfio_tally *tally)
 		v->check(v, i, &c);
 		d = &v->s->dev[c.dev];
 		name = d->ident_known ? device_name_text(d, v->numeric) : xstrdup("unknown device");
-		printf("%s%s  %s (%s)\n", i ? "\n" : "", d->bdf, name, d->driver ? d->driver : "no driver");
+		{
+			char *head = xasprintf("%s  ", d->bdf),
+			     *text = xasprintf("%s (%s)", name, d->driver ? d->driver : "no driver");
+			if (i)
+				putchar('\n');
+			print_wrapped(stdout, head, "              ", text, v->width);
+			free(head);
+			free(text);
+		}
 		free(name);
-		printf("  Verdict:  %s\n", verdict_text(&c));
-		print_group(v->s, &c);
-		print_reset(v->s, &c);
-		print_findings(&c, SEV_ERROR, "Blocking");
-		print_findings(&c, SEV_WARNING, "Warnings");
-		print_findings(&c, SEV_INFO, "Notes");
-		print_steps(v->s, &c);
+		print_owned("  Verdict:  ", xstrdup(verdict_text(&c)), v->width);
+		print_group(v->s, &c, v->width);
+		print_reset(v->s, &c, v->width);
+		print_findings(&c, SEV_ERROR, "Blocking", v->width);
+		print_findings(&c, SEV_WARNING, "Warnings", v->width);
+		print_findings(&c, SEV_INFO, "Notes", v->width);
+		print_steps(v->s, &c, v->width);
 		vfio_tally_add(tally, c.verdict);
 		vfio_check_release(&c);
 		if (ferror(stdout))
 			return -1;
 	}
 	if (v->n > 1)
-		printf("\n%zu device%s: %zu viable, %zu viable after steps, %zu not viable.\n", v->n, v->n == 1 ? "" : "s",
-		       tally->viable, tally->after_steps, tally->not_viable);
+		printf("\n%zu devices: %zu viable, %zu viable after steps, %zu not viable.\n", v->n, tally->viable,
+		       tally->after_steps, tally->not_viable);
 	return ferror(stdout) ? -1 : 0;
 }
 

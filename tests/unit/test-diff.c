@@ -739,6 +739,52 @@ static void cmdline_settings(void **state)
 	release(&o, &n, &r);
 }
 
+/* -s and -d: the changes about selected functions (on either side), and
+ * those of the host as a whole. */
+static void selected_functions(void **state)
+{
+	struct snapshot o, n;
+	struct diff_side so, sn;
+	struct diff_report r;
+	bool osel[8] = {false}, nsel[8] = {false};
+	struct diff_request req = {.areas = DIFF_AREAS_ALL, .old_selected = osel, .new_selected = nsel};
+	(void)state;
+	machine(&o);
+	machine(&n);
+	regroup(&n, "0000:01:00.0", 0);              /* group 1 merges into group 0 */
+	drop_empty_groups(&n);
+	set_type(&n, 2, "identity");                 /* 02:00.0's group */
+	group(&n, 4)->id = 9;                        /* 03:00.0's group renumbered */
+	dev(&n, "0000:03:00.0")->group = 9;
+	set_cmdline(&n, "intel_iommu=on iommu=pt");  /* host-wide */
+	finish(&o);
+	finish(&n);
+	diff_side_init(&so, &o);
+	diff_side_init(&sn, &n);
+	/* 01:00.0, selected in OLD only: the merge concerns it */
+	osel[1] = true;
+	diff_analyse(&so, &sn, &req, &r);
+	change(&r, "groups_merged", "group 0", DIFF_REDUCES, "devices_share_group");
+	change(&r, "cmdline_setting", "default_domain_type", DIFF_REDUCES, "setting_isolates_less");
+	assert_int_equal(count_kind(&r, "domain_type"), 0);
+	assert_int_equal(r.nrenumbered, 0);
+	diff_report_release(&r);
+	/* 03:00.0, selected in NEW: its group's renumbering, nothing else of
+	 * its own */
+	osel[1] = false;
+	nsel[4] = true;
+	diff_analyse(&so, &sn, &req, &r);
+	assert_int_equal(count_kind(&r, "groups_merged"), 0);
+	assert_int_equal(count_kind(&r, "domain_type"), 0);
+	assert_int_equal(r.nrenumbered, 1);
+	assert_int_equal(r.n, count_kind(&r, "cmdline_setting"));
+	diff_report_release(&r);
+	diff_side_release(&so);
+	diff_side_release(&sn);
+	snapshot_release(&o);
+	snapshot_release(&n);
+}
+
 /* --only: only the areas asked for, and the renumbering only with groups. */
 static void only_areas(void **state)
 {
@@ -791,6 +837,7 @@ int main(void)
 		cmocka_unit_test(host_facts),
 		cmocka_unit_test(cmdline_settings),
 		cmocka_unit_test(only_areas),
+		cmocka_unit_test(selected_functions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,11 +82,108 @@ static void decode_header(void **state)
 	assert_false(pci_decode_ident(c, sizeof(c), &id));
 }
 
+/* lspci's -s: empty fields and "*" match anything; each -s sets only what
+ * it gives */
+static void select_slot(void **state)
+{
+	struct pci_select f;
+	struct pci_addr a = {0, 5, 0x1f, 3}, b = {1, 5, 0x1f, 3};
+	(void)state;
+	pci_select_init(&f);
+	assert_null(pci_select_parse_slot(&f, "1f.3"));
+	assert_int_equal(f.domain, -1);
+	assert_int_equal(f.bus, -1);
+	assert_int_equal(f.slot, 0x1f);
+	assert_int_equal(f.func, 3);
+	assert_true(pci_select_match(&f, &a, NULL));
+	assert_true(pci_select_match(&f, &b, NULL));
+	assert_null(pci_select_parse_slot(&f, "0000:05:"));
+	assert_int_equal(f.domain, 0);
+	assert_int_equal(f.bus, 5);
+	assert_int_equal(f.slot, 0x1f); /* kept from the first -s */
+	assert_true(pci_select_match(&f, &a, NULL));
+	assert_false(pci_select_match(&f, &b, NULL));
+	pci_select_init(&f);
+	assert_null(pci_select_parse_slot(&f, "*:*.*"));
+	assert_int_equal(f.bus, -1);
+	assert_int_equal(f.slot, -1);
+	assert_int_equal(f.func, -1);
+	assert_null(pci_select_parse_slot(&f, "0:0:0.0"));
+	assert_int_equal(f.domain, 0);
+	assert_int_equal(f.func, 0);
+}
+
+static void select_slot_refused(void **state)
+{
+	static const char *const bad[] = {"100:", "20", "0.8", "zz", "1.2.3", "1:2:3:4", "80000000:0:0.0", ""};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pci_select f;
+		pci_select_init(&f);
+		if (!bad[i][0])
+			assert_null(pci_select_parse_slot(&f, bad[i])); /* lspci -s '' selects everything */
+		else
+			assert_non_null(pci_select_parse_slot(&f, bad[i]));
+		assert_int_equal(f.bus, -1); /* a refused -s sets nothing */
+	}
+}
+
+/* lspci's -d: vendor, device, class (with "x" digits) and prog-if */
+static void select_id(void **state)
+{
+	struct pci_select f;
+	struct pci_addr a = {0, 1, 0, 0};
+	struct pci_ident nic = {.vendor_id = 0x8086, .device_id = 0x10d3, .class_code = 0x020000};
+	struct pci_ident xhci = {.vendor_id = 0x1b36, .device_id = 0x000d, .class_code = 0x0c0330};
+	(void)state;
+	pci_select_init(&f);
+	assert_null(pci_select_parse_id(&f, "::0200"));
+	assert_true(pci_select_match(&f, &a, &nic));
+	assert_false(pci_select_match(&f, &a, &xhci));
+	assert_false(pci_select_match(&f, &a, NULL)); /* unknown ids match no id filter */
+	pci_select_init(&f);
+	assert_null(pci_select_parse_id(&f, "::0cxx:30"));
+	assert_true(pci_select_match(&f, &a, &xhci));
+	assert_false(pci_select_match(&f, &a, &nic));
+	pci_select_init(&f);
+	assert_null(pci_select_parse_id(&f, "8086:"));
+	assert_true(pci_select_match(&f, &a, &nic));
+	assert_false(pci_select_match(&f, &a, &xhci));
+	assert_non_null(pci_select_parse_id(&f, "8086"));
+	assert_non_null(pci_select_parse_id(&f, "10000:"));
+	assert_non_null(pci_select_parse_id(&f, "::1x0000"));
+	assert_non_null(pci_select_parse_id(&f, "1:2:3:4:5"));
+	assert_non_null(pci_select_parse_id(&f, ":::100"));
+}
+
+/* an operand: lspci's -s with bus, slot and function given */
+static void bdf_lenient(void **state)
+{
+	struct pci_addr a;
+	(void)state;
+	assert_true(pci_addr_parse_lenient("8:0.0", &a));
+	assert_int_equal(a.domain, 0);
+	assert_int_equal(a.bus, 8);
+	assert_true(pci_addr_parse_lenient("0000:08:00.0", &a));
+	assert_int_equal(a.bus, 8);
+	assert_true(pci_addr_parse_lenient("10000:e0:1d.4", &a));
+	assert_int_equal(a.domain, 0x10000);
+	assert_int_equal(a.dev, 0x1d);
+	assert_int_equal(a.fn, 4);
+	assert_false(pci_addr_parse_lenient("1f.3", &a));
+	assert_false(pci_addr_parse_lenient("08:00", &a));
+	assert_false(pci_addr_parse_lenient("08:*.0", &a));
+	assert_false(pci_addr_parse_lenient("08:00.", &a));
+	assert_false(pci_addr_parse_lenient("01:00.9", &a));
+	assert_false(pci_addr_parse_lenient("16", &a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bdf_round_trip), cmocka_unit_test(bdf_vmd_domain), cmocka_unit_test(bdf_rejects),
-		cmocka_unit_test(bdf_order), cmocka_unit_test(decode_header),
+		cmocka_unit_test(bdf_order), cmocka_unit_test(decode_header), cmocka_unit_test(select_slot),
+		cmocka_unit_test(select_slot_refused), cmocka_unit_test(select_id), cmocka_unit_test(bdf_lenient),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
