@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "dma.h"
+#include "platform.h"
 #include "vfio.h"
 
 static const char *const area_ids[DIFF_NAREAS] = {
@@ -202,8 +203,10 @@ void diff_side_init(struct diff_side *side, const struct snapshot *s)
 	status_analyse(s, &side->status);
 	swiotlb_analyse(s, &side->swiotlb);
 	side->cmdline_known = s->cmdline != NULL;
-	if (side->cmdline_known)
+	if (side->cmdline_known) {
 		iommu_cmdline_parse(s->cmdline, &side->cmdline);
+		side->cmdline.arch = (int)platform_arch(s);
+	}
 }
 
 void diff_side_release(struct diff_side *side)
