@@ -31,7 +31,7 @@ FISHCOMPDIR ?= $(call completionsdir,fish,$(DATADIR)/fish/vendor_completions.d)
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
 
 CC         ?= cc
-PKGS       := libpci libudev jansson smartcols
+PKGS       := libpci libudev jansson smartcols libarchive
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes

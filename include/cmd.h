@@ -222,6 +222,9 @@ int app_usage_error_see(struct app *app, const char *see, const char *fmt, ...) 
 /* Reports a fatal error (on stderr; under -j also as a JSON document on
  * stdout) and returns STATUS. */
 int app_fail(struct app *app, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* sysroot_open_why of --root failed with ERR (and WHY, freed here): says so
+ * and returns EXIT_ENV. */
+int app_root_failed(struct app *app, int err, char *why);
 /* "cannot write the output: <errno>" (exit 3), for a failed render. */
 int app_output_failed(struct app *app);
 

@@ -111,6 +111,7 @@ struct diff_side {
 	struct iommu_presence presence;
 	struct status_report status;
 	struct swiotlb_report swiotlb;
+	struct pci_tree tree;            /* for what a bus reset reaches (check-vfio) */
 	bool cmdline_known;
 	struct iommu_cmdline cmdline;
 };

@@ -98,6 +98,7 @@ struct prediction {
 	int *group;
 	struct join *why;
 	int ngroups;
+	size_t *size;        /* members of each predicted group */
 	bool complete;       /* no ACS verdict was unknown */
 	int unknown_dev;     /* when !complete: a device whose ACS is unknown */
 };

@@ -38,9 +38,10 @@ struct pci_device {
 	struct pci_ident ident;
 	bool revision_known;
 	bool class_known;
-	/* Raw configuration space as read (64 bytes without privilege, 256 or
-	 * 4096 with it); NULL unless SNAP_LOAD_CONFIG was asked for. */
-	uint8_t *config;
+	/* How much configuration space was read (64 bytes without privilege,
+	 * 256 or 4096 with it; SNAP_LOAD_CONFIG, else 0).  The bytes are not
+	 * kept: what is decoded from them is (ident, caps), 4 KiB a function
+	 * being 64 MiB on a 16k-function SR-IOV host. */
 	size_t config_len;
 	/* Capabilities decoded from the configuration space
 	 * (SNAP_LOAD_CONFIG); caps.known is false when only the unprivileged
@@ -226,6 +227,29 @@ struct pci_device *snapshot_find_by_name(const struct snapshot *s, const char *n
  * network device hangs off), or NULL. */
 struct pci_device *snapshot_device_in_path(const struct snapshot *s, const char *path);
 const struct iommu_group *snapshot_find_group(const struct snapshot *s, int id);
+
+/* The PCI hierarchy as lists (SNAP_LOAD_TOPOLOGY): the functions whose
+ * place is known, by the bridge above them, each list in address order, so
+ * that walking the tree costs one visit per function. */
+struct pci_tree {
+	size_t *start; /* [ndev + 1]: the children of i are kids[start[i]] up to kids[start[i + 1]] */
+	int *kids;
+	int *roots;    /* the functions on a root bus (parent -1) */
+	size_t nroots;
+};
+void pci_tree_build(const struct snapshot *s, struct pci_tree *t);
+void pci_tree_release(struct pci_tree *t);
+/* The functions below PARENT (an index into s->dev), or with PARENT -1 those
+ * on a root bus; *N gets how many. */
+static inline const int *pci_tree_children(const struct pci_tree *t, int parent, size_t *n)
+{
+	if (parent < 0) {
+		*n = t->nroots;
+		return t->roots;
+	}
+	*n = t->start[parent + 1] - t->start[parent];
+	return t->kids + t->start[parent];
+}
 
 /* Parses a function's sysfs location ("../../../devices/pci0000:00/
  * 0000:00:03.0/0000:01:00.0") into D's parent, host bridge and DMA device,

@@ -135,8 +135,19 @@ struct pci_caps {
 	unsigned acs_off;   /* 0: no ACS capability */
 	uint16_t acs_cap;
 	uint16_t acs_ctl;
+	/* The ACS capability's dwords at +4 and +8 (acs_dwords: both within
+	 * what was read): Intel's Sunrise Point ports keep their control
+	 * register in the second one (pci_quirk_intel_spt_pch_acs). */
+	bool acs_dwords;
+	uint32_t acs_dword4, acs_dword8;
 	unsigned sriov_off; /* 0: no SR-IOV capability */
-	/* type 1 headers (bridges): the buses below */
+	/* its registers, when within what was read (sriov_regs): SR-IOV
+	 * Control, NumVFs, First VF Offset, VF Stride */
+	bool sriov_regs;
+	uint16_t sriov_ctrl, sriov_numvfs, sriov_first, sriov_stride;
+	/* type 1 headers (bridges): the buses below (bus_numbers: read, which
+	 * the 64-byte header an unprivileged read gives is enough for) */
+	bool bus_numbers;
 	uint8_t secondary_bus, subordinate_bus;
 	/* A list did not end within the kernel's bound (a pointer leads
 	 * back): what was found before is kept, as the kernel keeps it. */

@@ -1,19 +1,30 @@
 /* sysroot.h - the only module that touches the filesystem.
  *
- * Every path given to these functions is relative to the root directory
- * chosen with --root (default "/"); a leading '/' is ignored.  Symbolic
- * links, absolute or relative, are resolved as if the root were "/": no path
- * can lead outside it.  The kernel does the resolution when it offers
+ * Every path given to these functions is relative to the root chosen with
+ * --root (default "/"); a leading '/' is ignored.  Symbolic links, absolute
+ * or relative, are resolved as if the root were "/": no path can lead
+ * outside it.  The kernel does the resolution when it offers
  * openat2(RESOLVE_IN_ROOT); otherwise (and while recording) a userspace walk
  * does the same, one component at a time.
+ *
+ * The root is a directory, or a snapshot archive (a tar file, plain or
+ * compressed with gzip, xz or zstd): then the archive is read into memory
+ * once, refused whole if it is hostile or broken (sysroot-archive.h says
+ * what is refused), and every function below answers from it exactly as
+ * from the extracted directory.
+ *
+ * In a captured tree (not the live "/"), a file named SR_EMPTY_MARKER is
+ * hidden: `iommuctl snapshot` puts one in each directory it leaves empty,
+ * so that the directory survives where empty directories are lost (git).
  *
  * Functions return 0 on success or a negative errno value.  They never print
  * and never exit.
  *
- * Recording: after sysroot_record(), every file read, link read and
- * directory listed is also copied into a destination tree, mirroring the
- * root: this is how `iommuctl snapshot` captures exactly what iommuctl reads
- * and nothing else. */
+ * Recording: after sysroot_record_begin(), every file read, link read and
+ * directory listed is also copied into a destination, mirroring the root:
+ * this is how `iommuctl snapshot` captures exactly what iommuctl reads and
+ * nothing else.  The destination is a directory, one tar archive, or a tar
+ * on standard output (sysroot_record_form). */
 #ifndef IOMMUCTL_SYSROOT_H
 #define IOMMUCTL_SYSROOT_H
 
@@ -24,23 +35,50 @@
 
 struct sysroot;
 
-/* Opens ROOT (a directory).  Returns 0, or -errno (the root is missing, is
- * not a directory, or cannot be opened). */
+#define SR_EMPTY_MARKER ".iommuctl-empty"
+
+/* Opens ROOT (a directory or a snapshot archive).  Returns 0, or -errno
+ * (the root is missing, is neither, or cannot be read; -EINVAL: an archive
+ * refused as hostile or broken).  With WHY, *WHY gets a one-line reason
+ * (heap) when there is more to say than the errno. */
 int sysroot_open(const char *root, struct sysroot **out);
+int sysroot_open_why(const char *root, struct sysroot **out, char **why);
+/* Opens the snapshot archive in the LEN bytes at DATA (copied in as read)
+ * within LIM (NULL: the defaults; sysroot-archive.h), as sysroot_open_why
+ * opens a file (the fuzz target of the archive reader). */
+struct sr_ar_limits;
+int sysroot_open_archive_mem(const void *data, size_t len, const struct sr_ar_limits *lim, struct sysroot **out,
+			     char **why);
 void sysroot_free(struct sysroot *sr);
 /* True if the root is the running system's "/". */
 bool sysroot_is_live(const struct sysroot *sr);
 /* Forces the userspace resolver even where openat2 exists (tests). */
 void sysroot_force_walk(struct sysroot *sr, bool on);
 
-/* Starts recording into DIR, which must not exist or be an empty directory
- * (-ENOTEMPTY, -ENOTDIR otherwise; a link is not a directory).  With
- * REPLACE, DIR may also be a previous snapshot (it holds .iommuctl/info),
- * which the new one replaces; any other non-empty DIR gives -EEXIST.  The
- * copy is written to a temporary directory beside DIR and renamed to DIR by
- * sysroot_record_commit(), so DIR never holds half a snapshot.  Nothing is
+/* What a recording's destination name makes: DEST ending in .tar, .tar.gz,
+ * .tar.xz or .tar.zst is one archive of that kind, "-" a plain tar on
+ * standard output, anything else a directory. */
+enum sr_record_form {
+	SR_RECORD_DIR,
+	SR_RECORD_TAR,
+	SR_RECORD_TAR_GZ,
+	SR_RECORD_TAR_XZ,
+	SR_RECORD_TAR_ZST,
+	SR_RECORD_STDOUT,
+};
+enum sr_record_form sysroot_record_form(const char *dest);
+
+/* Starts recording into DEST (see sysroot_record_form; "" gives -EINVAL).
+ * A directory must not exist or be empty (-ENOTEMPTY, -ENOTDIR otherwise;
+ * a link is not a directory); an archive must not exist (-EEXIST; -EISDIR
+ * for a directory of that name); standard output must not be a terminal
+ * (-ENOTTY).  With REPLACE, DEST may also be a previous snapshot, directory
+ * or archive (it holds .iommuctl/info), which the new one replaces; any
+ * other existing DEST gives -EEXIST.  A directory or archive is written
+ * beside DEST under a temporary name and renamed to DEST by
+ * sysroot_record_commit(), so DEST never holds half a snapshot.  Nothing is
  * ever written through a link. */
-int sysroot_record_begin(struct sysroot *sr, const char *dir, bool replace);
+int sysroot_record_begin(struct sysroot *sr, const char *dest, bool replace);
 /* Writes a file that is not a copy (metadata such as ".iommuctl/info") at
  * RELPATH inside the recording. */
 void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *data, size_t len);
@@ -48,10 +86,11 @@ void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *d
  * sources, snapshot --from-lspci) at RELPATH inside the recording. */
 void sysroot_record_extra_link(struct sysroot *sr, const char *relpath, const char *target);
 /* Finishes the recording: 0, or the first error met while writing it, with
- * the path concerned in *path (heap, relative to DIR); on error nothing is
- * left behind. */
+ * the path concerned in *path (heap, relative to DEST; "" for the archive
+ * itself); on error nothing is left behind (but what a tar on standard
+ * output already wrote). */
 int sysroot_record_commit(struct sysroot *sr, char **path);
-/* Drops the recording and its temporary directory. */
+/* Drops the recording and its temporary directory or file. */
 void sysroot_record_abort(struct sysroot *sr);
 
 enum sr_read_flags {
@@ -88,8 +127,9 @@ struct sr_dir {
 };
 void sr_dir_init(struct sr_dir *d);
 void sr_dir_release(struct sr_dir *d);
-/* Lists the directory PATH ("." and ".." left out), keeping only entries for
- * which KEEP (if not NULL) returns true; only kept entries are recorded. */
+/* Lists the directory PATH ("." and ".." left out) in name order (strcmp),
+ * keeping only entries for which KEEP (if not NULL) returns true; only kept
+ * entries are recorded. */
 int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name), struct sr_dir *out);
 
 /* SR_KIND_UNKNOWN: in a captured tree, a plain file under /dev that is not

@@ -38,6 +38,8 @@ void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(prin
 void buf_reset(struct buf *b);
 /* Keeps the first LEN bytes (no-op if it holds fewer). */
 void buf_truncate(struct buf *b, size_t len);
+/* Sets B to the path DIR/NAME, or NAME when DIR is empty. */
+void buf_set_path(struct buf *b, const char *dir, const char *name);
 /* Returns the contents as a heap string and resets the buffer. */
 char *buf_steal(struct buf *b);
 
@@ -55,6 +57,33 @@ void strvec_push_owned(struct strvec *sv, char *s);
 void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strvec_contains(const struct strvec *sv, const char *s);
 void strvec_sort(struct strvec *sv);
+
+/* A map from strings (copied in) to numbers: an index into the caller's
+ * own array, mostly.  Open addressing; look-ups cost one hash of the key. */
+struct strmap {
+	struct strmap_slot {
+		const char *key; /* NULL: empty */
+		size_t len;
+		size_t hash;
+		size_t value;
+	} *slot;
+	size_t cap; /* a power of two, or 0 */
+	size_t n;
+	/* the keys, packed in blocks (one allocation per block, not per
+	 * key: maps of a snapshot's paths hold hundreds of thousands) */
+	char **block;
+	size_t nblocks, cap_blocks;
+	char *pos;   /* the free part of the last block */
+	size_t left;
+};
+void strmap_init(struct strmap *m);
+void strmap_release(struct strmap *m);
+/* True if KEY (LEN bytes) is in M, with its value in *VALUE (may be NULL). */
+bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value);
+/* Sets KEY to VALUE; returns false if KEY was there already (its value
+ * is then left as it was).  *STORED (when not NULL) gets the map's copy of
+ * KEY, NUL-terminated, valid while the map lives. */
+bool strmap_add(struct strmap *m, const char *key, size_t len, size_t value, const char **stored);
 
 /* Strict parsers: the whole string (after trimming trailing whitespace) must
  * be a number in range, or they return false and leave *out untouched. */

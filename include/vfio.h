@@ -78,10 +78,12 @@ void vfio_request_release(struct vfio_request *req);
 
 struct status_report;
 /* Checks device DEV of S (P: iommu_presence_analyse of S; ST: status_analyse
- * of S, whose interrupt_remapping check decides MSI isolation) as part of
- * REQ (NULL: alone, no risk accepted). */
+ * of S, whose interrupt_remapping check decides MSI isolation; TREE:
+ * pci_tree_build of S, for the devices a bus reset reaches) as part of REQ
+ * (NULL: alone, no risk accepted). */
 void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p, const struct status_report *st,
-		       const struct vfio_request *req, size_t dev, struct vfio_check *out);
+		       const struct pci_tree *tree, const struct vfio_request *req, size_t dev,
+		       struct vfio_check *out);
 void vfio_check_release(struct vfio_check *c);
 
 /* The functions `check-vfio --all` checks: every one but bridges (a

@@ -202,6 +202,7 @@ void diff_side_init(struct diff_side *side, const struct snapshot *s)
 	iommu_presence_analyse(s, &side->presence);
 	status_analyse(s, &side->status);
 	swiotlb_analyse(s, &side->swiotlb);
+	pci_tree_build(s, &side->tree);
 	side->cmdline_known = s->cmdline != NULL;
 	if (side->cmdline_known) {
 		iommu_cmdline_parse(s->cmdline, &side->cmdline);
@@ -215,6 +216,7 @@ void diff_side_release(struct diff_side *side)
 	iommu_presence_release(&side->presence);
 	status_report_release(&side->status);
 	swiotlb_report_release(&side->swiotlb);
+	pci_tree_release(&side->tree);
 	if (side->cmdline_known)
 		iommu_cmdline_release(&side->cmdline);
 	memset(side, 0, sizeof(*side));
@@ -1240,8 +1242,8 @@ static void diff_vfio(struct differ *d, const struct dev_pair *pairs, size_t np)
 		if (!vfio_checked_by_all(od) || !vfio_checked_by_all(nd))
 			continue;
 		/* as check-vfio --all: each device judged alone */
-		vfio_check_device(d->o->s, &d->o->presence, &d->o->status, NULL, (size_t)pairs[k].o, &oc);
-		vfio_check_device(d->n->s, &d->n->presence, &d->n->status, NULL, (size_t)pairs[k].n, &nc);
+		vfio_check_device(d->o->s, &d->o->presence, &d->o->status, &d->o->tree, NULL, (size_t)pairs[k].o, &oc);
+		vfio_check_device(d->n->s, &d->n->presence, &d->n->status, &d->n->tree, NULL, (size_t)pairs[k].n, &nc);
 		compare_verdicts(d, nd->bdf, &oc, &nc);
 		vfio_check_release(&oc);
 		vfio_check_release(&nc);

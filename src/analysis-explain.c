@@ -334,6 +334,34 @@ void explain_acs_override(const struct isolation *iso_override, enum tri active,
 	e->override_message = buf_steal(&b);
 }
 
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The functions whose group is GROUP, in address order: those its member
+ * list names (a function listed by two groups belongs to the one that
+ * named it last, as the loader keeps it). */
+static void group_members(const struct snapshot *s, int group, struct explanation *e)
+{
+	const struct iommu_group *g = snapshot_find_group(s, group);
+	size_t n = g ? g->ndev : 0;
+	e->members = xcalloc(n + 1, sizeof(size_t));
+	for (size_t k = 0; k < n; k++)
+		if (g->dev[k] < s->ndev && s->dev[g->dev[k]].group == group)
+			e->members[e->nmembers++] = g->dev[k];
+	if (e->nmembers > 1) {
+		/* (the same function listed twice: hex digits in two cases) */
+		size_t kept = 1;
+		qsort(e->members, e->nmembers, sizeof(size_t), cmp_index);
+		for (size_t k = 1; k < e->nmembers; k++)
+			if (e->members[k] != e->members[kept - 1])
+				e->members[kept++] = e->members[k];
+		e->nmembers = kept;
+	}
+}
+
 void explain_group(const struct isolation *iso, const struct prediction *p, int group, struct explanation *e)
 {
 	const struct snapshot *s = iso->s;
@@ -342,16 +370,14 @@ void explain_group(const struct isolation *iso, const struct prediction *p, int 
 	memset(e, 0, sizeof(*e));
 	e->group = group;
 	e->override_active = TRI_UNKNOWN;
-	e->members = xcalloc(s->ndev + 1, sizeof(size_t));
-	for (size_t i = 0; i < s->ndev; i++)
-		if (s->dev[i].group == group)
-			e->members[e->nmembers++] = i;
+	group_members(s, group, e);
 	if (e->nmembers)
 		pg = p->group[e->members[0]];
-	e->model_agrees = pg >= 0;
-	for (size_t i = 0; i < s->ndev && pg >= 0; i++)
-		if ((p->group[i] == pg) != (s->dev[i].group == group))
-			e->model_agrees = false;
+	/* the same set: every member in the predicted group, and no more
+	 * functions there */
+	e->model_agrees = pg >= 0 && p->size[pg] == e->nmembers;
+	for (size_t k = 0; k < e->nmembers && e->model_agrees; k++)
+		e->model_agrees = p->group[e->members[k]] == pg;
 
 	if (e->nmembers == 1 && p->why[e->members[0]].kind == JOIN_NEW) {
 		explain_alone(iso, e, e->members[0]);

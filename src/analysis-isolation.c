@@ -182,13 +182,12 @@ static int run_quirk(const struct isolation *iso, size_t i, enum quirk_fn fn)
 		 * and will once one is enabled */
 		return 1;
 	case Q_INTEL_SPT_PCH:
-		if (type != PCIE_TYPE_ROOT_PORT || !intel_spt_match(dev) || !d->caps.acs_off || !d->config ||
-		    d->config_len < d->caps.acs_off + 12)
+		if (type != PCIE_TYPE_ROOT_PORT || !intel_spt_match(dev) || !d->caps.acs_off || !d->caps.acs_dwords)
 			return -1;
 		{
 			/* control is a dword at +8, not the word at +6 */
-			uint32_t cap = pci_cfg_u32(d->config, d->caps.acs_off + 4);
-			uint32_t ctl = pci_cfg_u32(d->config, d->caps.acs_off + 8);
+			uint32_t cap = d->caps.acs_dword4;
+			uint32_t ctl = d->caps.acs_dword8;
 			uint32_t flags = PCI_ACS_REQUIRED & (cap | PCI_ACS_EC);
 			if (iso->predict)
 				ctl |= cap & PCI_ACS_REQUIRED;
@@ -572,6 +571,7 @@ struct sim {
 	const struct snapshot *s;
 	struct prediction *p;
 	uint32_t visited[8]; /* devfns tried on one bus (the kernel's bitmap) */
+	bool *aliases;       /* per function: a DMA alias quirk names some devfn */
 };
 
 static bool same_bus(const struct pci_device *a, const struct pci_device *b)
@@ -589,11 +589,26 @@ static void note_unknown(struct sim *m, int dev)
 
 static int function_alias_group(struct sim *m, int dev, int *via);
 
+/* The functions on D's bus: a run of s->dev, which is sorted by address,
+ * of at most 256 (one per devfn), found by stepping from D. */
+static void bus_span(const struct snapshot *s, int dev, size_t *lo, size_t *hi)
+{
+	const struct pci_device *d = &s->dev[dev];
+	size_t a = (size_t)dev, b = (size_t)dev + 1;
+	while (a > 0 && same_bus(&s->dev[a - 1], d))
+		a--;
+	while (b < s->ndev && same_bus(&s->dev[b], d))
+		b++;
+	*lo = a;
+	*hi = b;
+}
+
 /* get_pci_alias_group() */
 static int alias_group(struct sim *m, int dev, int *via)
 {
 	const struct pci_device *d = &m->s->dev[dev];
 	unsigned devfn = (unsigned)(d->addr.dev << 3 | d->addr.fn);
+	size_t lo, hi;
 	if (mask_has(m->visited, devfn))
 		return -1;
 	m->visited[devfn / 32] |= 1u << (devfn % 32);
@@ -601,9 +616,15 @@ static int alias_group(struct sim *m, int dev, int *via)
 		*via = dev;
 		return m->p->group[dev];
 	}
-	for (size_t t = 0; t < m->s->ndev; t++) {
+	uint32_t mask[8];
+	bus_span(m->s, dev, &lo, &hi);
+	alias_mask(d, mask);
+	for (size_t t = lo; t < hi; t++) {
+		const struct pci_device *o = &m->s->dev[t];
 		int g;
-		if ((int)t == dev || !same_bus(&m->s->dev[t], d) || !dma_alias_quirk(d, &m->s->dev[t]))
+		/* (dma_alias_quirk, without making masks where none can be) */
+		if ((int)t == dev || (!m->aliases[t] && !mask_has(mask, (unsigned)(o->addr.dev << 3 | o->addr.fn))) ||
+		    !dma_alias_quirk(d, o))
 			continue;
 		if ((g = alias_group(m, (int)t, via)) >= 0 || (g = function_alias_group(m, (int)t, via)) >= 0)
 			return g;
@@ -615,6 +636,7 @@ static int alias_group(struct sim *m, int dev, int *via)
 static int function_alias_group(struct sim *m, int dev, int *via)
 {
 	const struct pci_device *d = &m->s->dev[dev];
+	size_t lo, hi;
 	if (!kernel_multifunction(d))
 		return -1;
 	if (m->iso->acs[dev].isolated != TRI_NO) {
@@ -622,10 +644,11 @@ static int function_alias_group(struct sim *m, int dev, int *via)
 			note_unknown(m, dev);
 		return -1;
 	}
-	for (size_t t = 0; t < m->s->ndev; t++) {
+	bus_span(m->s, dev, &lo, &hi);
+	for (size_t t = lo; t < hi; t++) {
 		const struct pci_device *o = &m->s->dev[t];
 		int g;
-		if ((int)t == dev || !same_bus(o, d) || o->addr.dev != d->addr.dev)
+		if ((int)t == dev || o->addr.dev != d->addr.dev)
 			continue;
 		if (m->iso->acs[t].isolated != TRI_NO) {
 			if (m->iso->acs[t].isolated == TRI_UNKNOWN)
@@ -727,14 +750,16 @@ static int order_kind(const struct pci_device *d)
 	return d->virtfn ? 2 : d->dma_dev >= 0 ? 1 : 0;
 }
 
-static void add_order(const struct snapshot *s, int parent, int kind, int *order, size_t *n)
+static void add_order(const struct snapshot *s, const struct pci_tree *t, int parent, int kind, int *order, size_t *n)
 {
-	for (size_t i = 0; i < s->ndev; i++)
-		if (s->dev[i].topology_known && s->dev[i].parent == parent && order_kind(&s->dev[i]) == kind)
-			order[(*n)++] = (int)i;
-	for (size_t i = 0; i < s->ndev; i++)
-		if (s->dev[i].topology_known && s->dev[i].parent == parent && !s->dev[i].virtfn)
-			add_order(s, (int)i, kind, order, n);
+	size_t nk;
+	const int *k = pci_tree_children(t, parent, &nk);
+	for (size_t c = 0; c < nk; c++)
+		if (order_kind(&s->dev[k[c]]) == kind)
+			order[(*n)++] = k[c];
+	for (size_t c = 0; c < nk; c++)
+		if (!s->dev[k[c]].virtfn)
+			add_order(s, t, k[c], kind, order, n);
 }
 
 void predict_groups(const struct isolation *iso, struct prediction *p)
@@ -743,6 +768,7 @@ void predict_groups(const struct isolation *iso, struct prediction *p)
 	int *order = xcalloc(s->ndev + 1, sizeof(*order));
 	size_t n = 0;
 	struct sim m = {.iso = iso, .s = s, .p = p};
+	struct pci_tree tree;
 
 	memset(p, 0, sizeof(*p));
 	p->group = xcalloc(s->ndev + 1, sizeof(*p->group));
@@ -753,8 +779,17 @@ void predict_groups(const struct isolation *iso, struct prediction *p)
 		p->group[i] = -1;
 		p->why[i].via = p->why[i].failed = -1;
 	}
+	m.aliases = xcalloc(s->ndev + 1, sizeof(*m.aliases));
+	for (size_t i = 0; i < s->ndev; i++) {
+		uint32_t mask[8];
+		alias_mask(&s->dev[i], mask);
+		for (size_t k = 0; k < 8; k++)
+			m.aliases[i] = m.aliases[i] || mask[k];
+	}
+	pci_tree_build(s, &tree);
 	for (int kind = 0; kind < 3; kind++)
-		add_order(s, -1, kind, order, &n);
+		add_order(s, &tree, -1, kind, order, &n);
+	pci_tree_release(&tree);
 	/* functions whose place is unknown: last, in address order */
 	for (size_t i = 0; i < s->ndev; i++)
 		if (!s->dev[i].topology_known)
@@ -766,12 +801,18 @@ void predict_groups(const struct isolation *iso, struct prediction *p)
 		p->group[i] = device_group(&m, i, &p->why[i]);
 	}
 	free(order);
+	free(m.aliases);
+	p->size = xcalloc((size_t)p->ngroups + 1, sizeof(*p->size));
+	for (size_t i = 0; i < s->ndev; i++)
+		if (p->group[i] >= 0)
+			p->size[p->group[i]]++;
 }
 
 void prediction_release(struct prediction *p)
 {
 	free(p->group);
 	free(p->why);
+	free(p->size);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -794,7 +835,7 @@ void prediction_apply(const struct prediction *p, struct snapshot *s)
 	for (int g = 0; g < p->ngroups; g++) {
 		s->grp[g].id = g;
 		s->grp[g].members_known = true;
-		s->grp[g].dev = xcalloc(s->ndev + 1, sizeof(size_t));
+		s->grp[g].dev = xcalloc(p->size[g] + 1, sizeof(size_t));
 		strvec_init(&s->grp[g].other);
 		strvec_init(&s->grp[g].other_bus);
 	}

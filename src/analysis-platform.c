@@ -317,8 +317,8 @@ char *streamid_collision_text(const struct snapshot *s, size_t dev, int owner, i
 	short_bdf(o, o_);
 	short_bdf(b, b_);
 	/* a PCIe-to-PCI bridge's alias: its secondary bus, devfn 0 */
-	if (b->config && b->config_len > 0x19)
-		snprintf(rid, sizeof(rid), " (%02x:00.0)", b->config[0x19]);
+	if (b->caps.bus_numbers)
+		snprintf(rid, sizeof(rid), " (%02x:00.0)", b->caps.secondary_bus);
 	return xasprintf("StreamID collision: %s's DMA carries the requester ID of PCIe-to-PCI bridge %s's secondary "
 			 "bus%s, as %s's does, and arm-smmu-v3 gave that StreamID to %s first and refused %s (\"already "
 			 "in tree\"), so %s has no group; its DMA is translated by %s's domain (group %d), and VFIO "

@@ -396,24 +396,37 @@ static void check_interrupts(struct vfio_check *c, const struct snapshot *s, con
  * (vfio_pci_core_register_device): a device on a root bus or a VF stands
  * alone (false); otherwise everything on the bus below its parent bridge,
  * and below that (pci_reset_bus). */
-static bool bus_reset_scope(const struct snapshot *s, size_t i, size_t **out, size_t *n)
+static void add_below(const struct pci_tree *t, int up, size_t skip, size_t **out, size_t *n, size_t *cap)
+{
+	size_t nk;
+	const int *k = pci_tree_children(t, up, &nk);
+	for (size_t c = 0; c < nk; c++) {
+		if ((size_t)k[c] != skip) {
+			xgrow((void **)out, cap, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = (size_t)k[c];
+		}
+		add_below(t, k[c], skip, out, n, cap);
+	}
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+static bool bus_reset_scope(const struct snapshot *s, const struct pci_tree *t, size_t i, size_t **out, size_t *n)
 {
 	const struct pci_device *d = &s->dev[i];
+	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
 	if (!d->topology_known || d->parent < 0 || d->virtfn)
 		return false;
-	for (size_t k = 0; k < s->ndev; k++) {
-		bool below = false;
-		if (k == i)
-			continue;
-		for (int p = s->dev[k].parent; p >= 0 && !below; p = s->dev[p].parent)
-			below = p == d->parent;
-		if (!below)
-			continue;
-		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[(*n)++] = k;
-	}
+	/* everything below the parent bridge, in address order */
+	add_below(t, d->parent, i, out, n, &cap);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_index);
 	return true;
 }
 
@@ -432,7 +445,7 @@ static bool has_word(const char *list, const char *word)
  * function alone on its bus.  Without a reset of its own VFIO falls back
  * to a hot reset of the whole dev_set, which needs every device in it
  * bound to vfio-pci and unused. */
-static void check_reset(struct vfio_check *c, const struct snapshot *s)
+static void check_reset(struct vfio_check *c, const struct snapshot *s, const struct pci_tree *tree)
 {
 	static const char *const own[] = {"device_specific", "acpi", "flr", "af_flr", "pm"};
 	const struct pci_device *d = &s->dev[c->dev];
@@ -440,7 +453,7 @@ static void check_reset(struct vfio_check *c, const struct snapshot *s)
 	c->flr_known = d->caps.known && d->caps.pcie && !(d->unknown & (1u << PROV_FLR));
 	c->flr = d->caps.flr;
 	c->reset_method = d->reset_method_known ? (d->reset_method ? d->reset_method : "") : NULL;
-	c->bus_reset_known = bus_reset_scope(s, c->dev, &c->bus_reset_also, &c->nbus_reset_also);
+	c->bus_reset_known = bus_reset_scope(s, tree, c->dev, &c->bus_reset_also, &c->nbus_reset_also);
 	if (!c->reset_method)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
@@ -523,7 +536,8 @@ static void check_denylist(struct vfio_check *c, const struct snapshot *s)
 }
 
 void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p, const struct status_report *st,
-		       const struct vfio_request *req, size_t dev, struct vfio_check *c)
+		       const struct pci_tree *tree, const struct vfio_request *req, size_t dev,
+		       struct vfio_check *c)
 {
 	const struct pci_device *d = &s->dev[dev];
 	const struct iommu_group *g = d->group >= 0 ? snapshot_find_group(s, d->group) : NULL;
@@ -687,7 +701,7 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 		add_finding(c, "boot_vga", SEV_WARNING, s, (int)dev,
 			    xasprintf("%s is the boot display: the firmware's console may still use it", d->bdf),
 			    xstrdup("add video=efifb:off to the kernel command line and load vfio-pci with disable_vga=1"));
-	check_reset(c, s);
+	check_reset(c, s, tree);
 
 	/* vfio-pci must be there before anything binds to it */
 	if (c->nsteps && !s->host.params.vfio_pci_loaded) {

@@ -130,6 +130,23 @@ const struct pci_device *app_find_device(struct app *app, const struct snapshot 
 
 /* ---- loading ----------------------------------------------------------------------- */
 
+/* The same for ROOT, which WHAT names in messages ("--root", "OLD"). */
+static int root_failed(struct app *app, const char *root, const char *what, int err, char *why)
+{
+	bool is_root = !strcmp(what, "--root");
+	int rc = why ? app_fail(app, EXIT_ENV, "cannot read the snapshot archive '%s'%s%s%s: %s", root,
+				is_root ? "" : " (", is_root ? "" : what, is_root ? "" : ")", why)
+	       : is_root ? app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", root, strerror(-err))
+			 : app_fail(app, EXIT_ENV, "cannot open %s '%s': %s", what, root, strerror(-err));
+	free(why);
+	return rc;
+}
+
+int app_root_failed(struct app *app, int err, char *why)
+{
+	return root_failed(app, app->root, "--root", err, why);
+}
+
 /* A snapshot carries the names its machine showed (.iommuctl/pci.ids):
  * copied into a memfd so that libpci reads the file found inside the root,
  * however the root's links point. */
@@ -162,11 +179,10 @@ int app_load_root(struct app *app, const char *root, const char *what, struct sy
 
 	snapshot_init(s);
 	if (!*sr) {
-		err = sysroot_open(root, sr);
-		if (err && !strcmp(what, "--root"))
-			return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", root, strerror(-err));
+		char *why = NULL;
+		err = sysroot_open_why(root, sr, &why);
 		if (err)
-			return app_fail(app, EXIT_ENV, "cannot open %s '%s': %s", what, root, strerror(-err));
+			return root_failed(app, root, what, err, why);
 	}
 	err = snapshot_load(*sr, flags, s);
 	if (err)

@@ -36,13 +36,14 @@ static const struct cmd_operand check_vfio_operand = {
 struct check_ctx {
 	const struct iommu_presence *presence;
 	const struct status_report *status;
+	const struct pci_tree *tree;
 	const struct vfio_request *req;
 };
 
 static void check_one(const struct vfio_view *v, size_t i, struct vfio_check *out)
 {
 	const struct check_ctx *cx = v->ctx;
-	vfio_check_device(v->s, cx->presence, cx->status, cx->req, cx->req->devs[i], out);
+	vfio_check_device(v->s, cx->presence, cx->status, cx->tree, cx->req, cx->req->devs[i], out);
 }
 
 static int check_vfio_run(struct app *app, struct request *req)
@@ -53,6 +54,7 @@ static int check_vfio_run(struct app *app, struct request *req)
 	struct iommu_presence presence;
 	struct status_report status;
 	struct vfio_tally tally;
+	struct pci_tree tree;
 	size_t *devs = NULL, ndevs = 0;
 	int rc;
 
@@ -85,11 +87,12 @@ static int check_vfio_run(struct app *app, struct request *req)
 
 	iommu_presence_analyse(&s, &presence);
 	status_analyse(&s, &status);
+	pci_tree_build(&s, &tree);
 	{
 		/* devices named, or one script: assigned together */
 		struct vfio_request vr = {.devs = devs, .ndevs = ndevs, .together = req->noperands || o->script,
 					  .accept_unknown_host_use = o->accept_unknown_host_use};
-		struct check_ctx cx = {&presence, &status, &vr};
+		struct check_ctx cx = {&presence, &status, &tree, &vr};
 		struct vfio_view v = {&s, ndevs, check_one, &cx, names_warning(app->names), app->numeric,
 				      app_width(app)};
 		vfio_request_prepare(&s, &vr);
@@ -102,6 +105,7 @@ static int check_vfio_run(struct app *app, struct request *req)
 			rc = tally.not_viable ? EXIT_BLOCKING : tally.after_steps ? EXIT_STEPS : EXIT_OK;
 		vfio_request_release(&vr);
 	}
+	pci_tree_release(&tree);
 	status_report_release(&status);
 	iommu_presence_release(&presence);
 out:

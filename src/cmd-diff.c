@@ -41,12 +41,12 @@ static const struct cmd_option diff_options[] = {
 
 static const struct cmd_operand states_operand = {
 	.name = "OLD [NEW]",
-	.kind = OPERAND_DIR,
+	.kind = OPERAND_FILE,
 	.min = 1,
 	.max = 2,
 	.missing = "which state to compare with? give OLD (a snapshot, or / for this machine)",
-	.help = "the states before and after: snapshots (made by 'iommuctl snapshot'), or / for this machine; "
-		"NEW defaults to --root, or this machine",
+	.help = "the states before and after: snapshots (directories or FILE.tar.zst, made by 'iommuctl "
+		"snapshot'), or / for this machine; NEW defaults to --root, or this machine",
 };
 
 static int diff_run(struct app *app, struct request *req)

@@ -90,6 +90,7 @@ static int explain_run(struct app *app, struct request *req)
 	struct explanation *ex = NULL;
 	size_t nex = 0, nwanted = 0;
 	int *wanted = NULL, rc;
+	unsigned char *seen = NULL;
 	bool predict = o->predict, have_override = false;
 
 	rc = app_load_isolation(app, req->load, &s, &iso, predict);
@@ -117,11 +118,11 @@ static int explain_run(struct app *app, struct request *req)
 	if (rc != EXIT_OK)
 		goto out;
 	ex = xcalloc(nwanted + 1, sizeof(*ex));
+	seen = xcalloc(s.ngrp + 1, sizeof(*seen));
 	for (size_t i = 0; i < nwanted; i++) {
-		bool dup = false;
-		for (size_t j = 0; j < nex; j++)
-			dup = dup || ex[j].group == wanted[i];
-		if (dup)
+		/* each group once (every wanted group is one of s.grp) */
+		const struct iommu_group *g = snapshot_find_group(&s, wanted[i]);
+		if (g && seen[g - s.grp]++)
 			continue;
 		explain_group(&iso, &pred, wanted[i], &ex[nex]);
 		if (have_override)
@@ -139,6 +140,7 @@ out:
 	for (size_t i = 0; i < nex; i++)
 		explanation_release(&ex[i]);
 	free(ex);
+	free(seen);
 	free(wanted);
 	isolation_release(&iso_override);
 	prediction_release(&pred);

@@ -1,5 +1,6 @@
-/* cmd-snapshot.c - `iommuctl snapshot DIR`: copy everything iommuctl reads
- * into DIR, mirroring the root, so that `iommuctl --root DIR X` prints what
+/* cmd-snapshot.c - `iommuctl snapshot DEST`: copy everything iommuctl reads
+ * into DEST (a directory, one archive, or a tar on standard output),
+ * mirroring the root, so that `iommuctl --root DEST X` prints what
  * `iommuctl X` printed here.  The copy is made by loading the system with
  * sysroot recording every file, link and directory it reads: what is copied
  * is by construction what is read, and nothing else. */
@@ -43,7 +44,7 @@ static bool add_lspci_file(const char *arg, void *field)
 
 static const struct cmd_option snapshot_options[] = {
 	{.name = "force", .kind = OPT_FLAG, OWN_FIELD(struct snapshot_options, force),
-	 .help = "replace the snapshot DIR holds (only a directory iommuctl snapshot wrote)"},
+	 .help = "replace the snapshot DEST holds (only a directory or archive iommuctl snapshot wrote)"},
 	{.name = "from-lspci", .kind = OPT_VALUE, .arg = "FILE", OWN_FIELD(struct snapshot_options, lspci),
 	 .parse = add_lspci_file, .complete = COMPLETE_FILE,
 	 .help = "build it from lspci -vvnn and/or -xxxx output (- for stdin; twice: text and hex)"},
@@ -51,12 +52,13 @@ static const struct cmd_option snapshot_options[] = {
 };
 
 static const struct cmd_operand dir_operand = {
-	.name = "DIR",
-	.kind = OPERAND_DIR,
+	.name = "DEST",
+	.kind = OPERAND_FILE,
 	.min = 1,
 	.max = 1,
-	.missing = "missing the directory to write the snapshot to",
-	.help = "where to write the snapshot: a new or empty directory",
+	.missing = "missing where to write the snapshot (a directory, FILE.tar.zst or -)",
+	.help = "where to write the snapshot: a new or empty directory; FILE.tar, .tar.gz, .tar.xz or .tar.zst: one "
+		"archive; -: a tar on standard output",
 };
 
 /* "Read it with: iommuctl --root DIR groups" */
@@ -68,15 +70,25 @@ static void print_read_with(const struct app *app, const char *dir)
 }
 
 /* sysroot_record_begin's refusals, as usage errors or the failure they are. */
-static int record_begin_failed(struct app *app, const char *dir, int err)
+static int record_begin_failed(struct app *app, const char *dir, int err, bool force)
 {
+	bool archive = sysroot_record_form(dir) != SR_RECORD_DIR;
 	if (err == -ENOTEMPTY)
 		return app_usage_error(app, "'%s' is not empty: give a new or empty directory, or --force to replace a snapshot", dir);
+	if (err == -EEXIST && archive && !force)
+		return app_usage_error(app, "'%s' exists: give a new name, or --force to replace a snapshot", dir);
+	if (err == -EEXIST && archive)
+		return app_usage_error(app, "'%s' exists and is not a snapshot archive: --force replaces only a snapshot", dir);
 	if (err == -EEXIST)
 		return app_usage_error(app, "'%s' is not empty and holds no snapshot: --force replaces only a snapshot", dir);
 	if (err == -ENOTDIR)
 		return app_usage_error(app, "'%s' exists and is not a directory", dir);
-	return app_fail(app, EXIT_ENV, "cannot create a directory beside '%s': %s", dir, strerror(-err));
+	if (err == -EISDIR)
+		return app_usage_error(app, "'%s' is a directory: a name ending in .tar, .tar.gz, .tar.xz or .tar.zst is an archive to write", dir);
+	if (err == -ENOTTY)
+		return app_usage_error(app, "standard output is a terminal: send the tar archive to a file or a pipe");
+	return app_fail(app, EXIT_ENV, "cannot create %s beside '%s': %s", archive ? "a file" : "a directory", dir,
+			strerror(-err));
 }
 
 /* Reads and parses one dump; EXIT_OK or the status after saying why not. */
@@ -155,7 +167,7 @@ static int snapshot_from_lspci(struct app *app, const char *const *files, int nf
 	err = sysroot_record_begin(app->sr, dir, force);
 	if (err) {
 		sysfs_tree_release(&t);
-		return record_begin_failed(app, dir, err);
+		return record_begin_failed(app, dir, err, force);
 	}
 	for (size_t i = 0; i < t.n; i++) {
 		if (t.e[i].link)
@@ -180,12 +192,15 @@ static int snapshot_from_lspci(struct app *app, const char *const *files, int nf
 					      "unknown_facts", (json_int_t)t.unknown));
 		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
+		/* (beside a tar on standard output, not in it) */
+		FILE *f = sysroot_record_form(dir) == SR_RECORD_STDOUT ? stderr : stdout;
 		char *text = xasprintf("Wrote a snapshot built from lspci output to %s: %zu PCI functions, %zu IOMMU "
 				       "groups; %zu facts synthesised, %zu unknown (%s/%s says which).",
 				       dir, t.functions, t.groups, t.synthesised, t.unknown, dir, PROVENANCE_FILE);
-		print_wrapped(stdout, "", "", text, app_width(app));
+		print_wrapped(f, "", "", text, app_width(app));
 		free(text);
-		print_read_with(app, dir);
+		if (f == stdout)
+			print_read_with(app, dir);
 		rc = EXIT_OK;
 	}
 	sysfs_tree_release(&t);
@@ -218,9 +233,17 @@ static int snapshot_run(struct app *app, struct request *req)
 	const char *dir = req->operands[0];
 	bool force = o->force;
 	struct snapshot s;
-	char *errpath = NULL;
+	char *errpath = NULL, *why = NULL;
+	enum sr_record_form form;
+	bool archive;
 	int err, rc;
 
+	if (!*dir)
+		return app_usage_error(app, "an empty name is no place to write a snapshot");
+	form = sysroot_record_form(dir);
+	archive = form != SR_RECORD_DIR;
+	if (form == SR_RECORD_STDOUT && app->json)
+		return app_usage_error(app, "-j cannot share standard output with the tar archive");
 	if (o->lspci.n > 2)
 		return app_usage_error(app, "--from-lspci given more than twice (once for -vvnn text, once for a -xxxx hex "
 					    "dump)");
@@ -232,12 +255,12 @@ static int snapshot_run(struct app *app, struct request *req)
 		return snapshot_from_lspci(app, o->lspci.v, o->lspci.n, dir, force);
 	}
 
-	err = sysroot_open(app->root, &app->sr);
+	err = sysroot_open_why(app->root, &app->sr, &why);
 	if (err)
-		return app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+		return app_root_failed(app, err, why);
 	err = sysroot_record_begin(app->sr, dir, force);
 	if (err)
-		return record_begin_failed(app, dir, err);
+		return record_begin_failed(app, dir, err, force);
 
 	rc = app_load(app, req->load, &s);
 	if (rc != EXIT_OK) {
@@ -257,7 +280,14 @@ static int snapshot_run(struct app *app, struct request *req)
 	}
 	err = sysroot_record_commit(app->sr, &errpath);
 	if (err) {
-		rc = app_fail(app, EXIT_ENV, "cannot write '%s/%s': %s", dir, errpath ? errpath : "", strerror(-err));
+		if (form == SR_RECORD_STDOUT)
+			rc = app_fail(app, EXIT_ENV, "cannot write the tar archive to standard output (at '%s'): %s",
+				      errpath ? errpath : "", strerror(-err));
+		else if (archive)
+			rc = app_fail(app, EXIT_ENV, "cannot write '%s'%s%s%s: %s", dir, errpath && *errpath ? " (at '" : "",
+				      errpath && *errpath ? errpath : "", errpath && *errpath ? "')" : "", strerror(-err));
+		else
+			rc = app_fail(app, EXIT_ENV, "cannot write '%s/%s': %s", dir, errpath ? errpath : "", strerror(-err));
 		free(errpath);
 		snapshot_release(&s);
 		return rc;
@@ -271,6 +301,11 @@ static int snapshot_run(struct app *app, struct request *req)
 					      (json_int_t)s.ndev, "iommu_groups", (json_int_t)s.ngrp, "warnings",
 					      (json_int_t)s.nissues));
 		rc = json_print(doc, app->pretty) < 0 ? EXIT_ENV : EXIT_OK;
+	} else if (form == SR_RECORD_STDOUT) {
+		/* standard output holds the archive: the summary goes beside it */
+		fprintf(stderr, "Wrote a snapshot of %s to standard output (tar): %zu PCI functions, %zu IOMMU groups.\n",
+			app->root, s.ndev, s.ngrp);
+		rc = EXIT_OK;
 	} else {
 		char *text = xasprintf("Wrote a snapshot of %s to %s: %zu PCI functions, %zu IOMMU groups.", app->root, dir,
 				       s.ndev, s.ngrp);
@@ -285,8 +320,8 @@ static int snapshot_run(struct app *app, struct request *req)
 
 const struct command cmd_snapshot = {
 	.name = "snapshot",
-	.summary = "Copy everything iommuctl reads into DIR, to read later with --root DIR.",
-	.synopsis = "[--force] [--from-lspci FILE [--from-lspci FILE]] DIR",
+	.summary = "Copy everything iommuctl reads into DEST (a directory, FILE.tar.zst or -), to read later with --root DEST.",
+	.synopsis = "[--force] [--from-lspci FILE [--from-lspci FILE]] DEST",
 	.options = snapshot_options,
 	.operand = &dir_operand,
 	.own_size = sizeof(struct snapshot_options),

@@ -356,6 +356,12 @@ static void load_routes(struct snapshot *s, struct sysroot *sr)
 
 /* ---- the rest ------------------------------------------------------------------- */
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
 static bool vfio_dev_entry(const char *name)
 {
 	return !strcmp(name, "vfio") || !strcmp(name, "iommu");
@@ -418,6 +424,10 @@ static void load_vfio_nodes(struct snapshot *s, struct sysroot *sr)
 		free(path);
 	}
 	sr_dir_release(&dir);
+	/* in numerical order, not the order the directory lists them in
+	 * (which the filesystem decides) */
+	qsort(v->groups, v->ngroups, sizeof(int), cmp_int);
+	qsort(v->noiommu_groups, v->nnoiommu, sizeof(int), cmp_int);
 	v->iommufd = node_is_char(sr, v, "dev/iommu") == 1;
 }
 

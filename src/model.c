@@ -53,7 +53,6 @@ static void group_release(struct iommu_group *g)
 void snapshot_release(struct snapshot *s)
 {
 	for (size_t i = 0; i < s->ndev; i++) {
-		free(s->dev[i].config);
 		free(s->dev[i].reset_method);
 		free(s->dev[i].removable);
 		free(s->dev[i].driver_override);
@@ -169,6 +168,40 @@ const struct iommu_group *snapshot_find_group(const struct snapshot *s, int id)
 	struct iommu_group key;
 	key.id = id;
 	return bsearch(&key, s->grp, s->ngrp, sizeof(*s->grp), cmp_group);
+}
+
+void pci_tree_build(const struct snapshot *s, struct pci_tree *t)
+{
+	size_t *fill;
+	t->start = xcalloc(s->ndev + 2, sizeof(*t->start));
+	t->kids = xcalloc(s->ndev + 1, sizeof(*t->kids));
+	t->roots = xcalloc(s->ndev + 1, sizeof(*t->roots));
+	t->nroots = 0;
+	for (size_t i = 0; i < s->ndev; i++) {
+		const struct pci_device *d = &s->dev[i];
+		if (d->topology_known && d->parent >= 0 && (size_t)d->parent < s->ndev)
+			t->start[d->parent + 1]++;
+		else if (d->topology_known && d->parent < 0)
+			t->roots[t->nroots++] = (int)i;
+	}
+	for (size_t i = 0; i < s->ndev; i++)
+		t->start[i + 1] += t->start[i];
+	fill = xcalloc(s->ndev + 1, sizeof(*fill));
+	memcpy(fill, t->start, s->ndev * sizeof(*fill));
+	for (size_t i = 0; i < s->ndev; i++) {
+		const struct pci_device *d = &s->dev[i];
+		if (d->topology_known && d->parent >= 0 && (size_t)d->parent < s->ndev)
+			t->kids[fill[d->parent]++] = (int)i;
+	}
+	free(fill);
+}
+
+void pci_tree_release(struct pci_tree *t)
+{
+	free(t->start);
+	free(t->kids);
+	free(t->roots);
+	memset(t, 0, sizeof(*t));
 }
 
 /* ---- PCI functions ------------------------------------------------------- */
@@ -292,8 +325,6 @@ static void load_device_ident(struct snapshot *s, struct sysroot *sr, unsigned f
 			 * only an unprivileged read stops there. */
 			if (b->len == PCI_CFG_HEADER_SIZE && !misfit && s->config_restricted++ == 0)
 				s->config_restricted_path = xstrdup(path);
-			d->config = xmalloc(b->len);
-			memcpy(d->config, b->data, b->len);
 			d->config_len = b->len;
 		}
 		d->header_known = true;
@@ -369,7 +400,6 @@ static void load_pci_devices(struct snapshot *s, struct sysroot *sr, unsigned fl
 			char path[64];
 			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", s->dev[kept].bdf);
 			snapshot_add_issue(s, path, 0, "listed, but its directory is gone (unplugged while read, or a broken tree)");
-			free(s->dev[kept].config);
 			continue;
 		}
 		kept++;
@@ -549,6 +579,39 @@ bool parse_device_location(struct snapshot *s, struct pci_device *d, const char 
 	return true;
 }
 
+/* Each function's place names its parent, so an edited tree can make the
+ * parents loop (A below B below C below A: each link alone is a place).
+ * Every walk up the hierarchy would never end: a function on such a loop
+ * has no known place (a warning), and walks stop at it.  One pass, each
+ * function coloured once. */
+static void break_parent_loops(struct snapshot *s)
+{
+	unsigned char *state = xcalloc(s->ndev + 1, 1); /* 0 new, 1 on this walk, 2 done */
+	for (size_t i = 0; i < s->ndev; i++) {
+		int p = (int)i, loop = -1;
+		while (p >= 0 && state[p] == 0) {
+			state[p] = 1;
+			p = s->dev[p].parent;
+		}
+		if (p >= 0 && state[p] == 1)
+			loop = p;
+		/* cut the loop where it closed; the rest of the walk is done */
+		for (int q = loop; q >= 0 && s->dev[q].topology_known;) {
+			int next = s->dev[q].parent;
+			char path[64];
+			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", s->dev[q].bdf);
+			snapshot_add_issue(s, path, 0, "its place under /sys/devices loops back on itself through its parents");
+			s->dev[q].parent = -1;
+			s->dev[q].topology_known = false;
+			state[q] = 2;
+			q = next;
+		}
+		for (p = (int)i; p >= 0 && state[p] == 1; p = s->dev[p].parent)
+			state[p] = 2;
+	}
+	free(state);
+}
+
 static void load_topology(struct snapshot *s, struct sysroot *sr)
 {
 	struct sr_base base = {.fd = -1, .path = NULL};
@@ -569,6 +632,7 @@ static void load_topology(struct snapshot *s, struct sysroot *sr)
 		free(target);
 	}
 	sr_base_close(sr, &base);
+	break_parent_loops(s);
 	s->topology_loaded = true;
 }
 
@@ -995,15 +1059,15 @@ static void link_virtfns(struct snapshot *s, struct sysroot *sr)
 {
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct pci_device *pf = &s->dev[i];
-		unsigned off = pf->caps.sriov_off, numvfs, first, stride;
+		unsigned numvfs, first, stride;
 		uint32_t rid;
-		if (!off || !pf->config || off + 0x18 > pf->config_len)
+		if (!pf->caps.sriov_off || !pf->caps.sriov_regs)
 			continue;
-		if (!(pci_cfg_u16(pf->config, off + 0x08) & 0x1)) /* VF Enable */
+		if (!(pf->caps.sriov_ctrl & 0x1)) /* VF Enable */
 			continue;
-		numvfs = pci_cfg_u16(pf->config, off + 0x10);
-		first = pci_cfg_u16(pf->config, off + 0x14);
-		stride = pci_cfg_u16(pf->config, off + 0x16);
+		numvfs = pf->caps.sriov_numvfs;
+		first = pf->caps.sriov_first;
+		stride = pf->caps.sriov_stride;
 		rid = (uint32_t)pf->addr.bus << 8 | (uint32_t)pf->addr.dev << 3 | pf->addr.fn;
 		for (unsigned n = 0; n < numvfs; n++) {
 			uint32_t vrid = rid + first + n * stride;

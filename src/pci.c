@@ -108,13 +108,14 @@ void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
 
 	memset(c, 0, sizeof(*c));
 	c->pcie_type = -1;
-	if (len < 256)
-		return;
-	c->known = true;
-	if ((cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 1) {
+	if (len > 0x1a && (cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 1) {
+		c->bus_numbers = true;
 		c->secondary_bus = cfg[0x19];
 		c->subordinate_bus = cfg[0x1a];
 	}
+	if (len < 256)
+		return;
+	c->known = true;
 	/* standard list: status bit 4, pointer at 0x34 (0x14 for CardBus) */
 	if (pci_cfg_u16(cfg, 0x06) & 0x10) {
 		pos = cfg[(cfg[PCI_CFG_HEADER_TYPE] & 0x7f) == 2 ? 0x14 : 0x34];
@@ -144,8 +145,20 @@ void pci_parse_caps(const uint8_t *cfg, size_t len, struct pci_caps *c)
 			c->acs_off = pos;
 			c->acs_cap = pci_cfg_u16(cfg, pos + 4);
 			c->acs_ctl = pci_cfg_u16(cfg, pos + 6);
+			if (pos + 12 <= len) {
+				c->acs_dwords = true;
+				c->acs_dword4 = pci_cfg_u32(cfg, pos + 4);
+				c->acs_dword8 = pci_cfg_u32(cfg, pos + 8);
+			}
 		} else if ((h & 0xffff) == PCI_EXT_CAP_SRIOV && !c->sriov_off) {
 			c->sriov_off = pos;
+			if (pos + 0x18 <= len) {
+				c->sriov_regs = true;
+				c->sriov_ctrl = pci_cfg_u16(cfg, pos + 0x08);
+				c->sriov_numvfs = pci_cfg_u16(cfg, pos + 0x10);
+				c->sriov_first = pci_cfg_u16(cfg, pos + 0x14);
+				c->sriov_stride = pci_cfg_u16(cfg, pos + 0x16);
+			}
 		}
 		pos = (h >> 20) & 0xffc;
 	}

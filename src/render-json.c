@@ -423,21 +423,29 @@ static json_t *json_acs(const struct isolation *iso, size_t i)
 	return o;
 }
 
-static json_t *topology_node(const struct isolation *iso, const bool *shown, size_t i);
+struct topo_ctx {
+	const struct isolation *iso;
+	const bool *shown;
+	struct pci_tree tree;
+};
 
-static json_t *topology_children(const struct isolation *iso, const bool *shown, int up, int host)
+static json_t *topology_node(const struct topo_ctx *t, size_t i);
+
+static json_t *topology_children(const struct topo_ctx *t, int up, int host)
 {
-	const struct snapshot *s = iso->s;
+	const struct snapshot *s = t->iso->s;
 	json_t *a = json_array();
-	for (size_t i = 0; i < s->ndev; i++)
-		if (s->dev[i].topology_known && s->dev[i].parent == up && (up >= 0 || s->dev[i].host_bridge == host) &&
-		    (!shown || shown[i]))
-			json_array_append_new(a, topology_node(iso, shown, i));
+	size_t n;
+	const int *k = pci_tree_children(&t->tree, up, &n);
+	for (size_t c = 0; c < n; c++)
+		if ((up >= 0 || s->dev[k[c]].host_bridge == host) && (!t->shown || t->shown[k[c]]))
+			json_array_append_new(a, topology_node(t, (size_t)k[c]));
 	return a;
 }
 
-static json_t *topology_node(const struct isolation *iso, const bool *shown, size_t i)
+static json_t *topology_node(const struct topo_ctx *t, size_t i)
 {
+	const struct isolation *iso = t->iso;
 	const struct pci_device *d = &iso->s->dev[i];
 	json_t *o = json_device(iso->s, d);
 	bool known = d->caps.known;
@@ -446,7 +454,7 @@ static json_t *topology_node(const struct isolation *iso, const bool *shown, siz
 	json_object_set_new(o, "multifunction", d->ident_known ? json_boolean(kernel_multifunction(d)) : json_null());
 	json_object_set_new(o, "virtfn", json_boolean(d->virtfn));
 	json_object_set_new(o, "acs", json_acs(iso, i));
-	json_object_set_new(o, "children", topology_children(iso, shown, (int)i, d->host_bridge));
+	json_object_set_new(o, "children", topology_children(t, (int)i, d->host_bridge));
 	return o;
 }
 
@@ -454,6 +462,8 @@ int json_print_topology(const struct snapshot *s, const struct isolation *iso, c
 			const char *names_warning, bool pretty)
 {
 	struct jstream js;
+	struct topo_ctx t = {.iso = iso, .shown = shown};
+	pci_tree_build(s, &t.tree);
 	js_begin(&js, stdout, pretty);
 	js_field(&js, "schema_version", json_integer(IOMMUCTL_SCHEMA_VERSION));
 	js_field(&js, "predicted", json_boolean(predicted));
@@ -468,16 +478,17 @@ int json_print_topology(const struct snapshot *s, const struct isolation *iso, c
 		json_object_set_new(o, "host_bridge", json_string(s->host_bridges.v[h]));
 		json_object_set_new(o, "domain", parsed ? json_integer(dom) : json_null());
 		json_object_set_new(o, "bus", parsed ? json_integer(bus) : json_null());
-		json_object_set_new(o, "children", topology_children(iso, shown, -1, (int)h));
+		json_object_set_new(o, "children", topology_children(&t, -1, (int)h));
 		js_array_item(&js, o);
 	}
 	js_array_end(&js);
 	js_array_begin(&js, "unplaced");
 	for (size_t i = 0; i < s->ndev && !js.err; i++)
 		if (!s->dev[i].topology_known && (!shown || shown[i]))
-			js_array_item(&js, topology_node(iso, shown, i));
+			js_array_item(&js, topology_node(&t, i));
 	js_array_end(&js);
 	js_field(&js, "warnings", json_warnings(s, names_warning));
+	pci_tree_release(&t.tree);
 	return js_end(&js);
 }
 

@@ -775,21 +775,24 @@ struct topology_draw {
 	const struct list_options *o;
 	const int *colv;
 	int ncol;
+	const struct pci_tree *tree;
 };
 
 static int add_subtree(const struct topology_draw *t, struct libscols_line *parent, int up, int host)
 {
 	const struct snapshot *s = t->s;
-	for (size_t i = 0; i < s->ndev; i++) {
-		const struct pci_device *d = &s->dev[i];
-		struct row r = {s, d, d->group >= 0 ? snapshot_find_group(s, d->group) : NULL, NULL, t->o, t->iso, NULL, NULL};
+	size_t n;
+	const int *k = pci_tree_children(t->tree, up, &n);
+	for (size_t c = 0; c < n; c++) {
+		const struct pci_device *d = &s->dev[k[c]];
+		struct row r = {s, d, NULL, NULL, t->o, t->iso, NULL, NULL};
 		struct libscols_line *ln;
-		if (!d->topology_known || d->parent != up || (up < 0 && d->host_bridge != host) ||
-		    (t->shown && !t->shown[i]))
+		if ((up < 0 && d->host_bridge != host) || (t->shown && !t->shown[k[c]]))
 			continue;
+		r.g = d->group >= 0 ? snapshot_find_group(s, d->group) : NULL;
 		if (!(ln = fill_line(t->tb, parent, &r, t->colv, t->ncol, NULL)))
 			return -1;
-		if (add_subtree(t, ln, (int)i, host) < 0)
+		if (add_subtree(t, ln, k[c], host) < 0)
 			return -1;
 	}
 	return 0;
@@ -802,6 +805,8 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	char *bad = NULL;
 	int ncol = columns_pick(&topology_columns, o, colv, ARRAY_SIZE(colv), &bad);
 	struct libscols_table *tb;
+	struct pci_tree tree;
+	int rc = -1;
 
 	free(bad);
 	if (ncol < 0)
@@ -809,8 +814,9 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 	tb = new_table(o, colv, ncol);
 	if (!tb)
 		return -1;
+	pci_tree_build(s, &tree);
 	for (size_t h = 0; h < s->host_bridges.n; h++) {
-		struct topology_draw t = {tb, s, iso, shown, o, colv, ncol};
+		struct topology_draw t = {tb, s, iso, shown, o, colv, ncol, &tree};
 		struct row r = {s, NULL, NULL, NULL, o, iso, s->host_bridges.v[h], NULL};
 		struct libscols_line *ln;
 		if (!topology_host_shown(s, shown, (int)h))
@@ -827,10 +833,12 @@ int render_topology_text(const struct snapshot *s, const struct isolation *iso, 
 			if (!fill_line(tb, NULL, &r, colv, ncol, NULL))
 				goto fail;
 		}
+	pci_tree_release(&tree);
 	return table_print(tb, o);
 fail:
+	pci_tree_release(&tree);
 	scols_unref_table(tb);
-	return -1;
+	return rc;
 }
 
 /* ---- explain -------------------------------------------------------------------- */

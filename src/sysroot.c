@@ -1,12 +1,18 @@
 /* sysroot.c - rooted, symlink-safe file access (see sysroot.h).
  *
- * Two resolvers give the same answers:
- *  - openat2(RESOLVE_IN_ROOT): the kernel treats the root fd as "/" for
- *    every component, link and "..": one system call per open.
- *  - a userspace walk, one component at a time with O_NOFOLLOW, splicing
- *    link targets by hand.  Used where openat2 is missing (or blocked by a
- *    seccomp filter) and while recording, because the snapshot must hold
- *    every link crossed on the way.
+ * Two backends give the same answers:
+ *  - a directory (the live "/" or a captured tree), read through one of two
+ *    resolvers:
+ *     - openat2(RESOLVE_IN_ROOT): the kernel treats the root fd as "/" for
+ *       every component, link and "..": one system call per open.
+ *     - a userspace walk, one component at a time, splicing link targets by
+ *       hand.  Used where openat2 is missing (or blocked by a seccomp
+ *       filter) and while recording, because the snapshot must hold every
+ *       link crossed on the way.  It remembers what each path it met is (a
+ *       link and its target, or not) and keeps the directories it used last
+ *       open, so that a component costs a system call once.
+ *  - a snapshot archive loaded into memory (sysroot-archive.c), walked by
+ *    the same userspace walk over its entries.
  *
  * Files read are closed in batches with close_range(): a `groups` run on an
  * SR-IOV host reads tens of thousands of small sysfs files, and a close per
@@ -15,7 +21,6 @@
 #include "sysroot.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -31,24 +36,42 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "sysroot-archive.h"
+#include "sysroot-record.h"
+
 #define SR_MAX_LINKS 40
 #define SR_CLOSE_BATCH 64
 #define SR_LINK_MAX 4096
+#define SR_DIR_CACHE 16
+/* the most of one file a recording copies (an archive member's limit) */
+#define SR_RECORD_MAX (16u << 20)
 #define LIST_BUF 32768
 /* The largest linux_dirent64: header, a 255-byte name, NUL, padding. */
 #define LIST_ENTRY_MAX 280
 
 struct sysroot {
-	int rootfd;
+	int rootfd;              /* -1 for an archive */
+	struct sr_archive *ar;   /* the archive backend, or NULL */
 	bool live;
-	bool inert;          /* device nodes cannot be opened below rootfd */
+	bool inert;              /* device nodes cannot be opened below rootfd */
 	bool use_openat2;
-	int record_fd;       /* the recording's temporary directory, or -1 */
-	char *record_dir;    /* where the recording goes when committed */
-	char *record_tmp;    /* the temporary directory beside it */
-	bool record_replace; /* DIR holds a snapshot that the new one replaces */
-	int record_err;      /* first recording error (negative errno) */
-	char *record_errpath;
+	struct sr_recorder *rec; /* recording, or NULL */
+	/* the walk's memory: canonical path -> index into seen_target (the
+	 * target of a link, NULL for anything else) */
+	struct strmap seen;
+	char **seen_target;
+	size_t nseen, cap_seen;
+	/* the directories the walk used last */
+	struct {
+		char *path;
+		int fd;
+		unsigned long used;
+	} dirs[SR_DIR_CACHE];
+	unsigned long clock;
+	/* the directory part of the last path walked, as given, and where it
+	 * led: a path in the same directory (a function's attributes, one
+	 * after the other) is walked from there */
+	struct buf last_in, last_out;
 	int pending[SR_CLOSE_BATCH];
 	size_t npending;
 };
@@ -122,18 +145,42 @@ static int inert_clone(int rootfd)
 	return (int)fd;
 }
 
-int sysroot_open(const char *root, struct sysroot **out)
+static struct sysroot *sysroot_new(void)
+{
+	struct sysroot *sr = xcalloc(1, sizeof(*sr));
+	sr->rootfd = -1;
+	strmap_init(&sr->seen);
+	for (size_t i = 0; i < SR_DIR_CACHE; i++)
+		sr->dirs[i].fd = -1;
+	buf_init(&sr->last_in);
+	buf_init(&sr->last_out);
+	return sr;
+}
+
+int sysroot_open_why(const char *root, struct sysroot **out, char **why)
 {
 	struct sysroot *sr;
 	struct stat st, rootst;
-	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd;
 	long probe;
 
+	if (why)
+		*why = NULL;
+	if (stat(root, &st) == 0 && S_ISREG(st.st_mode)) {
+		struct sr_archive *a;
+		int err = sr_archive_load(root, NULL, &a, why);
+		if (err)
+			return err;
+		sr = sysroot_new();
+		sr->ar = a;
+		*out = sr;
+		return 0;
+	}
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	sr = xcalloc(1, sizeof(*sr));
+	sr = sysroot_new();
 	sr->rootfd = fd;
-	sr->record_fd = -1;
 	if (fstat(fd, &st) == 0 && stat("/", &rootst) == 0)
 		sr->live = st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino;
 	if (!sr->live) {
@@ -154,15 +201,54 @@ int sysroot_open(const char *root, struct sysroot **out)
 	return 0;
 }
 
+int sysroot_open_archive_mem(const void *data, size_t len, const struct sr_ar_limits *lim, struct sysroot **out,
+			     char **why)
+{
+	struct sr_archive *a;
+	int err = sr_archive_load_mem(data, len, lim, &a, why);
+	if (err)
+		return err;
+	*out = sysroot_new();
+	(*out)->ar = a;
+	return 0;
+}
+
+int sysroot_open(const char *root, struct sysroot **out)
+{
+	return sysroot_open_why(root, out, NULL);
+}
+
+static void forget_walk(struct sysroot *sr)
+{
+	for (size_t i = 0; i < sr->nseen; i++)
+		free(sr->seen_target[i]);
+	free(sr->seen_target);
+	sr->seen_target = NULL;
+	sr->nseen = sr->cap_seen = 0;
+	strmap_release(&sr->seen);
+	buf_release(&sr->last_in);
+	buf_release(&sr->last_out);
+	for (size_t i = 0; i < SR_DIR_CACHE; i++) {
+		if (sr->dirs[i].fd >= 0)
+			close(sr->dirs[i].fd);
+		free(sr->dirs[i].path);
+		sr->dirs[i].fd = -1;
+		sr->dirs[i].path = NULL;
+		sr->dirs[i].used = 0;
+	}
+}
+
 void sysroot_free(struct sysroot *sr)
 {
 	if (!sr)
 		return;
 	sysroot_flush(sr);
-	if (sr->record_fd >= 0)
+	if (sr->rec)
 		sysroot_record_abort(sr);
-	close(sr->rootfd);
-	free(sr->record_errpath);
+	forget_walk(sr);
+	if (sr->rootfd >= 0)
+		close(sr->rootfd);
+	sr_archive_free(sr->ar);
 	free(sr);
 }
 
@@ -173,6 +259,8 @@ bool sysroot_is_live(const struct sysroot *sr)
 
 void sysroot_force_walk(struct sysroot *sr, bool on)
 {
+	if (sr->ar)
+		return;
 	if (on)
 		sr->use_openat2 = false;
 	else {
@@ -183,160 +271,33 @@ void sysroot_force_walk(struct sysroot *sr, bool on)
 	}
 }
 
-/* Removes the temporary tree of an abandoned recording (our own files:
- * links are removed, never followed). */
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
+/* ---- recording ------------------------------------------------------ */
 
-/* True if DIR holds the metadata `iommuctl snapshot` writes: the only kind
- * of non-empty directory --force may replace, so that a mistyped DIR
- * (a home directory) is never deleted. */
-static bool holds_snapshot(const char *dir)
+int sysroot_record_begin(struct sysroot *sr, const char *dest, bool replace)
 {
-	struct stat st;
-	char *info = xasprintf("%s/.iommuctl/info", dir);
-	bool ok = lstat(info, &st) == 0 && S_ISREG(st.st_mode);
-	free(info);
-	return ok;
-}
-
-int sysroot_record_begin(struct sysroot *sr, const char *dir, bool replace)
-{
-	struct stat st;
-	char *copy = xstrdup(dir), *slash, *parent, *base;
-
-	sr->record_replace = false;
-	if (lstat(dir, &st) == 0) {
-		DIR *d;
-		struct dirent *de;
-		bool empty = true;
-		if (!S_ISDIR(st.st_mode)) {
-			free(copy);
-			return -ENOTDIR;
-		}
-		d = opendir(dir);
-		if (!d) {
-			int err = -errno;
-			free(copy);
-			return err;
-		}
-		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				empty = false;
-		closedir(d);
-		if (!empty && !(replace && holds_snapshot(dir))) {
-			free(copy);
-			return replace ? -EEXIST : -ENOTEMPTY;
-		}
-		sr->record_replace = !empty;
-	} else if (errno != ENOENT) {
-		int err = -errno;
-		free(copy);
-		return err;
-	}
-	/* dirname/basename by hand: "a/b/" and "b" both work */
-	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
-		copy[strlen(copy) - 1] = '\0';
-	slash = strrchr(copy, '/');
-	if (slash) {
-		*slash = '\0';
-		parent = slash == copy ? "/" : copy;
-		base = slash + 1;
-	} else {
-		parent = ".";
-		base = copy;
-	}
-	sr->record_dir = xstrdup(dir);
-	sr->record_tmp = xasprintf("%s/.%s.iommuctl-XXXXXX", parent, base);
-	free(copy);
-	if (!mkdtemp(sr->record_tmp)) {
-		int err = -errno;
-		free(sr->record_tmp);
-		free(sr->record_dir);
-		sr->record_tmp = sr->record_dir = NULL;
-		return err;
-	}
-	sr->record_fd = open(sr->record_tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sr->record_fd < 0) {
-		int err = -errno;
-		sysroot_record_abort(sr);
-		return err;
-	}
-	chmod(sr->record_tmp, 0755);
-	return 0;
+	if (sr->rec)
+		return -EBUSY;
+	/* every link crossed from now on is recorded: no walk starts half way */
+	buf_reset(&sr->last_in);
+	return sr_recorder_begin(dest, replace, &sr->rec);
 }
 
 void sysroot_record_abort(struct sysroot *sr)
 {
-	if (sr->record_fd >= 0)
-		close(sr->record_fd);
-	sr->record_fd = -1;
-	if (sr->record_tmp)
-		nftw(sr->record_tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(sr->record_tmp);
-	free(sr->record_dir);
-	sr->record_tmp = sr->record_dir = NULL;
-}
-
-/* Puts the finished tree at the recording's DIR.  A previous snapshot
- * there (--force) is swapped out in one step, so DIR always holds a whole
- * snapshot, the old or the new, and is then removed from where the new one
- * was written. */
-static int record_install(struct sysroot *sr)
-{
-	if (!sr->record_replace)
-		return rename(sr->record_tmp, sr->record_dir) < 0 ? -errno : 0;
-	if (renameat2(AT_FDCWD, sr->record_tmp, AT_FDCWD, sr->record_dir, RENAME_EXCHANGE) < 0) {
-		/* no exchange on this filesystem: move the old one aside
-		 * first (DIR is missing for a moment) */
-		char *aside = xasprintf("%s.old", sr->record_tmp);
-		int err = 0;
-		if (rename(sr->record_dir, aside) < 0)
-			err = -errno;
-		else if (rename(sr->record_tmp, sr->record_dir) < 0) {
-			err = -errno;
-			rename(aside, sr->record_dir);
-		} else
-			nftw(aside, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-		free(aside);
-		return err;
-	}
-	nftw(sr->record_tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	sr_recorder_abort(sr->rec);
+	sr->rec = NULL;
 }
 
 int sysroot_record_commit(struct sysroot *sr, char **path)
 {
-	int err = sr->record_err;
+	struct sr_recorder *r = sr->rec;
 	if (path)
 		*path = NULL;
-	if (sr->record_fd < 0)
+	if (!r)
 		return -EINVAL;
 	sysroot_flush(sr);
-	if (!err && (err = record_install(sr)) < 0) {
-		if (path)
-			*path = xstrdup(".");
-	} else if (err && path) {
-		*path = sr->record_errpath ? xstrdup(sr->record_errpath) : NULL;
-	}
-	if (err) {
-		sysroot_record_abort(sr);
-		return err;
-	}
-	close(sr->record_fd);
-	sr->record_fd = -1;
-	free(sr->record_tmp);
-	free(sr->record_dir);
-	sr->record_tmp = sr->record_dir = NULL;
-	return 0;
+	sr->rec = NULL;
+	return sr_recorder_commit(r, path);
 }
 
 /* ---- paths ---------------------------------------------------------- */
@@ -364,6 +325,13 @@ static bool next_component(const char **p, struct buf *comp)
 	return true;
 }
 
+static char *join(const char *dir, const char *name)
+{
+	if (!*dir)
+		return xstrdup(name);
+	return xasprintf("%s/%s", dir, name);
+}
+
 /* Files whose reading has side effects or exposes device memory: never
  * read, whatever a caller asks. */
 static bool refused_name(const char *path)
@@ -379,132 +347,148 @@ static bool refused_name(const char *path)
 	return false;
 }
 
-/* ---- recording -------------------------------------------------------- */
-
-static void record_fail(struct sysroot *sr, int err, const char *path)
+/* The marker of an empty directory, in a captured tree: not there. */
+static bool hidden_name(const struct sysroot *sr, const char *path)
 {
-	if (sr->record_err)
-		return;
-	sr->record_err = err;
-	sr->record_errpath = xstrdup(path);
+	const char *base;
+	size_t n = strlen(path);
+	while (n && path[n - 1] == '/')
+		n--;
+	base = path + n;
+	while (base > path && base[-1] != '/')
+		base--;
+	return !sr->live && (size_t)(path + n - base) == strlen(SR_EMPTY_MARKER) &&
+	       memcmp(base, SR_EMPTY_MARKER, strlen(SR_EMPTY_MARKER)) == 0;
 }
 
-/* Opens (creating as needed) the directory CANON (components joined by '/')
- * inside the record tree, never following a link.  Returns an fd or -errno. */
-static int record_dir(struct sysroot *sr, const char *canon)
+/* ---- the walk's directories ------------------------------------------ */
+
+/* An fd (O_PATH) of the directory at the canonical path DIR, kept among
+ * the last used (the caller does not close it), or -errno.  A canonical
+ * path crosses no link: where openat2 exists it is opened in one call that
+ * refuses links, else from its parent when that is open, else a component
+ * at a time without following any. */
+static int dir_open(struct sysroot *sr, const char *dir)
 {
-	struct buf comp;
-	const char *p = canon;
-	int fd = dup(sr->record_fd);
-	if (fd < 0)
-		return -errno;
-	buf_init(&comp);
-	while (next_component(&p, &comp)) {
-		int nfd;
-		if (mkdirat(fd, comp.data, 0755) < 0 && errno != EEXIST) {
-			nfd = -errno;
+	size_t slot = 0, len = strlen(dir);
+	const char *slash = strrchr(dir, '/');
+	int fd = -1;
+
+	if (!*dir)
+		return sr->rootfd;
+	for (size_t i = 0; i < SR_DIR_CACHE; i++)
+		if (sr->dirs[i].fd >= 0 && strcmp(sr->dirs[i].path, dir) == 0) {
+			sr->dirs[i].used = ++sr->clock;
+			return sr->dirs[i].fd;
+		}
+	/* the parent, when it is open */
+	for (size_t i = 0; i < SR_DIR_CACHE && fd < 0; i++) {
+		const char *p = sr->dirs[i].path;
+		if (sr->dirs[i].fd >= 0 && slash && strlen(p) == (size_t)(slash - dir) &&
+		    memcmp(p, dir, (size_t)(slash - dir)) == 0) {
+			fd = openat(sr->dirs[i].fd, slash + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+		}
+	}
+	if (fd < 0 && !slash) {
+		fd = openat(sr->rootfd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	if (fd < 0 && sr->use_openat2)
+		fd = (int)sys_openat2(sr->rootfd, dir, O_PATH | O_DIRECTORY,
+				      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0) {
+		/* (ELOOP from openat2: a link appeared since; walk again) */
+		struct buf comp;
+		const char *p = dir;
+		fd = dup(sr->rootfd);
+		buf_init(&comp);
+		while (fd >= 0 && next_component(&p, &comp)) {
+			int nfd = openat(fd, comp.data, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int err = errno;
 			close(fd);
 			fd = nfd;
-			break;
+			errno = err;
 		}
-		nfd = openat(fd, comp.data, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = nfd < 0 ? -errno : nfd;
+		buf_release(&comp);
 		if (fd < 0)
-			break;
+			return -errno;
 	}
-	buf_release(&comp);
+	(void)len;
+	for (size_t i = 0; i < SR_DIR_CACHE; i++)
+		if (sr->dirs[i].used < sr->dirs[slot].used)
+			slot = i;
+	if (sr->dirs[slot].fd >= 0)
+		close(sr->dirs[slot].fd);
+	free(sr->dirs[slot].path);
+	sr->dirs[slot].path = xstrdup(dir);
+	sr->dirs[slot].fd = fd;
+	sr->dirs[slot].used = ++sr->clock;
 	return fd;
 }
 
-static char *join(const char *dir, const char *name)
+/* Remembers what NAME in the canonical directory DIR is for the walk: a
+ * link to TARGET, or (TARGET NULL) no link. */
+static size_t seen_add(struct sysroot *sr, const char *dir, const char *name, const char *target)
 {
-	if (!*dir)
-		return xstrdup(name);
-	return xasprintf("%s/%s", dir, name);
-}
-
-static void record_file(struct sysroot *sr, const char *dir, const char *name, const char *data, size_t len)
-{
-	int dfd = record_dir(sr, dir), fd;
-	char *path = join(dir, name);
-	if (dfd < 0) {
-		record_fail(sr, dfd, path);
-		free(path);
-		return;
-	}
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		record_fail(sr, -errno, path);
-	else {
-		size_t off = 0;
-		while (off < len) {
-			ssize_t n = write(fd, data + off, len - off);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				record_fail(sr, -errno, path);
-				break;
-			}
-			off += (size_t)n;
-		}
-		if (close(fd) < 0)
-			record_fail(sr, -errno, path);
-	}
-	close(dfd);
-	free(path);
-}
-
-static void record_link(struct sysroot *sr, const char *dir, const char *name, const char *target)
-{
-	int dfd = record_dir(sr, dir);
-	char *path = join(dir, name);
-	if (dfd < 0)
-		record_fail(sr, dfd, path);
-	else {
-		if (symlinkat(target, dfd, name) < 0 && errno != EEXIST)
-			record_fail(sr, -errno, path);
-		close(dfd);
-	}
-	free(path);
-}
-
-static void record_mkdir(struct sysroot *sr, const char *dir)
-{
-	int dfd = record_dir(sr, dir);
-	if (dfd < 0)
-		record_fail(sr, dfd, dir);
-	else
-		close(dfd);
-}
-
-void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *data, size_t len)
-{
-	char *dir = xstrdup(skip_slashes(relpath)), *slash = strrchr(dir, '/');
-	const char *name = dir;
-	if (sr->record_fd < 0) {
-		free(dir);
-		return;
-	}
-	if (slash) {
-		*slash = '\0';
-		name = slash + 1;
+	struct buf key;
+	size_t idx = sr->nseen;
+	buf_init(&key);
+	buf_set_path(&key, dir, name);
+	if (strmap_add(&sr->seen, key.data, key.len, idx, NULL)) {
+		xgrow((void **)&sr->seen_target, &sr->cap_seen, sr->nseen + 1, sizeof(*sr->seen_target));
+		sr->seen_target[sr->nseen++] = target ? xstrdup(target) : NULL;
 	} else {
-		dir[0] = '\0';
-		name = skip_slashes(relpath);
+		strmap_get(&sr->seen, key.data, key.len, &idx);
 	}
-	record_file(sr, dir, name, data, len);
-	free(dir);
+	buf_release(&key);
+	return idx;
+}
+
+/* What NAME in the canonical directory DIR is: 1 a link (*TARGET, valid
+ * while SR lives), 0 anything else, or -errno (-ENOENT: nothing there). */
+static int lookup(struct sysroot *sr, const char *dir, const char *name, const char **target, struct buf *key)
+{
+	size_t idx;
+	buf_set_path(key, dir, name);
+	if (sr->ar) {
+		long n = sr_archive_find(sr->ar, key->data, key->len), d;
+		if (n < 0) {
+			d = sr_archive_find(sr->ar, dir, strlen(dir));
+			return d >= 0 && sr_archive_kind(sr->ar, d) != SR_AR_DIR ? -ENOTDIR : -ENOENT;
+		}
+		*target = sr_archive_target(sr->ar, n);
+		return *target != NULL;
+	}
+	if (!strmap_get(&sr->seen, key->data, key->len, &idx)) {
+		char buf[SR_LINK_MAX];
+		int dfd = dir_open(sr, dir);
+		ssize_t n;
+		if (dfd < 0)
+			return dfd;
+		n = readlinkat(dfd, name, buf, sizeof(buf));
+		if (n < 0 && errno != EINVAL)
+			return -errno;
+		if (n == (ssize_t)sizeof(buf) || (n >= 0 && memchr(buf, '\0', (size_t)n)))
+			return -ENAMETOOLONG;
+		if (n >= 0)
+			buf[n] = '\0';
+		idx = seen_add(sr, dir, name, n >= 0 ? buf : NULL);
+	}
+	*target = sr->seen_target[idx];
+	return *target != NULL;
 }
 
 void sysroot_record_extra_link(struct sysroot *sr, const char *relpath, const char *target)
 {
 	char *dir = xstrdup(skip_slashes(relpath)), *slash = strrchr(dir, '/');
-	if (sr->record_fd >= 0 && slash) {
+	if (sr->rec && slash) {
 		*slash = '\0';
-		record_link(sr, dir, slash + 1, target);
-	} else if (sr->record_fd >= 0) {
-		record_link(sr, "", dir, target);
+		sr_recorder_link(sr->rec, dir, slash + 1, target);
+	} else if (sr->rec) {
+		sr_recorder_link(sr->rec, "", dir, target);
 	}
 	free(dir);
 }
@@ -556,67 +540,77 @@ int sysroot_read_input(const char *path, size_t max, struct buf *out)
 
 /* ---- the userspace walk ------------------------------------------------ */
 
-/* The result of resolving a path: the directory holding its last component
- * (an fd the caller owns), that component's name, and the canonical,
- * root-relative path of the directory. */
+/* The result of resolving a path: the canonical, root-relative path of the
+ * directory holding its last component, and that component ("." when the
+ * path names a directory itself). */
 struct walked {
-	int dirfd;
-	char *name;  /* "." when the path names a directory itself */
-	struct buf canon;
+	struct buf dir;
+	char *name;
 };
 
 static void walked_release(struct walked *w)
 {
-	if (w->dirfd >= 0)
-		close(w->dirfd);
 	free(w->name);
-	buf_release(&w->canon);
+	w->name = NULL;
+	buf_release(&w->dir);
 }
 
-struct walk_stack {
-	int *fd;
-	size_t *canon_len; /* canon length before each pushed component */
-	size_t n, cap_fd, cap_len;
-};
-
-static void stack_pop(struct walk_stack *st, struct buf *canon)
+/* The canonical path the walk reached, W->dir/W->name (or W->dir). */
+static char *walked_path(const struct walked *w)
 {
-	close(st->fd[st->n - 1]);
-	canon->len = st->canon_len[st->n - 1];
-	canon->data[canon->len] = '\0';
-	st->n--;
+	return strcmp(w->name, ".") ? join(w->dir.data, w->name) : xstrdup(w->dir.data);
+}
+
+static void record_link(struct sysroot *sr, const char *dir, const char *name, const char *target)
+{
+	if (sr->rec)
+		sr_recorder_link(sr->rec, dir, name, target);
 }
 
 /* Resolves PATH.  If FOLLOW_LAST, a link in the last position is followed
- * too.  Links crossed are recorded when recording. */
+ * too.  Links crossed are recorded when recording.  A missing last
+ * component is not an error: the caller's operation says so. */
+/* The last component of PATH when it is a plain name (not ".", "..", and
+ * no '/' after it), with *PREFIX_LEN the length of what comes before its
+ * '/'; NULL otherwise. */
+static const char *plain_last(const char *path, size_t *prefix_len)
+{
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : NULL;
+	if (!name || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || slash == path)
+		return NULL;
+	*prefix_len = (size_t)(slash - path);
+	return name;
+}
+
 static int walk(struct sysroot *sr, const char *path, bool follow_last, struct walked *out)
 {
-	struct walk_stack st = {0};
-	struct buf comp, pending, canon;
-	char *target = NULL;
+	struct buf comp, pending, key;
 	int links = 0, err = 0;
-	const char *p;
+	bool spliced_last = false;
+	size_t plen = 0;
+	const char *p, *plain = plain_last(path, &plen);
 
 	buf_init(&comp);
 	buf_init(&pending);
-	buf_init(&canon);
-	buf_append(&canon, "", 0);
-	buf_append(&pending, path, strlen(path));
-	target = xmalloc(SR_LINK_MAX);
-	out->dirfd = -1;
+	buf_init(&key);
+	buf_init(&out->dir);
+	buf_append(&out->dir, "", 0);
 	out->name = NULL;
+	if (plain && sr->last_in.len == plen && memcmp(sr->last_in.data, path, plen) == 0) {
+		/* the same directory as the last walk: from where it led */
+		buf_append(&out->dir, sr->last_out.data, sr->last_out.len);
+		buf_append(&pending, plain, strlen(plain));
+	} else {
+		buf_append(&pending, path, strlen(path));
+	}
 
 	for (;;) {
-		int cur = st.n ? st.fd[st.n - 1] : sr->rootfd;
+		const char *target;
 		bool last;
-		ssize_t n;
+		int r;
 
 		p = pending.data;
 		if (!next_component(&p, &comp)) {
-			/* The path named a directory: return it as "." */
-			out->dirfd = dup(cur);
-			if (out->dirfd < 0)
-				err = -errno;
 			out->name = xstrdup(".");
 			break;
 		}
@@ -628,100 +622,63 @@ static int walk(struct sysroot *sr, const char *path, bool follow_last, struct w
 		if (strcmp(comp.data, ".") == 0)
 			continue;
 		if (strcmp(comp.data, "..") == 0) {
-			if (st.n)
-				stack_pop(&st, &canon);
+			char *slash = strrchr(out->dir.data, '/');
+			buf_truncate(&out->dir, slash ? (size_t)(slash - out->dir.data) : 0);
 			continue;
 		}
 		if (last && !follow_last) {
-			out->dirfd = dup(cur);
-			if (out->dirfd < 0)
-				err = -errno;
 			out->name = xstrdup(comp.data);
 			break;
 		}
-		n = readlinkat(cur, comp.data, target, SR_LINK_MAX);
-		if (n >= 0) {
-			if (n == SR_LINK_MAX || memchr(target, '\0', (size_t)n)) {
-				err = -ENAMETOOLONG;
-				break;
-			}
-			target[n] = '\0';
+		r = lookup(sr, out->dir.data, comp.data, &target, &key);
+		if (r == -ENOENT && last) {
+			out->name = xstrdup(comp.data);
+			break;
+		}
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		if (r == 1) {
+			struct buf np;
 			if (++links > SR_MAX_LINKS) {
 				err = -ELOOP;
 				break;
 			}
-			if (sr->record_fd >= 0)
-				record_link(sr, canon.data, comp.data, target);
+			record_link(sr, out->dir.data, comp.data, target);
+			spliced_last = spliced_last || last;
 			/* Splice the target in front of what is left. */
-			{
-				struct buf np;
-				buf_init(&np);
-				buf_append(&np, target, (size_t)n);
-				buf_append(&np, "/", 1);
-				buf_append(&np, pending.data, pending.len);
-				buf_release(&pending);
-				pending = np;
-			}
+			buf_init(&np);
+			buf_append(&np, target, strlen(target));
+			buf_append(&np, "/", 1);
+			buf_append(&np, pending.data, pending.len);
+			buf_release(&pending);
+			pending = np;
 			if (target[0] == '/')
-				while (st.n)
-					stack_pop(&st, &canon);
+				buf_truncate(&out->dir, 0);
 			continue;
 		}
-		if (errno != EINVAL) {
-			if (errno == ENOENT && last) {
-				/* Missing last component: let the caller's
-				 * operation report it. */
-				out->dirfd = dup(cur);
-				if (out->dirfd < 0)
-					err = -errno;
-				out->name = xstrdup(comp.data);
-				break;
-			}
-			err = -errno;
-			break;
-		}
 		if (last) {
-			out->dirfd = dup(cur);
-			if (out->dirfd < 0)
-				err = -errno;
 			out->name = xstrdup(comp.data);
 			break;
 		}
-		{
-			int nfd = openat(cur, comp.data, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (nfd < 0) {
-				err = -errno;
-				break;
-			}
-			xgrow((void **)&st.fd, &st.cap_fd, st.n + 1, sizeof(int));
-			xgrow((void **)&st.canon_len, &st.cap_len, st.n + 1, sizeof(size_t));
-			st.fd[st.n] = nfd;
-			st.canon_len[st.n] = canon.len;
-			st.n++;
-			if (canon.len)
-				buf_append(&canon, "/", 1);
-			buf_append(&canon, comp.data, comp.len);
-		}
+		if (out->dir.len)
+			buf_append(&out->dir, "/", 1);
+		buf_append(&out->dir, comp.data, comp.len);
 	}
-	/* Close the directories; canon keeps the resolved path. */
-	for (size_t i = 0; i < st.n; i++)
-		close(st.fd[i]);
-	free(st.fd);
-	free(st.canon_len);
-	free(target);
 	buf_release(&comp);
 	buf_release(&pending);
+	buf_release(&key);
 	if (err) {
-		if (out->dirfd >= 0)
-			close(out->dirfd);
-		free(out->name);
-		out->dirfd = -1;
-		out->name = NULL;
-		buf_release(&canon);
-		return err;
+		walked_release(out);
+	} else if (plain && !spliced_last && strcmp(out->name, plain) == 0) {
+		/* out->dir is where PATH's directory part leads */
+		buf_reset(&sr->last_in);
+		buf_append(&sr->last_in, path, plen);
+		buf_reset(&sr->last_out);
+		buf_append(&sr->last_out, out->dir.data, out->dir.len);
 	}
-	out->canon = canon;
-	return 0;
+	return err;
 }
 
 /* Opens PATH with FLAGS (the last component followed).  When WALKED is not
@@ -729,7 +686,7 @@ static int walk(struct sysroot *sr, const char *path, bool follow_last, struct w
 static int open_in_root(struct sysroot *sr, const char *path, int flags, struct walked *walked)
 {
 	struct walked w;
-	int fd, err;
+	int fd, err, dfd;
 
 	path = skip_slashes(path);
 	if (sr->use_openat2 && !walked) {
@@ -745,12 +702,22 @@ static int open_in_root(struct sysroot *sr, const char *path, int flags, struct 
 		/* Blocked at run time (seccomp): walk from now on. */
 		sr->use_openat2 = false;
 	}
-	err = walk(sr, path, true, &w);
-	if (err)
-		return err;
-	fd = openat(w.dirfd, w.name, flags | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		fd = -errno;
+	/* The last component is opened without a look first: a link there
+	 * fails to open (ELOOP; ENOTDIR for a directory wanted), and only then
+	 * is the path walked again, following it.  (An O_PATH open would
+	 * open the link itself: that one looks first.) */
+	for (bool follow = flags & O_PATH;; follow = true) {
+		err = walk(sr, path, follow, &w);
+		if (err)
+			return err;
+		dfd = dir_open(sr, w.dir.data);
+		fd = dfd < 0 ? dfd : openat(dfd, w.name, flags | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && dfd >= 0)
+			fd = -errno;
+		if (follow || (fd != -ELOOP && fd != -ENOTDIR))
+			break;
+		walked_release(&w);
+	}
 	if (walked && fd >= 0)
 		*walked = w;
 	else
@@ -811,11 +778,27 @@ int sr_base_open(struct sysroot *sr, const char *path, struct sr_base *base)
 	int fd;
 	path = skip_slashes(path);
 	base->path = xstrdup(path);
+	base->fd = -1;
+	base->whole_reads = false;
+	if (sr->ar) {
+		/* (an archive has no descriptors: every path resolves from
+		 * the root, as below a base that could not be opened) */
+		struct walked w;
+		int err = walk(sr, path, true, &w);
+		long n = -1;
+		if (!err) {
+			char *canon = walked_path(&w);
+			n = sr_archive_find(sr->ar, canon, strlen(canon));
+			free(canon);
+			walked_release(&w);
+		}
+		return err ? err : n < 0 ? -ENOENT : sr_archive_kind(sr->ar, n) != SR_AR_DIR ? -ENOTDIR : 0;
+	}
 	/* Recording walks every path from the root anyway. */
-	fd = sr->record_fd >= 0 ? -1 : open_in_root(sr, path, O_PATH | O_DIRECTORY, NULL);
+	fd = sr->rec ? -1 : open_in_root(sr, path, O_PATH | O_DIRECTORY, NULL);
 	base->fd = fd < 0 ? -1 : fd;
 	base->whole_reads = fd >= 0 && fills_buffers(fd);
-	return fd < 0 && sr->record_fd < 0 ? fd : 0;
+	return fd < 0 && !sr->rec ? fd : 0;
 }
 
 void sr_base_close(struct sysroot *sr, struct sr_base *base)
@@ -824,6 +807,29 @@ void sr_base_close(struct sysroot *sr, struct sr_base *base)
 	base->fd = -1;
 	free(base->path);
 	base->path = NULL;
+}
+
+/* ---- the archive backend ------------------------------------------------- */
+
+/* The entry a path leads to (links followed when FOLLOW), with the walk's
+ * result in W for recording; -ENOENT when there is none. */
+static long ar_find(struct sysroot *sr, const struct sr_base *base, const char *rel, bool follow, struct walked *w,
+		    int *err)
+{
+	char *full = base ? join(base->path, skip_slashes(rel)) : xstrdup(skip_slashes(rel)), *canon;
+	long n;
+	*err = walk(sr, full, follow, w);
+	free(full);
+	if (*err)
+		return -1;
+	canon = walked_path(w);
+	n = sr_archive_find(sr->ar, canon, strlen(canon));
+	free(canon);
+	if (n < 0) {
+		*err = -ENOENT;
+		walked_release(w);
+	}
+	return n;
 }
 
 /* ---- public operations ------------------------------------------------- */
@@ -894,16 +900,58 @@ static int open_regular(struct sysroot *sr, const struct sr_base *base, const ch
 	return fd;
 }
 
+static int ar_read(struct sysroot *sr, const struct sr_base *base, const char *path, size_t max, unsigned flags,
+		   struct buf *out)
+{
+	struct walked w;
+	int err;
+	long n = ar_find(sr, base, path, true, &w, &err);
+	if (n < 0)
+		return err;
+	switch (sr_archive_kind(sr->ar, n)) {
+	case SR_AR_FILE:
+		/* bounded as sr_read_in says */
+		if (sr_archive_size(sr->ar, n) > max && !(flags & SR_PREFIX))
+			err = -EFBIG;
+		else
+			sr_archive_read(sr->ar, n, max, out);
+		break;
+	case SR_AR_DIR:
+		err = -EISDIR;
+		break;
+	default:
+		err = -ENXIO; /* a device node, FIFO or socket */
+		break;
+	}
+	if (!err && sr->rec) {
+		/* the file whole, whatever part the caller wanted */
+		struct buf whole;
+		buf_init(&whole);
+		sr_archive_read(sr->ar, n, SR_RECORD_MAX, &whole);
+		sr_recorder_file(sr->rec, w.dir.data, strcmp(w.name, ".") ? w.name : "", whole.data ? whole.data : "",
+				 whole.len);
+		buf_release(&whole);
+	}
+	walked_release(&w);
+	if (err)
+		buf_reset(out);
+	return err;
+}
+
 int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path, size_t max, unsigned flags,
 	       struct buf *out)
 {
-	struct walked w = {.dirfd = -1};
-	bool rec = sr->record_fd >= 0;
+	struct walked w = {.name = NULL};
+	bool rec = sr->rec != NULL;
 	int fd, err = 0;
 
 	buf_reset(out);
 	if (refused_name(path))
 		return -EPERM;
+	if (hidden_name(sr, path))
+		return -ENOENT;
+	if (sr->ar)
+		return ar_read(sr, base, path, max, flags, out);
 	fd = open_regular(sr, base, path, rec ? &w : NULL);
 	if (fd < 0)
 		return fd;
@@ -947,11 +995,28 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
 			err = -ENXIO;
 	}
-	close_later(sr, fd);
 	if (!err && rec) {
-		const char *name = strcmp(w.name, ".") ? w.name : "";
-		record_file(sr, w.canon.data, name, out->data ? out->data : "", out->len);
+		/* the file whole, whatever part the caller wanted: a reader of
+		 * its first bytes may come before one of all of it, and a path
+		 * is recorded once */
+		struct buf whole;
+		buf_init(&whole);
+		buf_append(&whole, out->data ? out->data : "", out->len);
+		while ((flags & SR_PREFIX) && out->len == max && whole.len < SR_RECORD_MAX) {
+			ssize_t n;
+			buf_reserve(&whole, 4096);
+			n = read(fd, whole.data + whole.len, 4096);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			whole.len += (size_t)n;
+			whole.data[whole.len] = '\0';
+		}
+		sr_recorder_file(sr->rec, w.dir.data, strcmp(w.name, ".") ? w.name : "", whole.data, whole.len);
+		buf_release(&whole);
 	}
+	close_later(sr, fd);
 	if (rec)
 		walked_release(&w);
 	if (err)
@@ -959,15 +1024,27 @@ int sr_read_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 	return err;
 }
 
+/* A link target as sr_readlink gives it: no NUL inside, shorter than
+ * SR_LINK_MAX. */
+static int link_target(const char *buf, ssize_t n, char **target)
+{
+	if (n == SR_LINK_MAX || memchr(buf, '\0', (size_t)n))
+		return -ENAMETOOLONG;
+	*target = xstrndup(buf, (size_t)n);
+	return 0;
+}
+
 int sr_readlink(struct sysroot *sr, const char *path, char **target)
 {
 	struct walked w;
-	char *buf;
+	char buf[SR_LINK_MAX];
 	ssize_t n;
 	int err;
 
 	path = skip_slashes(path);
-	if (sr->use_openat2 && sr->record_fd < 0) {
+	if (hidden_name(sr, path))
+		return -ENOENT;
+	if (sr->use_openat2 && !sr->rec) {
 		const char *slash = strrchr(path, '/');
 		const char *name = slash ? slash + 1 : path;
 		char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
@@ -979,32 +1056,38 @@ int sr_readlink(struct sysroot *sr, const char *path, char **target)
 			close_later(sr, dfd);
 			return -EINVAL;
 		}
-		buf = xmalloc(SR_LINK_MAX);
-		n = readlinkat(dfd, name, buf, SR_LINK_MAX);
+		n = readlinkat(dfd, name, buf, sizeof(buf));
 		err = n < 0 ? -errno : 0;
 		close_later(sr, dfd);
-	} else {
-		err = walk(sr, path, false, &w);
-		if (err)
-			return err;
-		buf = xmalloc(SR_LINK_MAX);
-		n = readlinkat(w.dirfd, w.name, buf, SR_LINK_MAX);
-		err = n < 0 ? -errno : 0;
-		if (!err && n < SR_LINK_MAX && sr->record_fd >= 0) {
-			buf[n] = '\0';
-			record_link(sr, w.canon.data, w.name, buf);
+		return err ? err : link_target(buf, n, target);
+	}
+	err = walk(sr, path, false, &w);
+	if (err)
+		return err;
+	if (sr->ar) {
+		char *canon = walked_path(&w);
+		long node = sr_archive_find(sr->ar, canon, strlen(canon));
+		free(canon);
+		if (node < 0)
+			err = -ENOENT;
+		else if (sr_archive_kind(sr->ar, node) != SR_AR_LINK || !strcmp(w.name, "."))
+			err = -EINVAL;
+		else {
+			*target = xstrdup(sr_archive_target(sr->ar, node));
+			record_link(sr, w.dir.data, w.name, *target);
 		}
 		walked_release(&w);
-	}
-	if (!err && (n == SR_LINK_MAX || memchr(buf, '\0', (size_t)n)))
-		err = -ENAMETOOLONG;
-	if (err) {
-		free(buf);
 		return err;
 	}
-	buf[n] = '\0';
-	*target = buf;
-	return 0;
+	{
+		int dfd = dir_open(sr, w.dir.data);
+		n = dfd < 0 ? dfd : readlinkat(dfd, w.name, buf, sizeof(buf));
+		err = dfd < 0 ? dfd : n < 0 ? -errno : link_target(buf, n, target);
+	}
+	if (!err)
+		record_link(sr, w.dir.data, w.name, *target);
+	walked_release(&w);
+	return err;
 }
 
 int sr_readlink_in(struct sysroot *sr, const struct sr_base *base, const char *name, char **target)
@@ -1014,15 +1097,12 @@ int sr_readlink_in(struct sysroot *sr, const struct sr_base *base, const char *n
 	int err;
 
 	/* one component below an open base: one readlinkat */
-	if (base && base->fd >= 0 && sr->record_fd < 0 && *name && !strchr(name, '/') && strcmp(name, ".") &&
-	    strcmp(name, "..")) {
+	if (base && base->fd >= 0 && !sr->rec && *name && !strchr(name, '/') && strcmp(name, ".") &&
+	    strcmp(name, "..") && !hidden_name(sr, name)) {
 		n = readlinkat(base->fd, name, buf, sizeof(buf));
 		if (n < 0)
 			return -errno;
-		if (n == (ssize_t)sizeof(buf) || memchr(buf, '\0', (size_t)n))
-			return -ENAMETOOLONG;
-		*target = xstrndup(buf, (size_t)n);
-		return 0;
+		return link_target(buf, n, target);
 	}
 	full = base ? join(base->path, skip_slashes(name)) : xstrdup(name);
 	err = sr_readlink(sr, full, target);
@@ -1053,26 +1133,89 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+static int cmp_dirent(const void *a, const void *b)
+{
+	return strcmp(((const struct sr_dirent *)a)->name, ((const struct sr_dirent *)b)->name);
+}
+
 int sr_list(struct sysroot *sr, const char *path, bool (*keep)(const char *name), struct sr_dir *out)
 {
 	return sr_list_in(sr, NULL, path, keep, out);
 }
 
+/* Adds NAME of TYPE to a listing, and to the recording (CANON: the listed
+ * directory, canonical; LINK_TARGET for a link). */
+static void list_add(struct sysroot *sr, struct sr_dir *out, const char *canon, const char *name, unsigned char type,
+		     const char *link_target)
+{
+	xgrow((void **)&out->ent, &out->cap, out->n + 1, sizeof(*out->ent));
+	out->ent[out->n].name = xstrdup(name);
+	out->ent[out->n].type = type;
+	out->n++;
+	if (!sr->rec)
+		return;
+	if (!sr->ar && (type != DT_LNK || link_target))
+		/* what the walk would ask: a link and its target, or not */
+		seen_add(sr, canon, name, type == DT_LNK ? link_target : NULL);
+	if (type == DT_DIR) {
+		char *sub = join(canon, name);
+		sr_recorder_dir(sr->rec, sub);
+		free(sub);
+	} else if (type == DT_LNK && link_target) {
+		sr_recorder_link(sr->rec, canon, name, link_target);
+	}
+}
+
+static int ar_list(struct sysroot *sr, const struct sr_base *base, const char *path, bool (*keep)(const char *name),
+		   struct sr_dir *out)
+{
+	static const unsigned char types[] = {
+		[SR_AR_DIR] = DT_DIR, [SR_AR_FILE] = DT_REG, [SR_AR_LINK] = DT_LNK, [SR_AR_CHAR] = DT_CHR,
+		[SR_AR_BLOCK] = DT_BLK, [SR_AR_FIFO] = DT_FIFO, [SR_AR_SOCK] = DT_SOCK,
+	};
+	struct walked w;
+	char *canon;
+	int err;
+	long n = ar_find(sr, base, path, true, &w, &err);
+	if (n < 0)
+		return err;
+	if (sr_archive_kind(sr->ar, n) != SR_AR_DIR) {
+		walked_release(&w);
+		return -ENOTDIR;
+	}
+	canon = walked_path(&w);
+	if (sr->rec)
+		sr_recorder_dir(sr->rec, canon);
+	for (long c = sr_archive_first(sr->ar, n); c >= 0; c = sr_archive_next(sr->ar, c)) {
+		const char *name = sr_archive_name(sr->ar, c);
+		if (strcmp(name, SR_EMPTY_MARKER) == 0 || (keep && !keep(name)))
+			continue;
+		list_add(sr, out, canon, name, types[sr_archive_kind(sr->ar, c)], sr_archive_target(sr->ar, c));
+	}
+	free(canon);
+	walked_release(&w);
+	return 0;
+}
+
 int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *path, bool (*keep)(const char *name),
 	       struct sr_dir *out)
 {
-	struct walked w = {.dirfd = -1};
-	bool rec = sr->record_fd >= 0;
+	struct walked w = {.name = NULL};
+	bool rec = sr->rec != NULL;
 	char *dbuf, *canon = NULL;
 	int fd, err = 0;
 
 	sr_dir_release(out);
+	if (hidden_name(sr, path))
+		return -ENOENT;
+	if (sr->ar)
+		return ar_list(sr, base, path, keep, out);
 	fd = open_at(sr, base, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK, rec ? &w : NULL);
 	if (fd < 0)
 		return fd;
 	if (rec) {
-		canon = strcmp(w.name, ".") ? join(w.canon.data, w.name) : xstrdup(w.canon.data);
-		record_mkdir(sr, canon);
+		canon = walked_path(&w);
+		sr_recorder_dir(sr->rec, canon);
 	}
 	dbuf = xmalloc(LIST_BUF);
 	for (;;) {
@@ -1088,8 +1231,12 @@ int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *de = (struct linux_dirent64 *)(dbuf + off);
 			unsigned char type = de->d_type;
+			char t[SR_LINK_MAX];
+			const char *target = NULL;
 			off += de->d_reclen;
 			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			if (!sr->live && strcmp(de->d_name, SR_EMPTY_MARKER) == 0)
 				continue;
 			if (keep && !keep(de->d_name))
 				continue;
@@ -1101,24 +1248,14 @@ int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 					: S_ISREG(st.st_mode) ? DT_REG : S_ISCHR(st.st_mode) ? DT_CHR
 					: S_ISBLK(st.st_mode) ? DT_BLK : S_ISFIFO(st.st_mode) ? DT_FIFO : DT_SOCK;
 			}
-			xgrow((void **)&out->ent, &out->cap, out->n + 1, sizeof(*out->ent));
-			out->ent[out->n].name = xstrdup(de->d_name);
-			out->ent[out->n].type = type;
-			out->n++;
-			if (rec) {
-				if (type == DT_DIR) {
-					char *sub = join(canon, de->d_name);
-					record_mkdir(sr, sub);
-					free(sub);
-				} else if (type == DT_LNK) {
-					char t[SR_LINK_MAX];
-					ssize_t ln = readlinkat(fd, de->d_name, t, sizeof(t) - 1);
-					if (ln >= 0) {
-						t[ln] = '\0';
-						record_link(sr, canon, de->d_name, t);
-					}
+			if (rec && type == DT_LNK) {
+				ssize_t ln = readlinkat(fd, de->d_name, t, sizeof(t) - 1);
+				if (ln >= 0) {
+					t[ln] = '\0';
+					target = t;
 				}
 			}
+			list_add(sr, out, canon, de->d_name, type, target);
 		}
 		/* room for another entry left: the listing is over */
 		if (base && base->whole_reads && !rec && (size_t)n + 2 * LIST_ENTRY_MAX <= LIST_BUF)
@@ -1132,6 +1269,10 @@ int sr_list_in(struct sysroot *sr, const struct sr_base *base, const char *path,
 	}
 	if (err)
 		sr_dir_release(out);
+	else if (out->n > 1)
+		/* in name order, whatever order the filesystem keeps (as an
+		 * archive lists them) */
+		qsort(out->ent, out->n, sizeof(*out->ent), cmp_dirent);
 	return err;
 }
 
@@ -1153,53 +1294,116 @@ static bool parse_node_placeholder(const char *s, struct sr_node *node)
 	return true;
 }
 
-int sr_kind(struct sysroot *sr, const char *path, struct sr_node *node)
+/* What PATH is, from the backend: the kind, a node's numbers and a file's
+ * size, with the walk's result in W when recording. */
+static int node_of(struct sysroot *sr, const char *path, struct sr_node *node, unsigned long long *size,
+		   struct walked *w)
 {
-	struct walked w = {.dirfd = -1};
-	bool rec = sr->record_fd >= 0, read_done = false;
 	struct stat st;
-	int fd = open_in_root(sr, path, O_PATH, rec ? &w : NULL);
+	int fd, err;
+	node->major = node->minor = 0;
+	*size = 0;
+	if (sr->ar) {
+		long n = ar_find(sr, NULL, path, true, w, &err);
+		if (n < 0)
+			return err;
+		switch (sr_archive_kind(sr->ar, n)) {
+		case SR_AR_DIR: node->kind = SR_KIND_DIR; break;
+		case SR_AR_FILE:
+			node->kind = SR_KIND_FILE;
+			*size = sr_archive_size(sr->ar, n);
+			break;
+		case SR_AR_CHAR:
+		case SR_AR_BLOCK:
+			node->kind = sr_archive_kind(sr->ar, n) == SR_AR_CHAR ? SR_KIND_CHAR : SR_KIND_BLOCK;
+			sr_archive_rdev(sr->ar, n, &node->major, &node->minor);
+			break;
+		default: node->kind = SR_KIND_OTHER; break;
+		}
+		if (!sr->rec)
+			walked_release(w);
+		return 0;
+	}
+	fd = open_in_root(sr, path, O_PATH, sr->rec ? w : NULL);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0) {
-		int err = -errno;
+		err = -errno;
 		close_later(sr, fd);
-		if (rec)
-			walked_release(&w);
+		if (sr->rec)
+			walked_release(w);
 		return err;
 	}
 	close_later(sr, fd);
-	node->major = node->minor = 0;
 	node->kind = S_ISREG(st.st_mode) ? SR_KIND_FILE : S_ISDIR(st.st_mode) ? SR_KIND_DIR
 		: S_ISCHR(st.st_mode) ? SR_KIND_CHAR : S_ISBLK(st.st_mode) ? SR_KIND_BLOCK : SR_KIND_OTHER;
 	if (node->kind == SR_KIND_CHAR || node->kind == SR_KIND_BLOCK) {
 		node->major = major(st.st_rdev);
 		node->minor = minor(st.st_rdev);
-	} else if (node->kind == SR_KIND_FILE && strncmp(skip_slashes(path), "dev/", 4) == 0 && !sysroot_is_live(sr)) {
+	}
+	*size = (unsigned long long)st.st_size;
+	return 0;
+}
+
+int sr_kind(struct sysroot *sr, const char *path, struct sr_node *node)
+{
+	struct walked w = {.name = NULL};
+	bool read_done = false;
+	unsigned long long size;
+	int err;
+
+	if (hidden_name(sr, path))
+		return -ENOENT;
+	err = node_of(sr, path, node, &size, &w);
+	if (err)
+		return err;
+	if (node->kind == SR_KIND_FILE && strncmp(skip_slashes(path), "dev/", 4) == 0 && !sysroot_is_live(sr)) {
 		struct buf b;
 		buf_init(&b);
 		/* (when recording, this read copies the file as it is) */
-		if (st.st_size > 0 && st.st_size < 32 && sr_read(sr, path, 32, 0, &b) == 0)
+		if (size > 0 && size < 32 && sr_read(sr, path, 32, 0, &b) == 0)
 			read_done = !parse_node_placeholder(b.data ? b.data : "", node);
 		/* a plain file standing for what another tool did not record */
 		if (node->kind == SR_KIND_FILE)
 			node->kind = SR_KIND_UNKNOWN;
 		buf_release(&b);
 	}
-	if (rec) {
+	if (sr->rec) {
 		const char *name = strcmp(w.name, ".") ? w.name : "";
 		if (node->kind == SR_KIND_DIR) {
-			char *d = join(w.canon.data, name);
-			record_mkdir(sr, d);
+			char *d = join(w.dir.data, name);
+			sr_recorder_dir(sr->rec, d);
 			free(d);
 		} else if (*name && !read_done) {
 			char text[48] = "";
 			if (node->kind == SR_KIND_CHAR || node->kind == SR_KIND_BLOCK)
 				snprintf(text, sizeof(text), "%s %u:%u\n", node->kind == SR_KIND_CHAR ? "char" : "block",
 					 node->major, node->minor);
-			record_file(sr, w.canon.data, name, text, strlen(text));
+			if (*text)
+				sr_recorder_file(sr->rec, w.dir.data, name, text, strlen(text));
+			else /* an empty file, unless the file itself is read too */
+				sr_recorder_placeholder(sr->rec, w.dir.data, name);
 		}
 		walked_release(&w);
 	}
 	return 0;
+}
+
+void sysroot_record_extra(struct sysroot *sr, const char *relpath, const char *data, size_t len)
+{
+	char *dir = xstrdup(skip_slashes(relpath)), *slash = strrchr(dir, '/');
+	const char *name;
+	if (!sr->rec) {
+		free(dir);
+		return;
+	}
+	if (slash) {
+		*slash = '\0';
+		name = slash + 1;
+	} else {
+		name = skip_slashes(relpath);
+		dir[0] = '\0';
+	}
+	sr_recorder_file(sr->rec, dir, name, data, len);
+	free(dir);
 }

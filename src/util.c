@@ -147,6 +147,17 @@ void buf_truncate(struct buf *b, size_t len)
 	b->data[len] = '\0';
 }
 
+void buf_set_path(struct buf *b, const char *dir, const char *name)
+{
+	buf_reset(b);
+	buf_append(b, "", 0);
+	if (*dir) {
+		buf_append(b, dir, strlen(dir));
+		buf_append(b, "/", 1);
+	}
+	buf_append(b, name, strlen(name));
+}
+
 char *buf_steal(struct buf *b)
 {
 	char *s = b->data ? b->data : xstrdup("");
@@ -205,6 +216,105 @@ void strvec_sort(struct strvec *sv)
 {
 	if (sv->n > 1)
 		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+}
+
+/* ---- strmap ----------------------------------------------------------------- */
+
+static size_t str_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+void strmap_init(struct strmap *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void strmap_release(struct strmap *m)
+{
+	for (size_t i = 0; i < m->nblocks; i++)
+		free(m->block[i]);
+	free(m->block);
+	free(m->slot);
+	strmap_init(m);
+}
+
+/* A copy of KEY in the map's blocks. */
+static const char *strmap_keep(struct strmap *m, const char *key, size_t len)
+{
+	char *p;
+	if (m->left < len + 1) {
+		size_t size = len + 1 > 65536 ? len + 1 : 65536;
+		xgrow((void **)&m->block, &m->cap_blocks, m->nblocks + 1, sizeof(*m->block));
+		m->pos = m->block[m->nblocks++] = xmalloc(size);
+		m->left = size;
+	}
+	p = m->pos;
+	memcpy(p, key, len);
+	p[len] = '\0';
+	m->pos += len + 1;
+	m->left -= len + 1;
+	return p;
+}
+
+static struct strmap_slot *strmap_find(const struct strmap *m, const char *key, size_t len, size_t h)
+{
+	size_t i = h & (m->cap - 1);
+	for (;;) {
+		struct strmap_slot *s = &m->slot[i];
+		if (!s->key || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
+			return s;
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value)
+{
+	struct strmap_slot *s;
+	if (!m->cap)
+		return false;
+	s = strmap_find(m, key, len, str_hash(key, len));
+	if (!s->key)
+		return false;
+	if (value)
+		*value = s->value;
+	return true;
+}
+
+bool strmap_add(struct strmap *m, const char *key, size_t len, size_t value, const char **stored)
+{
+	size_t h = str_hash(key, len);
+	struct strmap_slot *s;
+	if ((m->n + 1) * 4 > m->cap * 3) {
+		/* keep the load under 3/4 */
+		struct strmap grown = {.cap = m->cap ? m->cap * 2 : 64};
+		grown.slot = xcalloc(grown.cap, sizeof(*grown.slot));
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slot[i].key)
+				*strmap_find(&grown, m->slot[i].key, m->slot[i].len, m->slot[i].hash) = m->slot[i];
+		free(m->slot);
+		m->slot = grown.slot;
+		m->cap = grown.cap;
+	}
+	s = strmap_find(m, key, len, h);
+	if (s->key) {
+		if (stored)
+			*stored = s->key;
+		return false;
+	}
+	s->key = strmap_keep(m, key, len);
+	s->len = len;
+	s->hash = h;
+	s->value = value;
+	m->n++;
+	if (stored)
+		*stored = s->key;
+	return true;
 }
 
 char *rstrip(char *s)

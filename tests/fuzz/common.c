@@ -47,19 +47,17 @@ size_t fuzz_add_function(struct snapshot *s, const char *bdf, const uint8_t *cfg
 		pci_parse_caps(cfg, 0, &d->caps);
 		return s->ndev++;
 	}
-	d->config = xmalloc(len);
-	memcpy(d->config, cfg, len);
 	d->config_len = len;
-	pci_parse_caps(d->config, len, &d->caps);
+	pci_parse_caps(cfg, len, &d->caps);
 	d->revision_known = d->class_known = true;
-	d->ident_known = pci_decode_ident(d->config, len, &d->ident);
+	d->ident_known = pci_decode_ident(cfg, len, &d->ident);
 	if (!d->ident_known) {
 		/* all ones in the id registers: a VF, as far as the header
 		 * can tell */
 		d->virtfn = true;
-		d->ident.revision = d->config[PCI_CFG_REVISION];
-		d->ident.class_code = pci_cfg_u32(d->config, PCI_CFG_REVISION) >> 8;
-		d->ident.header_type = d->config[PCI_CFG_HEADER_TYPE] & 0x7f;
+		d->ident.revision = cfg[PCI_CFG_REVISION];
+		d->ident.class_code = pci_cfg_u32(cfg, PCI_CFG_REVISION) >> 8;
+		d->ident.header_type = cfg[PCI_CFG_HEADER_TYPE] & 0x7f;
 	}
 	return s->ndev++;
 }
@@ -198,15 +196,18 @@ void fuzz_analyse(struct snapshot *s)
 	struct swiotlb_report sw;
 	struct swiotlb_device *bounce;
 	size_t nbounce;
+	struct pci_tree tree;
 
 	iommu_presence_analyse(s, &presence);
 	groups_shared_count(s);
 	status_analyse(s, &status);
+	pci_tree_build(s, &tree);
 	for (size_t i = 0; i < s->ndev; i++) {
 		struct vfio_check c;
-		vfio_check_device(s, &presence, &status, NULL, i, &c);
+		vfio_check_device(s, &presence, &status, &tree, NULL, i, &c);
 		vfio_check_release(&c);
 	}
+	pci_tree_release(&tree);
 	swiotlb_analyse(s, &sw);
 	swiotlb_devices(s, &sw, &bounce, &nbounce);
 	swiotlb_devices_release(bounce, nbounce);

@@ -251,14 +251,14 @@ static void quirks(void **state)
 	/* the Sunrise Point PCH port keeps its ACS control in a dword at +8 */
 	spt = add(&t, "0000:00:1b.0", 0x8086, 0xa110, PCIE_TYPE_ROOT_PORT, false, -1, FULL_ACS, 0);
 	sep = add(&t, "0000:06:00.0", 0x10ec, 0x8168, PCIE_TYPE_ENDPOINT, false, spt, 0, 0);
-	t.s.dev[spt].config = calloc(1, 4096);
 	t.s.dev[spt].config_len = 4096;
-	t.s.dev[spt].config[0x104] = FULL_ACS; /* cap dword */
-	t.s.dev[spt].config[0x108] = 0x1d;     /* ctl dword: SV RR CR UF */
+	t.s.dev[spt].caps.acs_dwords = true;
+	t.s.dev[spt].caps.acs_dword4 = FULL_ACS; /* cap dword */
+	t.s.dev[spt].caps.acs_dword8 = 0x1d;     /* ctl dword: SV RR CR UF */
 	p = run(&t, false);
 	assert_int_not_equal(p.group[sep], p.group[spt]);
 	prediction_release(&p);
-	t.s.dev[spt].config[0x108] = 0;          /* the word at +6 would say the same: off */
+	t.s.dev[spt].caps.acs_dword8 = 0;        /* the word at +6 would say the same: off */
 	t.s.dev[spt].caps.acs_ctl = 0x1d;        /* ... the standard place is not read */
 	p = run(&t, false);
 	assert_int_equal(p.group[sep], p.group[spt]);

@@ -82,6 +82,38 @@ static void decode_header(void **state)
 	assert_false(pci_decode_ident(c, sizeof(c), &id));
 }
 
+/* The ACS capability's dwords are kept (the Sunrise Point quirk reads its
+ * control at +8), but only when the read reaches them. */
+static void caps_acs_dwords(void **state)
+{
+	static unsigned char c[4096];
+	struct pci_caps caps;
+	(void)state;
+	memset(c, 0, sizeof(c));
+	c[0x06] = 0x10; /* capability list */
+	c[0x34] = 0x40;
+	c[0x40] = PCI_CAP_ID_EXP;
+	c[0x42] = PCIE_TYPE_ROOT_PORT << 4;
+	c[0x100] = PCI_EXT_CAP_ACS; /* header: ACS, version 1, next 0 */
+	c[0x102] = 0x01;
+	c[0x104] = 0x5f;             /* capability */
+	c[0x106] = 0x1d;             /* control (word at +6) */
+	c[0x108] = 0x1d;             /* the dword at +8 */
+	pci_parse_caps(c, sizeof(c), &caps);
+	assert_true(caps.known);
+	assert_int_equal(caps.pcie_type, PCIE_TYPE_ROOT_PORT);
+	assert_int_equal(caps.acs_off, 0x100);
+	assert_int_equal(caps.acs_cap, 0x5f);
+	assert_int_equal(caps.acs_ctl, 0x1d);
+	assert_true(caps.acs_dwords);
+	assert_int_equal(caps.acs_dword4, 0x1d005f);
+	assert_int_equal(caps.acs_dword8, 0x1d);
+	/* a space that ends before +12 has the capability, not the dwords */
+	pci_parse_caps(c, 0x108, &caps);
+	assert_int_equal(caps.acs_off, 0x100);
+	assert_false(caps.acs_dwords);
+}
+
 /* lspci's -s: empty fields and "*" match anything; each -s sets only what
  * it gives */
 static void select_slot(void **state)
@@ -182,7 +214,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bdf_round_trip), cmocka_unit_test(bdf_vmd_domain), cmocka_unit_test(bdf_rejects),
-		cmocka_unit_test(bdf_order), cmocka_unit_test(decode_header), cmocka_unit_test(select_slot),
+		cmocka_unit_test(bdf_order), cmocka_unit_test(decode_header), cmocka_unit_test(caps_acs_dwords),
+		cmocka_unit_test(select_slot),
 		cmocka_unit_test(select_slot_refused), cmocka_unit_test(select_id), cmocka_unit_test(bdf_lenient),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,16 @@ static void add_use(struct snapshot *s, size_t dev, const char *what, const char
 	s->host.nuses++;
 }
 
+/* vfio_check_device over S's PCI tree, as part of REQ. */
+static void check_in(const struct snapshot *s, const struct iommu_presence *p, const struct status_report *st,
+		     const struct vfio_request *req, size_t dev, struct vfio_check *c)
+{
+	struct pci_tree t;
+	pci_tree_build(s, &t);
+	vfio_check_device(s, p, st, &t, req, dev, c);
+	pci_tree_release(&t);
+}
+
 /* What check-vfio does for one device. */
 static void run(struct snapshot *s, size_t dev, struct vfio_check *c)
 {
@@ -42,7 +52,7 @@ static void run(struct snapshot *s, size_t dev, struct vfio_check *c)
 	finish(s);
 	iommu_presence_analyse(s, &p);
 	status_analyse(s, &st);
-	vfio_check_device(s, &p, &st, NULL, dev, c);
+	check_in(s, &p, &st, NULL, dev, c);
 	status_report_release(&st);
 	iommu_presence_release(&p);
 }
@@ -823,7 +833,7 @@ static void host_use_unknown(void **state)
 	/* the user accepts the risk: a warning, and the steps */
 	iommu_presence_analyse(&s, &p);
 	status_analyse(&s, &st);
-	vfio_check_device(&s, &p, &st, &accept, d, &c);
+	check_in(&s, &p, &st, &accept, d, &c);
 	f = finding(&c, "host_use_unknown", SEV_WARNING, "0000:01:00.0");
 	assert_contains(f->message, "you accepted the risk with --accept-unknown-host-use");
 	assert_int_equal(c.verdict, VFIO_AFTER_STEPS);
@@ -958,7 +968,7 @@ static void sriov_conflict(void **state)
 	iommu_presence_analyse(&s, &p);
 	status_analyse(&s, &st);
 	vfio_request_prepare(&s, &req);
-	vfio_check_device(&s, &p, &st, &req, pf, &c);
+	check_in(&s, &p, &st, &req, pf, &c);
 	f = finding(&c, "sriov_conflict", SEV_ERROR, "0000:01:00.0");
 	assert_string_equal(f->message, "freeing 0000:01:00.0 for vfio-pci disables its VFs (echo 0 > "
 					"/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs), which removes 0000:01:02.0, "
@@ -967,7 +977,7 @@ static void sriov_conflict(void **state)
 	assert_false(c.blocked_by_unknowns);
 	assert_no_steps(&c);
 	vfio_check_release(&c);
-	vfio_check_device(&s, &p, &st, &req, vf, &c);
+	check_in(&s, &p, &st, &req, vf, &c);
 	f = finding(&c, "sriov_conflict", SEV_ERROR, "0000:01:02.0");
 	assert_contains(f->message, "0000:01:02.0 is a VF of 0000:01:00.0, also asked for");
 	assert_int_equal(c.verdict, VFIO_NOT_VIABLE);
@@ -979,7 +989,7 @@ static void sriov_conflict(void **state)
 	devs[0] = vf;
 	req.ndevs = 1;
 	vfio_request_prepare(&s, &req);
-	vfio_check_device(&s, &p, &st, &req, vf, &c);
+	check_in(&s, &p, &st, &req, vf, &c);
 	assert_no_finding(&c, "sriov_conflict");
 	assert_int_equal(c.verdict, VFIO_AFTER_STEPS);
 	vfio_check_release(&c);
@@ -991,7 +1001,7 @@ static void sriov_conflict(void **state)
 	req.ndevs = 2;
 	req.together = false;
 	vfio_request_prepare(&s, &req);
-	vfio_check_device(&s, &p, &st, &req, vf, &c);
+	check_in(&s, &p, &st, &req, vf, &c);
 	assert_no_finding(&c, "sriov_conflict");
 	vfio_check_release(&c);
 	vfio_request_release(&req);
