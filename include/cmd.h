@@ -68,6 +68,7 @@ enum complete_kind {
 	COMPLETE_DIR,
 	COMPLETE_FILE,
 	COMPLETE_COLUMNS, /* a comma-separated list of the command's columns */
+	COMPLETE_LIST,    /* a comma-separated list of the row's choices */
 	COMPLETE_DEVICE,  /* a PCI address of the system read */
 	COMPLETE_ID,      /* a vendor:device id of the system read */
 	COMPLETE_GROUP,   /* an IOMMU group number */
@@ -88,7 +89,7 @@ struct cmd_option {
 	const char *arg;          /* the argument in help ("COLS"); NULL for a flag */
 	enum opt_dest dest;
 	size_t offset;            /* of the field in DEST */
-	const char *const *choices; /* OPT_CHOICE: NULL-terminated */
+	const char *const *choices; /* OPT_CHOICE, COMPLETE_LIST: NULL-terminated */
 	bool (*parse)(const char *arg, void *field); /* OPT_VALUE */
 	const char *invalid;      /* OPT_VALUE: "needs a number above 0" */
 	enum complete_kind complete;
@@ -148,7 +149,7 @@ struct command {
 
 extern const struct command cmd_groups, cmd_devices, cmd_topology, cmd_tree, cmd_explain, cmd_snapshot, cmd_help;
 extern const struct command cmd_status, cmd_check_vfio, cmd_swiotlb, cmd_cmdline, cmd_dma_path, cmd_map_check,
-	cmd_simulate;
+	cmd_simulate, cmd_diff;
 
 /* Shared rows.  -o, --list-columns (the columns of a table), -r, -P, -n
  * (its format), -t, and lspci's -s and -d. */
@@ -233,6 +234,11 @@ const struct pci_device *app_find_device(struct app *app, const struct snapshot 
 /* Opens the root, loads the snapshot with FLAGS and resolves names.
  * Returns EXIT_OK, or the exit status after reporting why not. */
 int app_load(struct app *app, unsigned flags, struct snapshot *s);
+/* The same for another ROOT, through *SR (opened if NULL; the caller frees
+ * it), with the names app_load chose (the first root's); WHAT names the
+ * root in messages ("--root", "OLD"). */
+int app_load_root(struct app *app, const char *root, const char *what, struct sysroot **sr, unsigned flags,
+		  struct snapshot *s);
 /* What the platform is (kernel release, machine, ACPI or device tree),
  * loaded quietly for a command that can do without it: false if the root
  * cannot be read, S then empty (and still to be released). */

@@ -106,4 +106,26 @@ int cmdline_strict(const struct iommu_cmdline *c);
 /* swiotlb: forced (1), not (0: noforce, or nothing said = -1). */
 int cmdline_swiotlb_force(const struct iommu_cmdline *c);
 
+/* The settings in force, as data: one per key of the cmdline document's
+ * "effective" object, in its order (render-cmdline.c writes them; diff
+ * compares them). */
+enum cmdline_setting_type { CSET_BOOL, CSET_INT, CSET_STRING };
+struct cmdline_setting {
+	const char *key;   /* "default_domain_type", "strict", ... */
+	enum cmdline_setting_type type;
+	bool set;          /* false: null, nothing on the command line decides it */
+	bool b;
+	long long i;
+	const char *s;     /* CSET_STRING: points into the iommu_cmdline, or static */
+	/* the token that set it, where one did (the document has it as a
+	 * key of its own: "strict_by"); NULL otherwise */
+	const char *by;
+	/* another key says the same: the token that set the one before
+	 * ("strict_by"), or its value in other units (swiotlb_bytes) */
+	bool derived;
+};
+#define CMDLINE_NSETTINGS 28
+/* Fills OUT (CMDLINE_NSETTINGS entries) and returns how many. */
+size_t cmdline_effective(const struct iommu_cmdline *c, struct cmdline_setting *out);
+
 #endif

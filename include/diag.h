@@ -12,6 +12,7 @@ enum {
 	EXIT_USAGE = 2,    /* bad command line or argument */
 	EXIT_ENV = 3,      /* cannot read (or write) what is needed */
 	EXIT_STEPS = 4,    /* check-vfio: viable only after the steps */
+	EXIT_CHANGED = 4,  /* diff: changes, none of which reduces isolation */
 };
 
 /* "iommuctl: <message>" on stderr. */
@@ -27,5 +28,8 @@ char *read_error_message(const char *path, int err);
 
 /* Prints every issue of S as a warning. */
 void diag_print_issues(const struct snapshot *s);
+/* The same, each prefixed with SIDE ("OLD: cannot read ..."), for a
+ * command that reads two snapshots. */
+void diag_print_issues_of(const struct snapshot *s, const char *side);
 
 #endif

@@ -86,6 +86,11 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 		       struct vfio_check *out);
 void vfio_check_release(struct vfio_check *c);
 
+/* The functions `check-vfio --all` checks: every one but bridges (a
+ * bridge header, or class 06: host, ISA and PCI bridges), which VFIO never
+ * takes. */
+bool vfio_checked_by_all(const struct pci_device *d);
+
 /* True if DRIVER leaves a group viable (driver_managed_dma: vfio-pci and
  * its variants, pci-stub, pcieport). */
 bool vfio_driver_managed_dma(const char *driver);

@@ -844,3 +844,98 @@ int cmdline_swiotlb_force(const struct iommu_cmdline *c)
 		return 0;
 	return c->swiotlb_force_by ? 1 : -1;
 }
+
+/* ---- the settings in force, as data ------------------------------------------------ */
+
+static struct cmdline_setting *setting(struct cmdline_setting *out, size_t *n, const char *key,
+				       enum cmdline_setting_type type, const char *by)
+{
+	struct cmdline_setting *e = &out[(*n)++];
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	e->type = type;
+	e->by = by;
+	return e;
+}
+
+/* A 1/0/-1 flag: true/false, or unset. */
+static void set_tri(struct cmdline_setting *out, size_t *n, const char *key, int v, const char *by)
+{
+	struct cmdline_setting *e = setting(out, n, key, CSET_BOOL, by);
+	e->set = v >= 0;
+	e->b = v > 0;
+}
+
+/* A flag that is false or unset: an option turns off what is otherwise on. */
+static void set_off(struct cmdline_setting *out, size_t *n, const char *key, bool off)
+{
+	set_tri(out, n, key, off ? 0 : -1, NULL);
+}
+
+static void set_flag(struct cmdline_setting *out, size_t *n, const char *key, const char *by)
+{
+	struct cmdline_setting *e = setting(out, n, key, CSET_BOOL, by);
+	e->set = true;
+	e->b = by != NULL;
+}
+
+static struct cmdline_setting *set_string(struct cmdline_setting *out, size_t *n, const char *key, const char *v,
+					   bool derived)
+{
+	struct cmdline_setting *e = setting(out, n, key, CSET_STRING, NULL);
+	e->set = v != NULL;
+	e->s = v;
+	e->derived = derived;
+	return e;
+}
+
+static void set_count(struct cmdline_setting *out, size_t *n, const char *key, long long v, const char *by,
+		      bool derived)
+{
+	struct cmdline_setting *e = setting(out, n, key, CSET_INT, by);
+	e->set = v >= 0;
+	e->i = v;
+	e->derived = derived;
+}
+
+size_t cmdline_effective(const struct iommu_cmdline *c, struct cmdline_setting *out)
+{
+	size_t n = 0;
+	int translated;
+	const char *type = cmdline_default_domain(c, &translated);
+	const char *strict_by = c->legacy_strict_by ? c->legacy_strict_by : c->strict_by;
+	long long slabs = c->swiotlb_nslabs;
+
+	set_string(out, &n, "default_domain_type", type, false)->by = c->passthrough_by;
+	set_string(out, &n, "default_domain_by", c->passthrough_by, true);
+	set_tri(out, &n, "translated", translated, c->passthrough_by);
+	out[n - 1].derived = true;
+	set_tri(out, &n, "strict", cmdline_strict(c), strict_by);
+	set_string(out, &n, "strict_by", strict_by, true);
+	set_tri(out, &n, "forcedac", c->forcedac, c->forcedac_by);
+	set_flag(out, &n, "iommu_off", c->iommu_off_by);
+	set_tri(out, &n, "intel_iommu", c->intel_enabled, c->intel_enabled_by);
+	set_flag(out, &n, "amd_iommu_off", c->amd_off_by);
+	set_tri(out, &n, "intel_scalable_mode", c->scalable_mode, NULL);
+	set_off(out, &n, "intel_superpages", c->superpages_off);
+	set_string(out, &n, "amd_pgtable", c->amd_pgtable, false);
+	set_string(out, &n, "amd_page_sizes", c->amd_pgsizes, false);
+	set_tri(out, &n, "interrupt_remapping", c->intremap, c->intremap ? c->intremap_by : c->intremap_off_by);
+	set_tri(out, &n, "posted_interrupts", c->irq_post, NULL);
+	set_tri(out, &n, "swiotlb_force", cmdline_swiotlb_force(c),
+		c->swiotlb_noforce_by ? c->swiotlb_noforce_by : c->swiotlb_force_by);
+	set_flag(out, &n, "swiotlb_disabled", c->swiotlb_noforce_by);
+	set_count(out, &n, "swiotlb_slabs", slabs, c->swiotlb_by, false);
+	set_count(out, &n, "swiotlb_bytes", slabs >= 0 ? slabs * (long long)SWIOTLB_SLAB_BYTES : -1, c->swiotlb_by,
+		  true);
+	set_count(out, &n, "swiotlb_areas", c->swiotlb_nareas, c->swiotlb_by, false);
+	set_string(out, &n, "swiotlb_enabled_by", c->iommu_soft_by, false);
+	set_off(out, &n, "ats", c->ats_off);
+	set_string(out, &n, "acs_override", c->acs_override, false);
+	set_tri(out, &n, "mem_encrypt", c->mem_encrypt, NULL);
+	set_tri(out, &n, "vfio_allow_unsafe_interrupts", c->type1_unsafe, c->type1_unsafe_by);
+	set_tri(out, &n, "iommufd_allow_unsafe_interrupts", c->iommufd_unsafe, c->iommufd_unsafe_by);
+	set_tri(out, &n, "vfio_noiommu_mode", c->noiommu_mode, c->noiommu_mode_by);
+	set_count(out, &n, "vfio_dma_entry_limit", c->dma_entry_limit, NULL, false);
+	return n;
+}

@@ -31,6 +31,11 @@ const char *vfio_verdict_id(enum vfio_verdict v)
 	return v == VFIO_VIABLE ? "viable" : v == VFIO_AFTER_STEPS ? "viable_after_steps" : "not_viable";
 }
 
+bool vfio_checked_by_all(const struct pci_device *d)
+{
+	return !pci_ident_is_bridge(&d->ident) && (!d->class_known || d->ident.class_code >> 16 != 0x06);
+}
+
 bool vfio_driver_managed_dma(const char *driver)
 {
 	return !driver || strstr(driver, "vfio") || !strcmp(driver, "pci-stub") || !strcmp(driver, "pcieport");

@@ -130,12 +130,21 @@ const struct pci_device *app_find_device(struct app *app, const struct snapshot 
 
 /* ---- loading ----------------------------------------------------------------------- */
 
-int app_root_failed(struct app *app, int err, char *why)
+/* The same for ROOT, which WHAT names in messages ("--root", "OLD"). */
+static int root_failed(struct app *app, const char *root, const char *what, int err, char *why)
 {
-	int rc = why ? app_fail(app, EXIT_ENV, "cannot read the snapshot archive '%s': %s", app->root, why)
-		     : app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", app->root, strerror(-err));
+	bool is_root = !strcmp(what, "--root");
+	int rc = why ? app_fail(app, EXIT_ENV, "cannot read the snapshot archive '%s'%s%s%s: %s", root,
+				is_root ? "" : " (", is_root ? "" : what, is_root ? "" : ")", why)
+	       : is_root ? app_fail(app, EXIT_ENV, "cannot open root directory '%s': %s", root, strerror(-err))
+			 : app_fail(app, EXIT_ENV, "cannot open %s '%s': %s", what, root, strerror(-err));
 	free(why);
 	return rc;
+}
+
+int app_root_failed(struct app *app, int err, char *why)
+{
+	return root_failed(app, app->root, "--root", err, why);
 }
 
 /* A snapshot carries the names its machine showed (.iommuctl/pci.ids):
@@ -159,31 +168,39 @@ static int snapshot_names_fd(struct sysroot *sr)
 
 int app_load(struct app *app, unsigned flags, struct snapshot *s)
 {
+	return app_load_root(app, app->root, "--root", &app->sr, flags, s);
+}
+
+int app_load_root(struct app *app, const char *root, const char *what, struct sysroot **sr, unsigned flags,
+		  struct snapshot *s)
+{
 	struct names_options no;
 	int err;
 
 	snapshot_init(s);
-	if (!app->sr) {
+	if (!*sr) {
 		char *why = NULL;
-		err = sysroot_open_why(app->root, &app->sr, &why);
+		err = sysroot_open_why(root, sr, &why);
 		if (err)
-			return app_root_failed(app, err, why);
+			return root_failed(app, root, what, err, why);
 	}
-	err = snapshot_load(app->sr, flags, s);
+	err = snapshot_load(*sr, flags, s);
 	if (err)
-		return app_fail(app, EXIT_ENV, "cannot read '/sys': %s (%s)", strerror(-err),
-				sysroot_is_live(app->sr) ? "is sysfs mounted?"
-							 : "is --root a directory made by 'iommuctl snapshot'?");
+		return app_fail(app, EXIT_ENV, "cannot read '/sys': %s (%s%s%s)", strerror(-err),
+				sysroot_is_live(*sr) ? "is sysfs mounted?" : "is ", sysroot_is_live(*sr) ? "" : what,
+				sysroot_is_live(*sr) ? "" : " a directory made by 'iommuctl snapshot'?");
 	no.pci_ids = app->pci_ids ? app->pci_ids : getenv("IOMMUCTL_PCI_IDS");
 	if (no.pci_ids && !*no.pci_ids)
 		no.pci_ids = NULL;
-	no.live = sysroot_is_live(app->sr);
+	no.live = sysroot_is_live(*sr);
 	no.numeric = app->numeric;
-	if (app->names_fd < 0 && !no.pci_ids && !no.live && !no.numeric)
-		app->names_fd = snapshot_names_fd(app->sr);
-	no.snapshot_ids_fd = app->names_fd;
-	if (!app->names)
+	if (!app->names) {
+		/* (a second root, diff's OLD, takes the names of the first) */
+		if (app->names_fd < 0 && !no.pci_ids && !no.live && !no.numeric)
+			app->names_fd = snapshot_names_fd(*sr);
+		no.snapshot_ids_fd = app->names_fd;
 		app->names = names_open(&no);
+	}
 	names_resolve(app->names, s);
 	return EXIT_OK;
 }

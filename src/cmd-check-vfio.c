@@ -46,12 +46,6 @@ static void check_one(const struct vfio_view *v, size_t i, struct vfio_check *ou
 	vfio_check_device(v->s, cx->presence, cx->status, cx->tree, cx->req, cx->req->devs[i], out);
 }
 
-/* A function --all checks: any but bridges. */
-static bool checkable(const struct pci_device *d)
-{
-	return !pci_ident_is_bridge(&d->ident) && (!d->class_known || d->ident.class_code >> 16 != 0x06);
-}
-
 static int check_vfio_run(struct app *app, struct request *req)
 {
 	const struct check_vfio_options *o = req->own;
@@ -83,7 +77,7 @@ static int check_vfio_run(struct app *app, struct request *req)
 		ndevs = sel.nnamed;
 	} else {
 		for (size_t i = 0; i < s.ndev; i++)
-			if (sel.dev[i] && checkable(&s.dev[i]))
+			if (sel.dev[i] && vfio_checked_by_all(&s.dev[i]))
 				devs[ndevs++] = i;
 	}
 	if (sel.narrowed && !ndevs) {

@@ -63,9 +63,14 @@ char *issue_message(const struct load_issue *is)
 
 void diag_print_issues(const struct snapshot *s)
 {
+	diag_print_issues_of(s, NULL);
+}
+
+void diag_print_issues_of(const struct snapshot *s, const char *side)
+{
 	for (size_t i = 0; i < s->nissues; i++) {
 		char *m = issue_message(&s->issues[i]);
-		diag_warning("%s", m);
+		diag_warning("%s%s%s", side ? side : "", side ? ": " : "", m);
 		free(m);
 	}
 }

@@ -26,7 +26,7 @@
 static const struct command *const commands[] = {&cmd_groups,   &cmd_devices, &cmd_topology, &cmd_tree,
 						 &cmd_explain,  &cmd_check_vfio, &cmd_status, &cmd_swiotlb,
 						 &cmd_cmdline,  &cmd_dma_path, &cmd_map_check, &cmd_simulate,
-						 &cmd_snapshot, &cmd_help};
+						 &cmd_diff,     &cmd_snapshot, &cmd_help};
 
 /* What only the options before a command ask for. */
 struct main_options {
@@ -546,11 +546,12 @@ static void print_complete(enum complete_kind k, const char *const *choices)
 {
 	static const char *const ids[] = {
 		[COMPLETE_TEXT] = "text",     [COMPLETE_CHOICES] = "choices", [COMPLETE_DIR] = "dir",
-		[COMPLETE_FILE] = "file",     [COMPLETE_COLUMNS] = "columns", [COMPLETE_DEVICE] = "device",
+		[COMPLETE_FILE] = "file",     [COMPLETE_COLUMNS] = "columns", [COMPLETE_LIST] = "list",
+		[COMPLETE_DEVICE] = "device",
 		[COMPLETE_ID] = "id",         [COMPLETE_GROUP] = "group",     [COMPLETE_GROUP_OR_DEVICE] = "group-or-device",
 		[COMPLETE_COMMAND] = "command",
 	};
-	printf("%s", ids[choices ? COMPLETE_CHOICES : k]);
+	printf("%s", ids[choices && k != COMPLETE_LIST ? COMPLETE_CHOICES : k]);
 	for (size_t i = 0; choices && choices[i]; i++)
 		printf("%c%s", i ? ',' : ':', choices[i]);
 }
@@ -565,6 +566,13 @@ static enum complete_kind operand_complete(const struct cmd_operand *op)
 	return kinds[op->kind];
 }
 
+/* The names an option's value is one of (OPT_CHOICE), or a list of
+ * (COMPLETE_LIST); NULL for the others. */
+static const char *const *option_choices(const struct cmd_option *o)
+{
+	return o->kind == OPT_CHOICE || o->complete == COMPLETE_LIST ? o->choices : NULL;
+}
+
 /* --list-options [COMMAND]: a line per option (--LONG, -S, ARG, what
  * completes ARG, the operand it goes with, help; tab-separated, empty
  * fields left empty), then one for the operand (NAME, MIN-MAX, -, what
@@ -577,7 +585,7 @@ static void print_option_line(const struct cmd_option *o, void *ctx)
 		printf("-%c", o->short_name);
 	printf("\t%s\t", o->arg ? o->arg : "");
 	if (o->kind != OPT_FLAG)
-		print_complete(o->complete, o->kind == OPT_CHOICE ? o->choices : NULL);
+		print_complete(o->complete, option_choices(o));
 	printf("\t%s\t%s\n", o->only_with ? o->only_with : "", o->help);
 }
 
@@ -680,7 +688,7 @@ static void offer_system(struct app *app, enum complete_kind k, const char *cur)
 static void offer_values(struct app *app, const struct command *cmd, const struct request *req, enum complete_kind k,
 			 const char *const *choices, const char *prefix, const char *cur)
 {
-	switch (choices ? COMPLETE_CHOICES : k) {
+	switch (choices && k != COMPLETE_LIST ? COMPLETE_CHOICES : k) {
 	case COMPLETE_TEXT:
 		puts("none");
 		return;
@@ -710,6 +718,15 @@ static void offer_values(struct app *app, const struct command *cmd, const struc
 			if ((!c->kinds || (c->kinds & cmd->columns->kind)) && (!c->tree_only || tree))
 				printf("%s%.*s%s\t%s\n", prefix, (int)keep, cur, c->name, c->help);
 		}
+		return;
+	}
+	case COMPLETE_LIST: {
+		/* a comma-separated list: complete its last name */
+		const char *last = strrchr(cur, ',');
+		size_t keep = last ? (size_t)(last + 1 - cur) : 0;
+		puts("nospace");
+		for (size_t i = 0; choices && choices[i]; i++)
+			printf("%s%.*s%s\t\n", prefix, (int)keep, cur, choices[i]);
 		return;
 	}
 	default:
@@ -774,8 +791,7 @@ static int complete(struct app *app, int n, char **words)
 		o = inline_option(&p, cur);
 	if (o) {
 		char *prefix = xstrndup(cur, p.wants_arg ? 0 : (size_t)(eq + 1 - cur));
-		offer_values(app, cmd, &req, o->complete, o->kind == OPT_CHOICE ? o->choices : NULL, prefix,
-			     cur + strlen(prefix));
+		offer_values(app, cmd, &req, o->complete, option_choices(o), prefix, cur + strlen(prefix));
 		free(prefix);
 	} else if (options && cur[0] == '-') {
 		puts("words");

@@ -199,46 +199,19 @@ settings:
 
 /* ---- JSON ---------------------------------------------------------------------------- */
 
-static json_t *json_bool_or_null(int v)
-{
-	return v < 0 ? json_null() : json_boolean(v);
-}
-
 json_t *json_cmdline_effective(const struct iommu_cmdline *c)
 {
-	int translated;
-	const char *type = cmdline_default_domain(c, &translated);
+	struct cmdline_setting set[CMDLINE_NSETTINGS];
+	size_t n = cmdline_effective(c, set);
 	json_t *e = json_object();
-	json_object_set_new(e, "default_domain_type", json_str_or_null(type));
-	json_object_set_new(e, "default_domain_by", json_str_or_null(c->passthrough_by));
-	json_object_set_new(e, "translated", json_bool_or_null(translated));
-	json_object_set_new(e, "strict", json_bool_or_null(cmdline_strict(c)));
-	json_object_set_new(e, "strict_by",
-			    json_str_or_null(c->legacy_strict_by ? c->legacy_strict_by : c->strict_by));
-	json_object_set_new(e, "forcedac", json_bool_or_null(c->forcedac));
-	json_object_set_new(e, "iommu_off", json_boolean(c->iommu_off_by != NULL));
-	json_object_set_new(e, "intel_iommu", json_bool_or_null(c->intel_enabled));
-	json_object_set_new(e, "amd_iommu_off", json_boolean(c->amd_off_by != NULL));
-	json_object_set_new(e, "intel_scalable_mode", json_bool_or_null(c->scalable_mode));
-	json_object_set_new(e, "intel_superpages", c->superpages_off ? json_false() : json_null());
-	json_object_set_new(e, "amd_pgtable", json_str_or_null(c->amd_pgtable));
-	json_object_set_new(e, "amd_page_sizes", json_str_or_null(c->amd_pgsizes));
-	json_object_set_new(e, "interrupt_remapping", json_bool_or_null(c->intremap));
-	json_object_set_new(e, "posted_interrupts", json_bool_or_null(c->irq_post));
-	json_object_set_new(e, "swiotlb_force", json_bool_or_null(cmdline_swiotlb_force(c)));
-	json_object_set_new(e, "swiotlb_disabled", json_boolean(c->swiotlb_noforce_by != NULL));
-	json_object_set_new(e, "swiotlb_slabs", json_int_if(c->swiotlb_nslabs >= 0, c->swiotlb_nslabs));
-	json_object_set_new(e, "swiotlb_bytes",
-			    json_int_if(c->swiotlb_nslabs >= 0, c->swiotlb_nslabs * (long long)SWIOTLB_SLAB_BYTES));
-	json_object_set_new(e, "swiotlb_areas", json_int_if(c->swiotlb_nareas >= 0, c->swiotlb_nareas));
-	json_object_set_new(e, "swiotlb_enabled_by", json_str_or_null(c->iommu_soft_by));
-	json_object_set_new(e, "ats", c->ats_off ? json_false() : json_null());
-	json_object_set_new(e, "acs_override", json_str_or_null(c->acs_override));
-	json_object_set_new(e, "mem_encrypt", json_bool_or_null(c->mem_encrypt));
-	json_object_set_new(e, "vfio_allow_unsafe_interrupts", json_bool_or_null(c->type1_unsafe));
-	json_object_set_new(e, "iommufd_allow_unsafe_interrupts", json_bool_or_null(c->iommufd_unsafe));
-	json_object_set_new(e, "vfio_noiommu_mode", json_bool_or_null(c->noiommu_mode));
-	json_object_set_new(e, "vfio_dma_entry_limit", json_int_if(c->dma_entry_limit >= 0, c->dma_entry_limit));
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_null();
+		if (set[i].set)
+			v = set[i].type == CSET_BOOL  ? json_boolean(set[i].b)
+			    : set[i].type == CSET_INT ? json_integer(set[i].i)
+						      : json_string_lossy(set[i].s);
+		json_object_set_new(e, set[i].key, v);
+	}
 	return e;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "diff.h"
 #include "isolation.h"
 #include "status.h"
 #include "swiotlb.h"
@@ -216,4 +217,38 @@ void fuzz_analyse(struct snapshot *s)
 
 	isolation_pass(s, false);
 	isolation_pass(s, true);
+}
+
+static void walk_value(const struct diff_value *v)
+{
+	if (v->type == DV_STRING && !v->s)
+		abort();
+	for (size_t i = 0; i < v->n; i++)
+		walk_value(&v->items[i]);
+}
+
+void fuzz_diff(const struct snapshot *old, const struct snapshot *new, bool same)
+{
+	struct diff_side a, b;
+	struct diff_request req = {.areas = DIFF_AREAS_ALL};
+	struct diff_report r;
+	size_t counted = 0;
+
+	diff_side_init(&a, old);
+	diff_side_init(&b, new);
+	diff_analyse(&a, &b, &req, &r);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct diff_change *c = &r.changes[i];
+		if (!c->kind || !c->reason || !c->subject || !c->message || (i && c->cls < r.changes[i - 1].cls))
+			abort();
+		walk_value(&c->before);
+		walk_value(&c->after);
+	}
+	for (int k = 0; k < DIFF_NCLASSES; k++)
+		counted += r.count[k];
+	if (counted != r.n || (same && (r.n || r.nrenumbered)))
+		abort();
+	diff_report_release(&r);
+	diff_side_release(&a);
+	diff_side_release(&b);
 }

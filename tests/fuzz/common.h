@@ -45,4 +45,9 @@ void fuzz_groups(struct snapshot *s);
  * explain of every group.  S's groups are replaced by the prediction. */
 void fuzz_analyse(struct snapshot *s);
 
+/* diff_analyse of OLD against NEW over every area, its report walked as
+ * the renderers walk it; with SAME (OLD and NEW are one snapshot), aborts
+ * unless it finds no change. */
+void fuzz_diff(const struct snapshot *old, const struct snapshot *new, bool same);
+
 #endif

@@ -2,7 +2,8 @@
  * directory tree under a fresh directory in /dev/shm (tmpfs: no disk I/O),
  * snapshot_load(SNAP_LOAD_ALL) reads it through sysroot, the main analyses
  * run over the snapshot (groups and isolation, explain, check-vfio,
- * status, swiotlb), and the tree is removed.
+ * status, swiotlb), diff compares it with itself and with its predicted
+ * groups, and the tree is removed.
  *
  * The directory is made in $IOMMUCTL_FUZZ_TMPDIR when set.
  *
@@ -229,8 +230,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sysroot_open(root, &sr) == 0) {
 		sysroot_force_walk(sr, walk);
 		snapshot_init(&s);
-		if (snapshot_load(sr, SNAP_LOAD_ALL, &s) == 0)
+		if (snapshot_load(sr, SNAP_LOAD_ALL, &s) == 0) {
+			struct snapshot as_read;
 			fuzz_analyse(&s);
+			/* diff: the tree as read against itself (no change), and
+			 * against the groups the prediction put in S, both ways */
+			snapshot_init(&as_read);
+			if (snapshot_load(sr, SNAP_LOAD_ALL, &as_read) == 0) {
+				fuzz_diff(&as_read, &as_read, true);
+				fuzz_diff(&as_read, &s, false);
+				fuzz_diff(&s, &as_read, false);
+			}
+			snapshot_release(&as_read);
+		}
 		snapshot_release(&s);
 		sysroot_free(sr);
 	}

@@ -1,6 +1,7 @@
 /* test-status.c - the register decoders, the command-line reading and each
  * check of `iommuctl status` (pass, warn, fail, info, unknown) over
  * snapshots built in memory. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include "status.h"
+
+#include "snap.h"
 
 /* ---- decoders --------------------------------------------------------------- */
 
@@ -203,25 +206,6 @@ static void host_snapshot(struct snapshot *s, const char *cmdline)
 	s->host.kver_major = 6;
 	s->host.kver_minor = 8;
 	s->host.vfio.dir_err = -ENOENT;
-}
-
-static void add_unit(struct snapshot *s, const char *name, const char *driver, bool regs, uint64_t cap, uint64_t ecap)
-{
-	struct iommu_unit *u;
-	s->unit = realloc(s->unit, (s->nunit + 1) * sizeof(*s->unit));
-	u = &s->unit[s->nunit++];
-	memset(u, 0, sizeof(*u));
-	u->name = strdup(name);
-	u->driver = driver; /* the loader points at static names too */
-	strvec_init(&u->members);
-	u->regs_known = regs;
-	if (!strcmp(driver, "amd"))
-		u->features = ecap;
-	else
-		u->ecap = ecap;
-	u->cap = cap;
-	if (!strcmp(driver, "intel"))
-		u->version = strdup("1:0");
 }
 
 static void add_groups(struct snapshot *s, size_t n, const char *type)
