@@ -128,12 +128,13 @@ if [ -x $IC ]; then
 		for a in $args; do
 			case $a in -*) ;; *) cmd=$a; break ;; esac
 		done
-		grep -qx "$cmd" $OUT/iommuctl/list-commands.out || continue
+		# (one command a line: its name, a tab, its summary)
+		cut -f1 $OUT/iommuctl/list-commands.out | grep -qx "$cmd" || continue
 		[ -e $OUT/iommuctl/options-$cmd.rc ] || run_ic "options-$cmd" --list-options "$cmd"
 		# shellcheck disable=SC2086
 		run_ic "$name" $args
 	done </etc/iommuctl-commands
-	if grep -qx snapshot $OUT/iommuctl/list-commands.out; then
+	if cut -f1 $OUT/iommuctl/list-commands.out | grep -qx snapshot; then
 		run_ic snapshot snapshot /tmp/snap
 		[ -d /tmp/snap ] && mv /tmp/snap $OUT/snapshot
 	fi
@@ -242,7 +243,7 @@ dmesg >$K/dmesg.txt
 # script), steps-run.out/.rc (sh -x of that script), kernel/vfio-status-after.txt,
 # kernel/pci-devices-after.txt, kernel/dmesg-steps.txt (dmesg lines added since
 # dmesg.txt), iommuctl/steps-after.* (-j check-vfio BDF... again).
-if [ -n "$VFIO_APPLY_STEPS" ] && [ -x $IC ] && grep -qx check-vfio $OUT/iommuctl/list-commands.out; then
+if [ -n "$VFIO_APPLY_STEPS" ] && [ -x $IC ] && cut -f1 $OUT/iommuctl/list-commands.out | grep -qx check-vfio; then
 	# shellcheck disable=SC2086
 	run_ic steps-before -j check-vfio $VFIO_APPLY_STEPS
 	# shellcheck disable=SC2086

@@ -162,13 +162,19 @@ class Case:
     def commands(self):
         if self.ic_rc("list-commands") != 0:
             return set()
-        return {l.strip() for l in (self.ic_out("list-commands") or "").splitlines() if l.strip()}
+        # one command a line: its name, then (since the command table) a tab and its summary
+        return {l.split()[0] for l in (self.ic_out("list-commands") or "").splitlines() if l.strip()}
 
     def options(self, command):
         """The options `iommuctl --list-options COMMAND` printed, or None if unknown."""
         if self.ic_rc("options-" + command) != 0:
             return None
-        return {l.strip() for l in (self.ic_out("options-" + command) or "").splitlines() if l.strip()}
+        # one option a line: its long name, then tab-separated short name, argument and help
+        names = set()
+        for l in (self.ic_out("options-" + command) or "").splitlines():
+            f = l.split("\t")
+            names.update(n for n in f[:2] if n.startswith("-"))
+        return names
 
     def absent(self, name):
         """Why the GUEST_COMMANDS entry NAME cannot be run ("" if it can)."""
