@@ -149,16 +149,19 @@ static struct diff_value dv_strings(const struct strvec *sv)
 
 /* ---- the report -------------------------------------------------------------------- */
 
+static void change_release(struct diff_change *c)
+{
+	free(c->subject);
+	free(c->message);
+	strvec_release(&c->devices);
+	diff_value_release(&c->before);
+	diff_value_release(&c->after);
+}
+
 void diff_report_release(struct diff_report *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		struct diff_change *c = &r->changes[i];
-		free(c->subject);
-		free(c->message);
-		strvec_release(&c->devices);
-		diff_value_release(&c->before);
-		diff_value_release(&c->after);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		change_release(&r->changes[i]);
 	free(r->changes);
 	free(r->renumbered);
 	memset(r, 0, sizeof(*r));
@@ -264,15 +267,10 @@ static void keep_selected(struct differ *d)
 	size_t k = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		struct diff_change *c = &r->changes[i];
-		if (change_selected(d, c)) {
+		if (change_selected(d, c))
 			r->changes[k++] = *c;
-			continue;
-		}
-		free(c->subject);
-		free(c->message);
-		strvec_release(&c->devices);
-		diff_value_release(&c->before);
-		diff_value_release(&c->after);
+		else
+			change_release(c);
 	}
 	r->n = k;
 }
@@ -785,14 +783,6 @@ static char *pair_text(const struct snapshot *os, const struct snapshot *ns, int
 	return buf_steal(&b);
 }
 
-static void pair_devices_of(const struct snapshot *s, const struct iommu_group *g, struct strvec *out)
-{
-	for (size_t k = 0; k < g->ndev; k++)
-		strvec_push(out, s->dev[g->dev[k]].bdf);
-	for (size_t k = 0; k < g->other.n; k++)
-		strvec_push(out, g->other.v[k]);
-}
-
 static void diff_type(struct differ *d, int og, int ng)
 {
 	const struct iommu_group *o = &d->o->s->grp[og], *n = &d->n->s->grp[ng];
@@ -828,7 +818,7 @@ static void diff_type(struct differ *d, int og, int ng)
 		       xasprintf("%s: default domain %s -> %s%s%s", where, o->type ? o->type : "unknown",
 				 n->type ? n->type : "unknown", why ? ": " : "", why ? why : ""));
 	free(where);
-	pair_devices_of(d->n->s, n, &c->devices);
+	group_names(d->n->s, n, &c->devices);
 	c->before = dv_str(o->type);
 	c->after = dv_str(n->type);
 }
@@ -922,7 +912,7 @@ static void diff_resv(struct differ *d, int og, int ng)
 	}
 	c = add_change(d->r, DIFF_AREA_RESV, "reserved_regions", cls, reason, xasprintf("group %d", n->id),
 		       buf_steal(&b));
-	pair_devices_of(d->n->s, n, &c->devices);
+	group_names(d->n->s, n, &c->devices);
 	c->before = resv_value(o);
 	c->after = resv_value(n);
 }
