@@ -310,11 +310,12 @@ static bool filter_matches(const struct pci_select *f, const struct pci_device *
 	return pci_select_match(f, &d->addr, ident ? &d->ident : NULL);
 }
 
-static void name_device(struct selection *sel, size_t i)
+/* Function I named by an operand: listed once, in the order named. */
+static void name_device(struct selection *sel, bool *named, size_t i)
 {
-	for (size_t k = 0; k < sel->nnamed; k++)
-		if (sel->named[k] == i)
-			return;
+	if (named[i])
+		return;
+	named[i] = true;
 	sel->named[sel->nnamed++] = i;
 }
 
@@ -340,10 +341,8 @@ int app_select(struct app *app, const struct request *req, const struct snapshot
 				return app_usage_error(app, "there is no %sIOMMU group %s", predicted ? "predicted " : "", arg);
 			}
 			sel->groups[sel->ngroups++] = gid;
-			for (size_t m = 0; m < g->ndev; m++) {
-				named[g->dev[m]] = true;
-				name_device(sel, g->dev[m]);
-			}
+			for (size_t m = 0; m < g->ndev; m++)
+				name_device(sel, named, g->dev[m]);
 		} else {
 			const struct pci_device *d;
 			pci_addr_parse_lenient(arg, &a);
@@ -352,8 +351,7 @@ int app_select(struct app *app, const struct request *req, const struct snapshot
 				selection_release(sel);
 				return app_usage_error(app, "there is no PCI function %s", arg);
 			}
-			named[d - s->dev] = true;
-			name_device(sel, (size_t)(d - s->dev));
+			name_device(sel, named, (size_t)(d - s->dev));
 		}
 	}
 	if ((flags & SELECT_SUBTREE) && nops)
