@@ -25,8 +25,6 @@ enum arch platform_arch(const struct snapshot *s);
 /* Why platform_arch said so: "the IOMMU unit smmu3.0x...'s driver", ... (a
  * heap string; NULL for ARCH_UNKNOWN). */
 char *platform_arch_evidence(const struct snapshot *s);
-/* "x86", "Arm", or NULL. */
-const char *arch_name(enum arch a);
 
 /* Whether the kernel turns the ACS controls on while it enumerates PCI,
  * before groups form (pci_request_acs() before pci_enable_acs(), 2.6,
@@ -58,8 +56,9 @@ struct msi_isolation {
 void platform_msi_isolation(const struct snapshot *s, struct msi_isolation *m);
 void msi_isolation_release(struct msi_isolation *m);
 
-/* Whether the SMMUv3 driver (arm-smmu-v3) registered a unit here. */
-bool platform_has_smmuv3(const struct snapshot *s);
+/* Whether an IOMMU unit here is driven by DRIVER ("intel", "amd",
+ * "arm-smmu-v3", ...). */
+bool platform_has_unit_driver(const struct snapshot *s, const char *driver);
 
 /* The topmost bridge whose requester ID DEV's DMA carries (a PCIe-to-PCI
  * or conventional bridge; PCIe ports pass IDs through), or -1 (none, or

@@ -108,6 +108,7 @@ static void scenario_now(const struct snapshot *s, const struct swiotlb_report *
 			 const struct iommu_cmdline *cur, struct scenario *sc, struct dma_path *p)
 {
 	const struct iommu_group *g = d->group >= 0 ? snapshot_find_group(s, d->group) : NULL;
+	int owner, bridge; /* a StreamID collision: whose, through which bridge */
 	memset(sc, 0, sizeof(*sc));
 	sc->pool = r->present;
 	sc->forced = r->forced == 1;
@@ -129,10 +130,9 @@ static void scenario_now(const struct snapshot *s, const struct swiotlb_report *
 		       : sc->pool ? "when RAM reaches above 4 GiB, or when forced"
 				  : "only when RAM reaches above 4 GiB or it is forced");
 	}
-	if (!g && streamid_taken_by(s, (size_t)(d - s->dev), NULL) >= 0) {
+	if ((owner = g ? -1 : streamid_taken_by(s, (size_t)(d - s->dev), &bridge)) >= 0) {
 		/* the kernel maps for it as without an IOMMU, but the SMMU
 		 * translates its StreamID in another device's domain */
-		int bridge, owner = streamid_taken_by(s, (size_t)(d - s->dev), &bridge);
 		char *why = streamid_collision_text(s, (size_t)(d - s->dev), owner, bridge);
 		reason(p, "the kernel maps its DMA as if no IOMMU were there (it is in no IOMMU group), but %s", why);
 		reason(p, "so the SMMU looks the bus address up in %s's domain, where nothing maps it for this device: "

@@ -23,11 +23,6 @@
 #include "isolation.h"
 #include "platform.h"
 
-const char *arch_name(enum arch a)
-{
-	return a == ARCH_X86 ? "x86" : a == ARCH_ARM ? "Arm" : NULL;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -266,10 +261,10 @@ void msi_isolation_release(struct msi_isolation *m)
 
 /* ---- StreamID collisions ---------------------------------------------------------- */
 
-bool platform_has_smmuv3(const struct snapshot *s)
+bool platform_has_unit_driver(const struct snapshot *s, const char *driver)
 {
 	for (size_t i = 0; i < s->nunit; i++)
-		if (s->unit[i].driver && !strcmp(s->unit[i].driver, "arm-smmu-v3"))
+		if (s->unit[i].driver && !strcmp(s->unit[i].driver, driver))
 			return true;
 	return false;
 }
@@ -298,7 +293,7 @@ int streamid_taken_by(const struct snapshot *s, size_t dev, int *bridge)
 	int br;
 	if (bridge)
 		*bridge = -1;
-	if (!platform_has_smmuv3(s) || s->dev[dev].group >= 0 || (br = dma_alias_bridge(s, dev)) < 0)
+	if (!platform_has_unit_driver(s, "arm-smmu-v3") || s->dev[dev].group >= 0 || (br = dma_alias_bridge(s, dev)) < 0)
 		return -1;
 	for (size_t o = 0; o < s->ndev; o++)
 		if (o != dev && (int)o != br && s->dev[o].group >= 0 && dma_alias_bridge(s, o) == br) {

@@ -158,14 +158,6 @@ static bool driver_is(const struct iommu_unit *u, const char *d)
 	return u->driver && strcmp(u->driver, d) == 0;
 }
 
-static bool any_driver(const struct snapshot *s, const char *d)
-{
-	for (size_t i = 0; i < s->nunit; i++)
-		if (driver_is(&s->unit[i], d))
-			return true;
-	return false;
-}
-
 static const char *driver_text(const char *d)
 {
 	if (!d)
@@ -500,6 +492,7 @@ static void check_groups(struct ctx *c)
 {
 	const struct snapshot *s = c->s;
 	size_t real = 0, shared = 0, outside = 0, selected = 0;
+	size_t named[4]; /* the first functions in no group, to name */
 	struct buf b;
 	if (!c->p.present) {
 		add_check(c->r, "iommu_groups", STATUS_INFO, "IOMMU groups", NULL,
@@ -528,6 +521,8 @@ static void check_groups(struct ctx *c)
 				    s->dev[i].bdf, s->dev[owner].bdf, s->dev[owner].group);
 			continue;
 		}
+		if (s->dev[i].group < 0 && in && outside < ARRAY_SIZE(named))
+			named[outside] = i;
 		outside += s->dev[i].group < 0 && in;
 	}
 	if (c->selected && !outside)
@@ -543,11 +538,8 @@ static void check_groups(struct ctx *c)
 			buf_appendf(&b, "; %zu %s", outside, plural(outside, "function", "functions"));
 		buf_appendf(&b, " in no group, so not translated (an IOMMU's own function, outside every unit's scope, "
 				"or not probed yet):");
-		for (size_t i = 0; i < s->ndev && shown < 4; i++)
-			if (s->dev[i].group < 0 && (!c->selected || c->selected[i]) && streamid_taken_by(s, i, NULL) < 0) {
-				buf_appendf(&b, " %s", s->dev[i].bdf);
-				shown++;
-			}
+		for (; shown < outside && shown < ARRAY_SIZE(named); shown++)
+			buf_appendf(&b, " %s", s->dev[named[shown]].bdf);
 		if (outside > shown)
 			buf_appendf(&b, " and %zu more", outside - shown);
 	}
@@ -792,17 +784,17 @@ static char *ir_remedy(const struct ctx *c)
 				 "(QEMU: -machine q35,kernel-irqchip=split -device intel-iommu,intremap=on); on real "
 				 "hardware, enable VT-d (interrupt remapping) in the firmware setup%s",
 				 unsafe);
-	if (any_driver(s, "intel") || strvec_contains(&s->fw_tables, "DMAR"))
+	if (platform_has_unit_driver(s, "intel") || strvec_contains(&s->fw_tables, "DMAR"))
 		return xasprintf("look for DMAR-IR messages in the kernel log (dmesg): the firmware may opt out of "
 				 "x2APIC or leave an IOAPIC outside every unit (intremap=no_x2apic_optout, a firmware "
 				 "update)%s",
 				 unsafe);
-	if (any_driver(s, "amd") || strvec_contains(&s->fw_tables, "IVRS"))
+	if (platform_has_unit_driver(s, "amd") || strvec_contains(&s->fw_tables, "IVRS"))
 		return xasprintf("look for AMD-Vi interrupt remapping messages in the kernel log (dmesg) and enable the "
 				 "IOMMU in the firmware setup (QEMU: -machine q35,kernel-irqchip=split -device "
 				 "amd-iommu,intremap=on)%s",
 				 unsafe);
-	if (any_driver(s, "virtio"))
+	if (platform_has_unit_driver(s, "virtio"))
 		return xasprintf("virtio-iommu does not remap interrupts: give the VM a virtual VT-d or AMD-Vi with "
 				 "interrupt remapping (QEMU: -machine q35,kernel-irqchip=split -device "
 				 "intel-iommu,intremap=on)%s",
@@ -919,7 +911,7 @@ static void check_cmdline(struct ctx *c)
 {
 	const struct snapshot *s = c->s;
 	const struct iommu_cmdline *cmd = &c->cmd;
-	bool amd_only = (any_driver(s, "amd") || strvec_contains(&s->fw_tables, "IVRS")) && !any_driver(s, "intel") &&
+	bool amd_only = (platform_has_unit_driver(s, "amd") || strvec_contains(&s->fw_tables, "IVRS")) && !platform_has_unit_driver(s, "intel") &&
 			!strvec_contains(&s->fw_tables, "DMAR");
 	struct buf why, fix;
 	if (!s->cmdline) {

@@ -545,6 +545,7 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 	/* made by no-IOMMU mode for a device no IOMMU covers (3.6) */
 	bool noiommu_group = g && g->name && !strcmp(g->name, "vfio-noiommu");
 	bool blocked = false;
+	int owner, bridge; /* a StreamID collision: whose, through which bridge */
 	char *use;
 
 	memset(c, 0, sizeof(*c));
@@ -560,8 +561,7 @@ void vfio_check_device(const struct snapshot *s, const struct iommu_presence *p,
 		if (s->host.params.noiommu_mode == 1 || s->host.vfio.nnoiommu)
 			add_finding(c, "noiommu_mode", SEV_INFO, s, -1, xstrdup(NOIOMMU_TEXT), NULL);
 		blocked = true;
-	} else if (!g && streamid_taken_by(s, dev, NULL) >= 0) {
-		int bridge, owner = streamid_taken_by(s, dev, &bridge);
+	} else if ((owner = g ? -1 : streamid_taken_by(s, dev, &bridge)) >= 0) {
 		char *why = streamid_collision_text(s, dev, owner, bridge);
 		add_finding(c, "streamid_collision", SEV_ERROR, s, (int)dev, xasprintf("%s is in no IOMMU group: %s", d->bdf, why),
 			    xasprintf("move %s to a slot of its own (a PCIe slot, or behind another bridge), or assign %s "
