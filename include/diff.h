@@ -49,7 +49,8 @@ enum diff_area {
 };
 #define DIFF_AREAS_ALL ((1u << DIFF_NAREAS) - 1)
 /* "groups", "devices", "types", "resv", "acs", "drivers", "vfio", "units",
- * "host", "cmdline", "swiotlb" */
+ * "host", "cmdline", "swiotlb", indexed by enum diff_area, then NULL */
+extern const char *const diff_area_names[DIFF_NAREAS + 1];
 const char *diff_area_id(enum diff_area a);
 /* Parses a comma-separated list of area names into a mask.  Returns false
  * with *BAD (heap) naming the first word that is not an area. */

@@ -29,7 +29,7 @@
 #include "platform.h"
 #include "vfio.h"
 
-static const char *const area_ids[DIFF_NAREAS] = {
+const char *const diff_area_names[DIFF_NAREAS + 1] = {
 	[DIFF_AREA_GROUPS] = "groups", [DIFF_AREA_DEVICES] = "devices", [DIFF_AREA_TYPES] = "types",
 	[DIFF_AREA_RESV] = "resv",     [DIFF_AREA_ACS] = "acs",         [DIFF_AREA_DRIVERS] = "drivers",
 	[DIFF_AREA_VFIO] = "vfio",     [DIFF_AREA_UNITS] = "units",     [DIFF_AREA_HOST] = "host",
@@ -38,7 +38,7 @@ static const char *const area_ids[DIFF_NAREAS] = {
 
 const char *diff_area_id(enum diff_area a)
 {
-	return a < DIFF_NAREAS ? area_ids[a] : "?";
+	return a < DIFF_NAREAS ? diff_area_names[a] : "?";
 }
 
 bool diff_areas_parse(const char *list, unsigned *mask, char **bad)
@@ -49,7 +49,7 @@ bool diff_areas_parse(const char *list, unsigned *mask, char **bad)
 		size_t len = strcspn(p, ",");
 		bool found = false;
 		for (unsigned a = 0; a < DIFF_NAREAS && !found; a++)
-			if (strlen(area_ids[a]) == len && strncmp(p, area_ids[a], len) == 0) {
+			if (strlen(diff_area_names[a]) == len && strncmp(p, diff_area_names[a], len) == 0) {
 				*mask |= 1u << a;
 				found = true;
 			}

@@ -25,14 +25,11 @@ static bool parse_areas(const char *arg, void *field)
 	return ok;
 }
 
-static const char *const area_names[] = {"groups", "devices", "types", "resv", "acs",     "drivers",
-					 "vfio",   "units",   "host",  "cmdline", "swiotlb", NULL};
-
 static const struct cmd_option diff_options[] = {
 	{.name = "only", .kind = OPT_VALUE, .arg = "AREAS", OWN_FIELD(struct diff_options, areas), .parse = parse_areas,
 	 .invalid = "needs areas among groups, devices, types, resv, acs, drivers, vfio, units, host, cmdline and "
 		    "swiotlb, separated by commas",
-	 .choices = area_names, .complete = COMPLETE_LIST,
+	 .choices = diff_area_names, .complete = COMPLETE_LIST,
 	 .help = "compare only these areas (comma-separated): groups, devices, types, resv, acs, drivers, vfio, "
 		 "units, host, cmdline, swiotlb"},
 	OPTIONS_SELECT(NULL),
