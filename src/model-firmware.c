@@ -132,8 +132,10 @@ static bool has_entry(const struct sr_dir *d, const char *name)
 	return false;
 }
 
-/* A property that counts by being there: read all the same, so that a
- * snapshot (which copies what is read) keeps it. */
+/* Reads property NAME into w->b when the node's listing D has it (a
+ * property that counts by being there is read all the same, so that a
+ * snapshot, which copies what is read, keeps it); false when the node has
+ * no such property or it cannot be read. */
 static bool dt_has_prop(struct dt_walk *w, const struct sr_dir *d, const char *path, const char *name)
 {
 	return has_entry(d, name) && dt_prop(w, path, name);
@@ -174,7 +176,7 @@ static void dt_visit(struct dt_walk *w, const char *path, int depth)
 	}
 	memset(&n, 0, sizeof(n));
 	n.path = xstrdup(path + strlen(DT_BASE));
-	if (has_entry(&d, "compatible") && dt_prop(w, path, "compatible")) {
+	if (dt_has_prop(w, &d, path, "compatible")) {
 		const char *c = w->b.data ? w->b.data : "";
 		size_t len = w->b.len;
 		int v = smmu_version(c, len);
@@ -192,13 +194,13 @@ static void dt_visit(struct dt_walk *w, const char *path, int depth)
 		} else if (dt_has_prop(w, &d, path, "msi-controller")) {
 			n.msi = MSI_CTRL_OTHER;
 		}
-		if (compat_prefix(c, len, "pci-host-") || compat_has(c, len, "pci-host-ecam-generic"))
+		if (compat_prefix(c, len, "pci-host-"))
 			n.pci_host = true;
 	}
-	if (has_entry(&d, "device_type") && dt_prop(w, path, "device_type") && w->b.data &&
+	if (dt_has_prop(w, &d, path, "device_type") && w->b.data &&
 	    strcmp(w->b.data, "pci") == 0 && depth <= 2)
 		n.pci_host = true;
-	if (has_entry(&d, "phandle") && dt_prop(w, path, "phandle") && w->b.len == 4)
+	if (dt_has_prop(w, &d, path, "phandle") && w->b.len == 4)
 		n.phandle = be32((const uint8_t *)w->b.data);
 	if (n.pci_host) {
 		f->pci_hosts++;
@@ -207,9 +209,9 @@ static void dt_visit(struct dt_walk *w, const char *path, int depth)
 			f->pci_hosts_iommu_map++;
 		if (has_entry(&d, "msi-map") || has_entry(&d, "msi-parent"))
 			f->pci_hosts_msi++;
-		if (has_entry(&d, "msi-map") && dt_prop(w, path, "msi-map"))
+		if (dt_has_prop(w, &d, path, "msi-map"))
 			add_map_targets(&n, &w->b);
-		if (has_entry(&d, "msi-parent") && dt_prop(w, path, "msi-parent") && w->b.len >= 4) {
+		if (dt_has_prop(w, &d, path, "msi-parent") && w->b.len >= 4) {
 			n.msi_targets = xrealloc(n.msi_targets, (n.nmsi_targets + 1) * sizeof(*n.msi_targets));
 			n.msi_targets[n.nmsi_targets++] = be32((const uint8_t *)w->b.data);
 		}
