@@ -195,6 +195,12 @@ static int check_dest(struct sr_recorder *r, const char *dest, bool replace)
 	return 0;
 }
 
+/* The library's errno for its last failure, or -EIO. */
+static int archive_err(struct sr_recorder *r)
+{
+	return archive_errno(r->ar) > 0 ? -archive_errno(r->ar) : -EIO;
+}
+
 static int open_archive(struct sr_recorder *r)
 {
 	int rc = ARCHIVE_OK;
@@ -213,7 +219,7 @@ static int open_archive(struct sr_recorder *r)
 	if (rc != ARCHIVE_OK)
 		return -ENOTSUP;
 	if (archive_write_open_fd(r->ar, r->outfd) != ARCHIVE_OK)
-		return archive_errno(r->ar) > 0 ? -archive_errno(r->ar) : -EIO;
+		return archive_err(r);
 	return 0;
 }
 
@@ -235,7 +241,7 @@ int sr_recorder_begin(const char *dest, bool replace, struct sr_recorder **out)
 		r->fds[i].fd = -1;
 	if (r->form == SR_RECORD_STDOUT) {
 		if (isatty(STDOUT_FILENO)) {
-			free(r);
+			sr_recorder_abort(r);
 			return -ENOTTY;
 		}
 		r->outfd = STDOUT_FILENO;
@@ -243,8 +249,7 @@ int sr_recorder_begin(const char *dest, bool replace, struct sr_recorder **out)
 	} else {
 		err = check_dest(r, dest, replace);
 		if (err) {
-			strmap_release(&r->paths);
-			free(r);
+			sr_recorder_abort(r);
 			return err;
 		}
 		r->dest = xstrdup(dest);
@@ -288,11 +293,6 @@ int sr_recorder_begin(const char *dest, bool replace, struct sr_recorder **out)
 }
 
 /* ---- entries --------------------------------------------------------------- */
-
-static int archive_err(struct sr_recorder *r)
-{
-	return archive_errno(r->ar) > 0 ? -archive_errno(r->ar) : -EIO;
-}
 
 /* Writes one archive entry. */
 static void put_entry(struct sr_recorder *r, const char *path, mode_t type, const char *data, size_t len,

@@ -370,7 +370,7 @@ static bool hidden_name(const struct sysroot *sr, const char *path)
  * at a time without following any. */
 static int dir_open(struct sysroot *sr, const char *dir)
 {
-	size_t slot = 0, len = strlen(dir);
+	size_t slot = 0;
 	const char *slash = strrchr(dir, '/');
 	int fd = -1;
 
@@ -416,7 +416,6 @@ static int dir_open(struct sysroot *sr, const char *dir)
 		if (fd < 0)
 			return -errno;
 	}
-	(void)len;
 	for (size_t i = 0; i < SR_DIR_CACHE; i++)
 		if (sr->dirs[i].used < sr->dirs[slot].used)
 			slot = i;
@@ -429,21 +428,17 @@ static int dir_open(struct sysroot *sr, const char *dir)
 	return fd;
 }
 
-/* Remembers what NAME in the canonical directory DIR is for the walk: a
- * link to TARGET, or (TARGET NULL) no link. */
-static size_t seen_add(struct sysroot *sr, const char *dir, const char *name, const char *target)
+/* Remembers what the canonical path KEY (buf_set_path of a directory and
+ * a name) is for the walk: a link to TARGET, or (TARGET NULL) no link. */
+static size_t seen_add(struct sysroot *sr, const struct buf *key, const char *target)
 {
-	struct buf key;
 	size_t idx = sr->nseen;
-	buf_init(&key);
-	buf_set_path(&key, dir, name);
-	if (strmap_add(&sr->seen, key.data, key.len, idx, NULL)) {
+	if (strmap_add(&sr->seen, key->data, key->len, idx, NULL)) {
 		xgrow((void **)&sr->seen_target, &sr->cap_seen, sr->nseen + 1, sizeof(*sr->seen_target));
 		sr->seen_target[sr->nseen++] = target ? xstrdup(target) : NULL;
 	} else {
-		strmap_get(&sr->seen, key.data, key.len, &idx);
+		strmap_get(&sr->seen, key->data, key->len, &idx);
 	}
-	buf_release(&key);
 	return idx;
 }
 
@@ -475,7 +470,7 @@ static int lookup(struct sysroot *sr, const char *dir, const char *name, const c
 			return -ENAMETOOLONG;
 		if (n >= 0)
 			buf[n] = '\0';
-		idx = seen_add(sr, dir, name, n >= 0 ? buf : NULL);
+		idx = seen_add(sr, key, n >= 0 ? buf : NULL);
 	}
 	*target = sr->seen_target[idx];
 	return *target != NULL;
@@ -773,42 +768,6 @@ static bool fills_buffers(int fd)
 	}
 }
 
-int sr_base_open(struct sysroot *sr, const char *path, struct sr_base *base)
-{
-	int fd;
-	path = skip_slashes(path);
-	base->path = xstrdup(path);
-	base->fd = -1;
-	base->whole_reads = false;
-	if (sr->ar) {
-		/* (an archive has no descriptors: every path resolves from
-		 * the root, as below a base that could not be opened) */
-		struct walked w;
-		int err = walk(sr, path, true, &w);
-		long n = -1;
-		if (!err) {
-			char *canon = walked_path(&w);
-			n = sr_archive_find(sr->ar, canon, strlen(canon));
-			free(canon);
-			walked_release(&w);
-		}
-		return err ? err : n < 0 ? -ENOENT : sr_archive_kind(sr->ar, n) != SR_AR_DIR ? -ENOTDIR : 0;
-	}
-	/* Recording walks every path from the root anyway. */
-	fd = sr->rec ? -1 : open_in_root(sr, path, O_PATH | O_DIRECTORY, NULL);
-	base->fd = fd < 0 ? -1 : fd;
-	base->whole_reads = fd >= 0 && fills_buffers(fd);
-	return fd < 0 && !sr->rec ? fd : 0;
-}
-
-void sr_base_close(struct sysroot *sr, struct sr_base *base)
-{
-	close_later(sr, base->fd);
-	base->fd = -1;
-	free(base->path);
-	base->path = NULL;
-}
-
 /* ---- the archive backend ------------------------------------------------- */
 
 /* The entry a path leads to (links followed when FOLLOW), with the walk's
@@ -833,6 +792,39 @@ static long ar_find(struct sysroot *sr, const struct sr_base *base, const char *
 }
 
 /* ---- public operations ------------------------------------------------- */
+
+int sr_base_open(struct sysroot *sr, const char *path, struct sr_base *base)
+{
+	int fd;
+	path = skip_slashes(path);
+	base->path = xstrdup(path);
+	base->fd = -1;
+	base->whole_reads = false;
+	if (sr->ar) {
+		/* (an archive has no descriptors: every path resolves from
+		 * the root, as below a base that could not be opened) */
+		struct walked w;
+		int err;
+		long n = ar_find(sr, NULL, path, true, &w, &err);
+		if (n < 0)
+			return err;
+		walked_release(&w);
+		return sr_archive_kind(sr->ar, n) != SR_AR_DIR ? -ENOTDIR : 0;
+	}
+	/* Recording walks every path from the root anyway. */
+	fd = sr->rec ? -1 : open_in_root(sr, path, O_PATH | O_DIRECTORY, NULL);
+	base->fd = fd < 0 ? -1 : fd;
+	base->whole_reads = fd >= 0 && fills_buffers(fd);
+	return fd < 0 && !sr->rec ? fd : 0;
+}
+
+void sr_base_close(struct sysroot *sr, struct sr_base *base)
+{
+	close_later(sr, base->fd);
+	base->fd = -1;
+	free(base->path);
+	base->path = NULL;
+}
 
 int sr_read(struct sysroot *sr, const char *path, size_t max, unsigned flags, struct buf *out)
 {
@@ -1061,16 +1053,11 @@ int sr_readlink(struct sysroot *sr, const char *path, char **target)
 		close_later(sr, dfd);
 		return err ? err : link_target(buf, n, target);
 	}
-	err = walk(sr, path, false, &w);
-	if (err)
-		return err;
 	if (sr->ar) {
-		char *canon = walked_path(&w);
-		long node = sr_archive_find(sr->ar, canon, strlen(canon));
-		free(canon);
+		long node = ar_find(sr, NULL, path, false, &w, &err);
 		if (node < 0)
-			err = -ENOENT;
-		else if (sr_archive_kind(sr->ar, node) != SR_AR_LINK || !strcmp(w.name, "."))
+			return err;
+		if (sr_archive_kind(sr->ar, node) != SR_AR_LINK || !strcmp(w.name, "."))
 			err = -EINVAL;
 		else {
 			*target = xstrdup(sr_archive_target(sr->ar, node));
@@ -1079,6 +1066,9 @@ int sr_readlink(struct sysroot *sr, const char *path, char **target)
 		walked_release(&w);
 		return err;
 	}
+	err = walk(sr, path, false, &w);
+	if (err)
+		return err;
 	{
 		int dfd = dir_open(sr, w.dir.data);
 		n = dfd < 0 ? dfd : readlinkat(dfd, w.name, buf, sizeof(buf));
@@ -1154,9 +1144,14 @@ static void list_add(struct sysroot *sr, struct sr_dir *out, const char *canon, 
 	out->n++;
 	if (!sr->rec)
 		return;
-	if (!sr->ar && (type != DT_LNK || link_target))
+	if (!sr->ar && (type != DT_LNK || link_target)) {
 		/* what the walk would ask: a link and its target, or not */
-		seen_add(sr, canon, name, type == DT_LNK ? link_target : NULL);
+		struct buf key;
+		buf_init(&key);
+		buf_set_path(&key, canon, name);
+		seen_add(sr, &key, type == DT_LNK ? link_target : NULL);
+		buf_release(&key);
+	}
 	if (type == DT_DIR) {
 		char *sub = join(canon, name);
 		sr_recorder_dir(sr->rec, sub);
