@@ -62,7 +62,7 @@ static const struct column_info cols[] = {
 	[COL_NAME] = {"NAME", 0.3, SCOLS_FL_TRUNC, 0, false, "vendor and device name, as lspci prints them"},
 	[COL_REV] = {"REV", 3, SCOLS_FL_RIGHT, 0, false, "revision"},
 	[COL_DRIVER] = {"DRIVER", 8, 0, 0, false, "kernel driver bound to the device"},
-	[COL_IOMMU] = {"IOMMU", 5, 0, 0, false, "IOMMU unit translating the device's DMA"},
+	[COL_IOMMU] = {"IOMMU", 5, SCOLS_FL_TRUNC, 0, false, "IOMMU unit translating the device's DMA"},
 	[COL_RESV] = {"RESV", 0.2, SCOLS_FL_TRUNC, 0, false, "reserved regions of the group (start-end type)"},
 	[COL_PORT] = {"PORT", 10, 0, K_TOPO, false,
 		      "PCIe port or function type (root port, downstream, endpoint, ...), or conventional PCI"},
